@@ -1,0 +1,56 @@
+"""The ``pytest-goproxy`` command: small helpers around the plugin (argparse, thin).
+
+``pytest-goproxy install-toxiproxy [--dir DIR]`` builds toxiproxy if needed and prints the binary's
+path on stdout (progress goes to stderr), so CI can do
+``TOXIPROXY_BIN="$(pytest-goproxy install-toxiproxy --dir .ci-cache/toxiproxy)"``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from pytest_goproxy.errors import GoProxyError
+
+__all__ = ["main"]
+
+
+def _install_toxiproxy(args: argparse.Namespace) -> int:
+    from pytest_goproxy.network.server import build_toxiproxy
+
+    binary = build_toxiproxy(args.dir, log=sys.stderr)
+    print(binary)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pytest-goproxy", description="Helpers for the pytest-goproxy plugin."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    install = commands.add_parser(
+        "install-toxiproxy",
+        help="build toxiproxy with `go install` if needed and print the binary path",
+        description="Build toxiproxy (go install, needs the network once) into DIR unless a "
+        "binary of the pinned version is already there; print its path on stdout.",
+    )
+    install.add_argument(
+        "--dir", default=None, help="directory for the binary (default: the user cache dir)"
+    )
+    install.set_defaults(func=_install_toxiproxy)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        result: int = args.func(args)
+    except GoProxyError as exc:
+        print(f"pytest-goproxy: error: {exc}", file=sys.stderr)
+        return 1
+    return result
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,330 @@
+"""The fault catalogue: every way the network between ``go`` and a proxy can fail, one entry each.
+
+An entry says which parameters it takes (with defaults and bounds), how it is made (a toxiproxy
+toxic, a disabled proxy, an unresolvable host name, a stuck listener, a timer) and what the go
+command does under it with a ``,`` list and with a ``|`` list in ``GOPROXY``. The README table is
+generated from these entries by :func:`fault_table_markdown`, so docs and behaviour cannot drift.
+
+Background for the go columns (``go help goproxy``): with ``GOPROXY=a,b`` the go command falls
+back to ``b`` only when ``a`` answers 404 or 410; any other error, including a connection that
+fails, stops it. With ``GOPROXY=a|b`` it falls back on any error. Neither has a request timeout,
+so a proxy that never answers hangs the go command whatever the separator.
+
+Toxic semantics cite the toxiproxy sources (``toxics/*.go`` of github.com/Shopify/toxiproxy/v2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pytest_goproxy.errors import FaultError
+
+__all__ = [
+    "FAULTS",
+    "Fault",
+    "Mechanism",
+    "Param",
+    "ToxicSpec",
+    "fault_names",
+    "fault_table_markdown",
+    "get_fault",
+]
+
+Number = int | float
+
+#: How a fault is made; :class:`~pytest_goproxy.network.endpoint.Endpoint` dispatches on it.
+Mechanism = Literal[
+    "toxic",  # one toxiproxy toxic on the proxy
+    "disable",  # the toxiproxy proxy is disabled: its listener is closed
+    "dns",  # the endpoint URL's host becomes a name under .invalid
+    "stuck_listener",  # the endpoint URL points at a listener whose accept backlog is full
+    "down_for",  # disabled now, re-enabled by a timer
+    "down_after",  # disabled by a timer
+    "down_after_bytes",  # limit_data cut + disabled once N bytes went downstream
+]
+
+
+@dataclass(frozen=True)
+class Param:
+    """One fault parameter: a number with a default and bounds (inclusive)."""
+
+    name: str
+    default: Number
+    unit: str
+    doc: str
+    minimum: Number = 0
+    maximum: Number | None = None
+    integer: bool = True
+
+    def check(self, fault: str, value: object) -> Number:
+        """``value`` converted and validated, or :class:`FaultError` saying what is allowed."""
+        kind = "an integer" if self.integer else "a number"
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise FaultError(
+                f"fault {fault!r}: parameter {self.name!r} must be {kind} ({self.unit}), "
+                f"got {value!r}"
+            )
+        if self.integer and isinstance(value, float):
+            if not value.is_integer():
+                raise FaultError(
+                    f"fault {fault!r}: parameter {self.name!r} must be {kind} ({self.unit}), "
+                    f"got {value!r}"
+                )
+            value = int(value)
+        too_big = self.maximum is not None and value > self.maximum
+        if value != value or value < self.minimum or too_big:  # NaN never compares equal
+            upper = "" if self.maximum is None else f" and <= {self.maximum}"
+            raise FaultError(
+                f"fault {fault!r}: parameter {self.name!r} must be >= {self.minimum}{upper} "
+                f"({self.unit}), got {value!r}"
+            )
+        return value
+
+    def describe(self) -> str:
+        return f"`{self.name}` ({self.unit}, default {self.default})"
+
+
+@dataclass(frozen=True)
+class ToxicSpec:
+    """The toxiproxy toxic behind a fault: type, stream and how parameters map to attributes."""
+
+    type: str
+    stream: Literal["upstream", "downstream"] = "downstream"
+    #: fault parameter name -> toxic attribute name
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    #: attributes that are always the same
+    fixed: Mapping[str, Number] = field(default_factory=dict)
+
+    def attributes_for(self, params: Mapping[str, Number]) -> dict[str, Number]:
+        result: dict[str, Number] = dict(self.fixed)
+        for param, attribute in self.attributes.items():
+            result[attribute] = params[param]
+        return result
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One catalogue entry. ``how`` / ``comma`` / ``pipe`` are the README table's cells."""
+
+    name: str
+    summary: str
+    how: str
+    comma: str
+    pipe: str
+    mechanism: Mechanism
+    params: tuple[Param, ...] = ()
+    toxic: ToxicSpec | None = None
+    #: what using it costs, when that is more than a moment (shown in the table)
+    cost: str = ""
+
+    def param_names(self) -> list[str]:
+        return [p.name for p in self.params]
+
+    def bind(self, params: Mapping[str, object]) -> dict[str, Number]:
+        """Validated parameters with defaults filled in; unknown names are a :class:`FaultError`."""
+        known = {p.name: p for p in self.params}
+        unknown = sorted(set(params) - set(known))
+        if unknown:
+            valid = ", ".join(self.param_names()) or "none"
+            raise FaultError(
+                f"fault {self.name!r} has no parameter {', '.join(map(repr, unknown))}; "
+                f"valid parameters: {valid}"
+            )
+        return {
+            name: p.check(self.name, params[name]) if name in params else p.default
+            for name, p in known.items()
+        }
+
+
+_COMMA_STOPS = "go fails with this error; `,` falls back only on a 404 or 410 answer."
+_PIPE_FALLS = "go falls back to the next entry and succeeds if that one works."
+
+FAULTS: dict[str, Fault] = {
+    f.name: f
+    for f in (
+        Fault(
+            name="latency",
+            summary="Every chunk of the response is delayed.",
+            how="toxiproxy `latency` toxic, downstream (toxics/latency.go: each chunk waits "
+            "`latency` +/- `jitter` ms).",
+            comma="Succeeds, slower.",
+            pipe="Succeeds, slower (slowness is not an error, so no fallback).",
+            mechanism="toxic",
+            params=(
+                Param("ms", 300, "ms", "delay added to each chunk"),
+                Param("jitter", 0, "ms", "random +/- spread around `ms`"),
+            ),
+            toxic=ToxicSpec("latency", attributes={"ms": "latency", "jitter": "jitter"}),
+        ),
+        Fault(
+            name="bandwidth",
+            summary="The response trickles in at a fixed rate.",
+            how="toxiproxy `bandwidth` toxic, downstream (toxics/bandwidth.go: `rate` KB/s).",
+            comma="Succeeds, slower for big zips.",
+            pipe="Succeeds, slower (no fallback).",
+            mechanism="toxic",
+            params=(Param("rate", 64, "KB/s", "bytes per second / 1000", minimum=1),),
+            toxic=ToxicSpec("bandwidth", attributes={"rate": "rate"}),
+        ),
+        Fault(
+            name="slicer",
+            summary="The response arrives in many small TCP writes.",
+            how="toxiproxy `slicer` toxic, downstream (toxics/slicer.go: slices of about "
+            "`average_size` bytes, `delay_us` apart).",
+            comma="Succeeds (HTTP does not care about segment boundaries).",
+            pipe="Succeeds.",
+            mechanism="toxic",
+            params=(
+                Param("average_size", 64, "bytes", "mean slice size", minimum=1),
+                Param("size_variation", 32, "bytes", "slice size spread"),
+                Param("delay_us", 100, "µs", "pause between slices"),
+            ),
+            toxic=ToxicSpec(
+                "slicer",
+                attributes={
+                    "average_size": "average_size",
+                    "size_variation": "size_variation",
+                    "delay_us": "delay",
+                },
+            ),
+        ),
+        Fault(
+            name="slow_close",
+            summary="The proxy waits before closing a connection.",
+            how="toxiproxy `slow_close` toxic, downstream (toxics/slow_close.go: the close is "
+            "delayed `ms`).",
+            comma="Succeeds: go reads by Content-Length and does not wait for the close.",
+            pipe="Succeeds.",
+            mechanism="toxic",
+            params=(Param("ms", 1000, "ms", "delay before the close"),),
+            toxic=ToxicSpec("slow_close", attributes={"ms": "delay"}),
+        ),
+        Fault(
+            name="refused",
+            summary="Nothing listens: connect gets ECONNREFUSED.",
+            how="The toxiproxy proxy is disabled, which closes its listener (the port is kept "
+            "and rebound when the fault is removed).",
+            comma="Fails at once: `connect: connection refused`. " + _COMMA_STOPS,
+            pipe=_PIPE_FALLS,
+            mechanism="disable",
+        ),
+        Fault(
+            name="dns",
+            summary="The proxy's host name does not resolve (NXDOMAIN).",
+            how="The endpoint URL's host becomes `goproxy-<id>.invalid` (RFC 6761: never "
+            "resolves); read `endpoint.url` after injecting.",
+            comma="Fails: `dial tcp: lookup goproxy-<id>.invalid: no such host`. " + _COMMA_STOPS,
+            pipe=_PIPE_FALLS,
+            mechanism="dns",
+        ),
+        Fault(
+            name="blackhole",
+            summary="Connections are accepted, then nothing ever comes back.",
+            how="toxiproxy `timeout` toxic with `timeout` 0, downstream (toxics/timeout.go: data "
+            "is dropped and the connection is never closed).",
+            comma="Hangs: go has no request timeout; only the runner's deadline ends it.",
+            pipe="Hangs too: there is no error to fall back on.",
+            mechanism="toxic",
+            toxic=ToxicSpec("timeout", fixed={"timeout": 0}),
+            cost="the runner's whole timeout",
+        ),
+        Fault(
+            name="dial_timeout",
+            summary="The SYN is never answered: connect times out.",
+            how="The endpoint URL points at a loopback listener whose accept backlog is full, "
+            "so Linux drops further SYNs; read `endpoint.url` after injecting.",
+            comma="Fails after go's own 30 s dial limit: `dial tcp ...: i/o timeout`. "
+            + _COMMA_STOPS,
+            pipe="Falls back after the 30 s dial limit.",
+            mechanism="stuck_listener",
+            cost="30 s per connection attempt; opt in",
+        ),
+        Fault(
+            name="reset",
+            summary="The connection is reset (RST) once the request arrives.",
+            how="toxiproxy `reset_peer` toxic, upstream (toxics/reset_peer.go: on the first data, "
+            "wait `after_ms`, then close with SO_LINGER 0).",
+            comma="Fails: `connection reset by peer` (or `EOF`). " + _COMMA_STOPS,
+            pipe=_PIPE_FALLS,
+            mechanism="toxic",
+            params=(Param("after_ms", 0, "ms", "delay before the reset"),),
+            toxic=ToxicSpec("reset_peer", stream="upstream", attributes={"after_ms": "timeout"}),
+        ),
+        Fault(
+            name="truncate",
+            summary="Each connection is closed after N bytes of response (headers included).",
+            how="toxiproxy `limit_data` toxic, downstream (toxics/limit_data.go: per connection, "
+            "forward `bytes` then close).",
+            comma="Fails: `unexpected EOF` reading the body. " + _COMMA_STOPS,
+            pipe=_PIPE_FALLS,
+            mechanism="toxic",
+            params=(Param("bytes", 400, "bytes", "response bytes per connection"),),
+            toxic=ToxicSpec("limit_data", attributes={"bytes": "bytes"}),
+        ),
+        Fault(
+            name="down_for",
+            summary="Down (refused) for the first N seconds, then up.",
+            how="The proxy is disabled now and re-enabled by a timer thread.",
+            comma="Fails if go connects inside the window (go does not retry), else succeeds.",
+            pipe="Falls back inside the window; succeeds on this entry after it.",
+            mechanism="down_for",
+            params=(
+                Param("seconds", 2.0, "s", "length of the outage", integer=False, maximum=3600),
+            ),
+        ),
+        Fault(
+            name="down_after",
+            summary="Up for N seconds, then down (refused).",
+            how="A timer thread disables the proxy after `seconds`; open connections are dropped.",
+            comma="Succeeds if go is done in time, else fails with refused or EOF.",
+            pipe="Falls back once it is down.",
+            mechanism="down_after",
+            params=(
+                Param("seconds", 2.0, "s", "time before the outage", integer=False, maximum=3600),
+            ),
+        ),
+        Fault(
+            name="down_after_bytes",
+            summary="Up for the first N response bytes, then down (refused).",
+            how="`limit_data` toxic cuts the connection at N bytes and a watcher thread disables "
+            "the proxy once N bytes went downstream (needs `-proxy-metrics`, on for our server).",
+            comma="Fails with `unexpected EOF` or refused. " + _COMMA_STOPS,
+            pipe=_PIPE_FALLS,
+            mechanism="down_after_bytes",
+            params=(Param("bytes", 400, "bytes", "response bytes before the outage"),),
+        ),
+    )
+}
+
+
+def fault_names() -> list[str]:
+    """Every fault name, in catalogue order."""
+    return list(FAULTS)
+
+
+def get_fault(name: str) -> Fault:
+    """The catalogue entry for ``name``, or :class:`FaultError` listing the valid names."""
+    if not isinstance(name, str) or name not in FAULTS:
+        raise FaultError(f"unknown fault {name!r}; valid faults: {', '.join(FAULTS)}")
+    return FAULTS[name]
+
+
+def _cell(text: str) -> str:
+    """A Markdown table cell: pipes escaped (GFM honours ``\\|`` inside code spans too)."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def fault_table_markdown() -> str:
+    """README's fault table, generated from :data:`FAULTS`."""
+    rows = [
+        "| Fault | Parameters | What happens | How it is made | `GOPROXY=a,b` | `GOPROXY=a\\|b` |",
+        "|---|---|---|---|---|---|",
+    ]
+    for fault in FAULTS.values():
+        params = ", ".join(p.describe() for p in fault.params) or "none"
+        summary = fault.summary + (f" Cost: {fault.cost}." if fault.cost else "")
+        cells = [f"`{fault.name}`", params, summary, fault.how, fault.comma, fault.pipe]
+        rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    return "\n".join(rows) + "\n"

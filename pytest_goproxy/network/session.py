@@ -1,0 +1,75 @@
+"""The session-wide toxiproxy: a running server (ours or the user's) and a client for it."""
+
+from __future__ import annotations
+
+import os
+from types import TracebackType
+
+from pytest_goproxy.errors import ToxiproxyError
+from pytest_goproxy.network.client import ToxiproxyClient
+from pytest_goproxy.network.endpoint import Network
+from pytest_goproxy.network.server import ToxiproxyServer
+
+__all__ = ["Toxiproxy", "connect_toxiproxy", "start_toxiproxy"]
+
+
+class Toxiproxy:
+    """A toxiproxy server to put faults into: ``url`` is its REST API, ``client`` talks to it.
+
+    ``server`` is the process we started, or ``None`` for a server the user runs
+    (``--toxiproxy-url``), which we never stop.
+    """
+
+    def __init__(self, client: ToxiproxyClient, server: ToxiproxyServer | None = None) -> None:
+        self.client = client
+        self.server = server
+
+    @property
+    def url(self) -> str:
+        return self.client.url
+
+    def network(self, prefix: str | None = None) -> Network:
+        """A fresh :class:`Network` (one per test); close it to remove its proxies."""
+        return Network(self.client, prefix=prefix)
+
+    def close(self) -> None:
+        """Stop the server if we started it."""
+        if self.server is not None:
+            self.server.stop()
+
+    def __enter__(self) -> Toxiproxy:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        owner = "ours" if self.server is not None else "external"
+        return f"<Toxiproxy {self.url} ({owner})>"
+
+
+def connect_toxiproxy(url: str) -> Toxiproxy:
+    """A server the user runs; it must answer ``/version`` now (else an error, never a skip)."""
+    client = ToxiproxyClient(url)
+    try:
+        client.version()
+    except ToxiproxyError as exc:
+        raise ToxiproxyError(
+            f"the toxiproxy given by --toxiproxy-url / TOXIPROXY_URL does not answer: {exc}"
+        ) from exc
+    return Toxiproxy(client)
+
+
+def start_toxiproxy(binary: str | os.PathLike[str], *, startup_timeout: float = 15.0) -> Toxiproxy:
+    """Start ``binary`` on 127.0.0.1 and a free port; stop it with :meth:`Toxiproxy.close`."""
+    server = ToxiproxyServer(binary, startup_timeout=startup_timeout).start()
+    try:
+        return Toxiproxy(ToxiproxyClient(server.url), server)
+    except BaseException:
+        server.stop()
+        raise
