@@ -1,0 +1,624 @@
+"""The module store the fake proxy serves from: every byte of ``.info``, ``.mod`` and ``.zip``.
+
+Zips are built **eagerly**, when a version is added: errors (bad file names, size limits) show at
+the line of the test that added the module, hashes are known at once, and serving is a plain
+file read that any number of server threads can do at the same time. Versions are immutable
+:class:`ModuleVersion` values; the store itself is guarded by one lock, and adding the same
+``path@version`` again replaces it (old zip files stay on disk until :meth:`ModuleStore.clear`,
+so a response being streamed is never cut short).
+
+Sources:
+
+* :meth:`ModuleStore.add_module` — files given in the test (a go.mod is generated when absent);
+* :meth:`ModuleStore.add_dir` — a directory, zipped by golang.org/x/mod/zip CreateFromDir rules;
+* :meth:`ModuleStore.add_txtar` — cmd/go ``testdata/mod`` / go-internal goproxytest archives;
+* :meth:`ModuleStore.add_module_cache` — a ``$GOMODCACHE/cache/download`` tree, bytes as they are.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import pathlib
+import re
+import shutil
+import tempfile
+import threading
+import zipfile
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+
+from pytest_goproxy.errors import InvalidModuleError, ModuleSourceError, ModuleZipError
+from pytest_goproxy.gomod import semver, txtar
+from pytest_goproxy.gomod.check import check, check_version_servable, split_path_version
+from pytest_goproxy.gomod.dirhash import hash_go_mod, hash_zip
+from pytest_goproxy.gomod.escape import (
+    escape_path,
+    escape_version,
+    unescape_path,
+    unescape_version,
+)
+from pytest_goproxy.gomod.gomodfile import Retract, legacy_go_mod, render_go_mod
+from pytest_goproxy.gomod.modzip import (
+    MAX_GO_MOD,
+    create_zip_from_dir,
+    create_zip_from_files,
+    write_raw_zip,
+)
+
+__all__ = ["DEFAULT_TIME", "ModuleStore", "ModuleVersion", "format_info", "format_time"]
+
+DEFAULT_TIME = datetime.datetime(2023, 1, 2, 15, 4, 5, tzinfo=datetime.timezone.utc)
+"""The ``.info`` Time of a tagged version added without one: fixed, so runs are reproducible."""
+
+
+def _utc(t: datetime.datetime) -> datetime.datetime:
+    if t.tzinfo is None:
+        return t.replace(tzinfo=datetime.timezone.utc)
+    return t.astimezone(datetime.timezone.utc)
+
+
+def format_time(t: datetime.datetime) -> str:
+    """Go's JSON encoding of a UTC time (RFC 3339, fractional seconds only when non-zero)."""
+    t = _utc(t)
+    s = t.strftime("%Y-%m-%dT%H:%M:%S")
+    if t.microsecond:
+        s += f".{t.microsecond:06d}".rstrip("0")
+    return s + "Z"
+
+
+def format_info(version: str, time: datetime.datetime) -> bytes:
+    """The ``.info`` body as Go's ``json.Marshal`` of modfetch.RevInfo writes it."""
+    return json.dumps(
+        {"Version": version, "Time": format_time(time)}, separators=(",", ":")
+    ).encode()
+
+
+_FRACTION_RE = re.compile(r"(\.\d{1,6})\d*")
+
+
+def _parse_time(s: object) -> datetime.datetime | None:
+    if not isinstance(s, str):
+        return None
+    s = _FRACTION_RE.sub(lambda m: m.group(1), s.replace("Z", "+00:00").replace("z", "+00:00"))
+    try:
+        return _utc(datetime.datetime.fromisoformat(s))
+    except ValueError:
+        return None
+
+
+def _info_time(info: bytes) -> datetime.datetime | None:
+    try:
+        obj = json.loads(info)
+    except ValueError:
+        return None
+    return _parse_time(obj.get("Time")) if isinstance(obj, dict) else None
+
+
+@dataclass(frozen=True)
+class ModuleVersion:
+    """One version of one module, ready to serve.
+
+    ``zip_path`` is ``None`` only for versions read from a module cache that holds their
+    ``.info``/``.mod`` but no (complete) zip: ``go`` often downloads just the go.mod of modules
+    in the build graph, and a proxy serving that cache must still answer for them; it should
+    answer 404 for the ``.zip``.
+    """
+
+    path: str
+    version: str
+    time: datetime.datetime
+    info: bytes = field(repr=False)
+    mod: bytes = field(repr=False)
+    zip_path: pathlib.Path | None
+    zip_size: int
+    zip_hash: str | None
+    mod_hash: str
+    source: str = "files"
+
+    def go_sum_lines(self) -> tuple[str, str]:
+        """The two go.sum lines ``go`` will write for this version, from the served bytes."""
+        if self.zip_hash is None:
+            raise ModuleSourceError(
+                f"{self.path}@{self.version} has no zip (module cache held only .info/.mod), "
+                "so it has no zip hash"
+            )
+        return (
+            f"{self.path} {self.version} {self.zip_hash}",
+            f"{self.path} {self.version}/go.mod {self.mod_hash}",
+        )
+
+    @property
+    def escaped_path(self) -> str:
+        """The module path as it appears in proxy URLs and cache directories."""
+        return escape_path(self.path)
+
+    @property
+    def escaped_version(self) -> str:
+        """The version as it appears in proxy URLs and cache file names."""
+        return escape_version(self.version)
+
+    def zip_bytes(self) -> bytes:
+        """The whole zip in memory (small modules in tests; serve large ones from zip_path)."""
+        if self.zip_path is None:
+            raise ModuleSourceError(f"{self.path}@{self.version} has no zip")
+        return self.zip_path.read_bytes()
+
+
+def _package_name(path: str) -> str:
+    prefix, _, _ = split_path_version(path)
+    last = prefix.rsplit("/", 1)[-1]
+    name = re.sub(r"[^0-9A-Za-z_]", "_", last)
+    return ("p" + name) if not name or name[0].isdigit() else name
+
+
+def _link_or_copy(src: pathlib.Path, dest: pathlib.Path) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, dest)
+    except OSError:
+        shutil.copyfile(src, dest)
+
+
+class ModuleStore:
+    """Thread-safe store of module versions, with the zips on disk in a work directory.
+
+    ``workdir=None`` makes a temporary directory, removed by :meth:`close` (or leaving a
+    ``with`` block). With a ``workdir`` the store makes its own subdirectory there and removes
+    only that.
+    """
+
+    def __init__(self, workdir: pathlib.Path | None = None) -> None:
+        if workdir is not None:
+            workdir = pathlib.Path(workdir)
+            workdir.mkdir(parents=True, exist_ok=True)
+        self._root = pathlib.Path(tempfile.mkdtemp(prefix="goproxy-store-", dir=workdir))
+        self._lock = threading.RLock()
+        self._modules: dict[str, dict[str, ModuleVersion]] = {}
+        self._counter = 0
+        self._closed = False
+
+    # ---- plumbing -------------------------------------------------------------------------
+
+    @property
+    def root(self) -> pathlib.Path:
+        """Where the store keeps its zips."""
+        return self._root
+
+    def _zip_dest(self, path: str, version: str) -> pathlib.Path:
+        with self._lock:
+            if self._closed:
+                raise ModuleSourceError("the module store is closed")
+            self._counter += 1
+            n = self._counter
+        return self._root / "zips" / escape_path(path) / "@v" / f"{escape_version(version)}.{n}.zip"
+
+    def _register(self, mv: ModuleVersion) -> ModuleVersion:
+        with self._lock:
+            if self._closed:
+                raise ModuleSourceError("the module store is closed")
+            self._modules.setdefault(mv.path, {})[mv.version] = mv
+        return mv
+
+    @staticmethod
+    def _resolve_time(version: str, time: datetime.datetime | None) -> datetime.datetime:
+        if semver.is_pseudo_version(version):
+            embedded = semver.pseudo_version_time(version)
+            if time is not None and _utc(time).replace(microsecond=0) != embedded:
+                raise InvalidModuleError(
+                    f"{version}: time {format_time(time)} differs from the pseudo-version's "
+                    f"timestamp {format_time(embedded)} (module/pseudo.go: the timestamp is the "
+                    "commit time)"
+                )
+            return embedded
+        return DEFAULT_TIME if time is None else _utc(time)
+
+    @staticmethod
+    def _check_incompatible_go_mod(path: str, version: str, has_go_mod: bool) -> None:
+        if has_go_mod and semver.build(version) == "+incompatible":
+            raise InvalidModuleError(
+                f"{path}@{version}: invalid version: +incompatible suffix not allowed: module "
+                "contains a go.mod file, so semantic import versioning is required "
+                "(cmd/go/internal/modfetch/coderepo.go)"
+            )
+
+    # ---- adding ---------------------------------------------------------------------------
+
+    def add_module(
+        self,
+        path: str,
+        version: str,
+        files: Mapping[str, str | bytes] | None = None,
+        *,
+        go_mod: str | bytes | None = None,
+        requires: Mapping[str, str] | None = None,
+        retracts: Sequence[Retract] | None = None,
+        go_version: str = "1.21",
+        time: datetime.datetime | None = None,
+    ) -> ModuleVersion:
+        """Add ``path@version`` made of ``files`` (name -> text or bytes).
+
+        The served go.mod is ``go_mod`` if given, else the ``go.mod`` in ``files``, else
+        generated from ``requires``/``retracts``/``go_version`` — except for ``+incompatible``
+        versions, which by definition have no go.mod and get ``module <path>`` (what cmd/go
+        synthesises). The zip holds the files plus that go.mod (not for ``+incompatible``).
+        ``files=None`` gives one Go file ``package <last path element>`` so the module builds.
+        """
+        check_version_servable(path, version)
+        t = self._resolve_time(version, time)
+        incompatible = semver.build(version) == "+incompatible"
+        zip_files: dict[str, str | bytes] = (
+            {f"{_package_name(path)}.go": f"package {_package_name(path)}\n"}
+            if files is None
+            else dict(files)
+        )
+        given = zip_files.get("go.mod")
+        given_b = given.encode() if isinstance(given, str) else given
+        go_mod_b = go_mod.encode() if isinstance(go_mod, str) else go_mod
+        if (go_mod_b is not None or given_b is not None) and (requires or retracts):
+            raise ModuleSourceError(
+                f"{path}@{version}: requires/retracts only shape a generated go.mod; "
+                "put them in the go.mod you pass instead"
+            )
+        if go_mod_b is not None and given_b is not None and go_mod_b != given_b:
+            raise ModuleSourceError(
+                f"{path}@{version}: go_mod differs from files['go.mod']; give only one"
+            )
+        if go_mod_b is not None:
+            mod = go_mod_b
+        elif given_b is not None:
+            mod = given_b
+        elif incompatible:
+            mod = legacy_go_mod(path)
+        else:
+            mod = render_go_mod(path, go_version=go_version, requires=requires, retracts=retracts)
+        if len(mod) > MAX_GO_MOD:
+            raise ModuleZipError(f"go.mod file too large (max size is {MAX_GO_MOD} bytes)")
+        if "go.mod" not in zip_files and not incompatible:
+            zip_files["go.mod"] = mod
+        self._check_incompatible_go_mod(path, version, "go.mod" in zip_files)
+        res = create_zip_from_files(self._zip_dest(path, version), path, version, zip_files)
+        return self._register(
+            ModuleVersion(
+                path,
+                version,
+                t,
+                format_info(version, t),
+                mod,
+                res.path,
+                res.size,
+                res.h1,
+                hash_go_mod(mod),
+                "files",
+            )
+        )
+
+    def add_dir(
+        self,
+        directory: str | os.PathLike[str],
+        path: str,
+        version: str,
+        *,
+        time: datetime.datetime | None = None,
+    ) -> ModuleVersion:
+        """Add ``path@version`` from a directory, zipped as golang.org/x/mod/zip CreateFromDir
+        would; the served go.mod is the directory's, or ``module <path>`` when it has none."""
+        d = pathlib.Path(directory)
+        if not d.is_dir():
+            raise ModuleSourceError(f"{d}: not a directory (add_dir needs a module source tree)")
+        check_version_servable(path, version)
+        t = self._resolve_time(version, time)
+        gm = d / "go.mod"
+        has_go_mod = gm.is_file() and not gm.is_symlink()
+        self._check_incompatible_go_mod(path, version, has_go_mod)
+        if has_go_mod:
+            if gm.stat().st_size > MAX_GO_MOD:
+                raise ModuleZipError(f"go.mod file too large (max size is {MAX_GO_MOD} bytes)")
+            mod = gm.read_bytes()
+        else:
+            mod = legacy_go_mod(path)
+        res = create_zip_from_dir(self._zip_dest(path, version), path, version, d)
+        return self._register(
+            ModuleVersion(
+                path,
+                version,
+                t,
+                format_info(version, t),
+                mod,
+                res.path,
+                res.size,
+                res.h1,
+                hash_go_mod(mod),
+                "dir",
+            )
+        )
+
+    @staticmethod
+    def parse_txtar_name(name: str) -> tuple[str, str]:
+        """``rsc.io_!q!u!o!t!e_v1.5.2.txt`` -> ``("rsc.io/QUOTE", "v1.5.2")``.
+
+        The cmd/go testdata/mod rule (proxy_test.go readModList): drop ``.txt``, split at the
+        last ``_v``, turn ``_`` into ``/`` in the path, then case-unescape both halves.
+        """
+        stem = name[: -len(".txt")] if name.endswith(".txt") else name
+        i = stem.rfind("_v")
+        if i < 0:
+            raise ModuleSourceError(f"{name}: txtar module names are path_version.txt")
+        try:
+            return unescape_path(stem[:i].replace("_", "/")), unescape_version(stem[i + 1 :])
+        except InvalidModuleError as e:
+            raise ModuleSourceError(f"{name}: {e}") from None
+
+    def add_txtar(self, file_or_dir: str | os.PathLike[str]) -> list[ModuleVersion]:
+        """Add cmd/go ``testdata/mod`` / go-internal ``goproxytest`` archives.
+
+        Served like cmd/go's test proxy does: ``.info`` and ``.mod`` members as they are; every
+        other member (except ``.zip``) goes into the zip as ``path@version/<name>``, or under
+        its own name without the leading ``/`` when it starts with ``/`` — with no zip rules
+        applied, so deliberately broken modules stay broken. Where cmd/go would 404, this
+        fills in instead: a missing ``.info`` is generated, a missing ``.mod`` comes from the
+        ``go.mod`` member or is ``module <path>``.
+
+        A directory loads every ``*.txt`` whose name decodes (others are skipped, as cmd/go
+        does); a single file whose name does not decode raises :class:`ModuleSourceError`.
+        """
+        p = pathlib.Path(file_or_dir)
+        if p.is_dir():
+            out = []
+            for f in sorted(p.glob("*.txt")):
+                try:
+                    mp, v = self.parse_txtar_name(f.name)
+                    check(mp, v)
+                except (ModuleSourceError, InvalidModuleError):
+                    continue
+                out.append(self._add_txtar_file(f, mp, v))
+            return out
+        if not p.is_file():
+            raise ModuleSourceError(f"{p}: no such txtar file or directory")
+        mp, v = self.parse_txtar_name(p.name)
+        check(mp, v)
+        return [self._add_txtar_file(p, mp, v)]
+
+    def _add_txtar_file(self, file: pathlib.Path, path: str, version: str) -> ModuleVersion:
+        try:
+            archive = txtar.parse_file(file)
+        except OSError as e:
+            raise ModuleSourceError(f"{file}: {e}") from e
+        members = {f.name: f.data for f in archive.files}
+        info = members.get(".info")
+        t = _info_time(info) if info is not None else None
+        if t is None:
+            t = (
+                semver.pseudo_version_time(version)
+                if semver.is_pseudo_version(version)
+                else DEFAULT_TIME
+            )
+        if info is None:
+            info = format_info(version, t)
+        mod = members.get(".mod")
+        if mod is None:
+            mod = members.get("go.mod", legacy_go_mod(path))
+        prefix = f"{path}@{version}/"
+        entries = [
+            (f.name[1:] if f.name.startswith("/") else prefix + f.name, f.data)
+            for f in archive.files
+            if f.name not in (".info", ".mod", ".zip")
+        ]
+        res = write_raw_zip(self._zip_dest(path, version), entries)
+        return self._register(
+            ModuleVersion(
+                path, version, t, info, mod, res.path, res.size, res.h1, hash_go_mod(mod), "txtar"
+            )
+        )
+
+    def add_module_cache(self, download_dir: str | os.PathLike[str]) -> list[ModuleVersion]:
+        """Add every version in a module cache download tree, bytes as they are.
+
+        ``download_dir`` is ``$GOMODCACHE/cache/download`` (or ``$GOMODCACHE`` itself). Each
+        ``<escaped path>/@v/<escaped version>.{info,mod,zip}`` is one version; ``.lock``,
+        ``.partial``, ``.ziphash``, ``list`` and temporary files are ignored, as is anything
+        whose name does not decode (the ``sumdb`` tree among them). Decisions:
+
+        * a zip that is missing or unreadable (an interrupted download) leaves the version
+          served without one (``zip_path=None``): ``go`` downloads only the go.mod of most
+          modules in a build graph, and those must still be answered;
+        * a missing ``.mod`` is the zip's ``go.mod`` or else ``module <path>``; a missing
+          ``.info`` is generated;
+        * zips are hard-linked into the store (copied across file systems), so the cache may
+          be removed afterwards.
+        """
+        root = pathlib.Path(download_dir)
+        if (root / "cache" / "download").is_dir():
+            root = root / "cache" / "download"
+        if not root.is_dir():
+            raise ModuleSourceError(f"{root}: not a module cache download directory")
+        found: list[ModuleVersion] = []
+        for vdir in sorted(root.rglob("@v")):
+            if not vdir.is_dir():
+                continue
+            try:
+                path = unescape_path(vdir.parent.relative_to(root).as_posix())
+            except InvalidModuleError:
+                continue
+            by_version: dict[str, dict[str, pathlib.Path]] = {}
+            for f in vdir.iterdir():
+                stem, dot, ext = f.name.rpartition(".")
+                if not dot or ext not in ("info", "mod", "zip") or not f.is_file():
+                    continue
+                try:
+                    v = unescape_version(stem)
+                    check(path, v)
+                except InvalidModuleError:
+                    continue
+                by_version.setdefault(v, {})[ext] = f
+            for v in semver.sort_versions(by_version):
+                found.append(self._add_cached(path, v, by_version[v]))
+        if not found:
+            raise ModuleSourceError(f"{root}: no module versions found in this module cache")
+        return found
+
+    def _add_cached(self, path: str, version: str, parts: dict[str, pathlib.Path]) -> ModuleVersion:
+        zip_src = parts.get("zip")
+        zip_path: pathlib.Path | None = None
+        zip_hash: str | None = None
+        zip_size = 0
+        zip_go_mod: bytes | None = None
+        if zip_src is not None:
+            try:
+                zip_hash = hash_zip(zip_src)
+                with zipfile.ZipFile(zip_src) as zf:
+                    try:
+                        zip_go_mod = zf.read(f"{path}@{version}/go.mod")
+                    except KeyError:
+                        zip_go_mod = None
+            except (ModuleZipError, zipfile.BadZipFile, OSError):
+                zip_hash = None
+            if zip_hash is not None:
+                zip_path = self._zip_dest(path, version)
+                _link_or_copy(zip_src, zip_path)
+                zip_size = zip_path.stat().st_size
+        info = parts["info"].read_bytes() if "info" in parts else None
+        t = _info_time(info) if info is not None else None
+        if t is None:
+            t = (
+                semver.pseudo_version_time(version)
+                if semver.is_pseudo_version(version)
+                else DEFAULT_TIME
+            )
+        if info is None:
+            info = format_info(version, t)
+        if "mod" in parts:
+            mod = parts["mod"].read_bytes()
+        else:
+            mod = zip_go_mod if zip_go_mod is not None else legacy_go_mod(path)
+        return self._register(
+            ModuleVersion(
+                path,
+                version,
+                t,
+                info,
+                mod,
+                zip_path,
+                zip_size,
+                zip_hash,
+                hash_go_mod(mod),
+                "modcache",
+            )
+        )
+
+    # ---- queries --------------------------------------------------------------------------
+
+    def get(self, path: str, version: str) -> ModuleVersion | None:
+        """The version, or ``None`` when the store does not have it."""
+        with self._lock:
+            return self._modules.get(path, {}).get(version)
+
+    def versions(self, path: str) -> list[str]:
+        """Every version of ``path`` the store has (pseudo-versions too), semver-sorted."""
+        with self._lock:
+            vs = list(self._modules.get(path, {}))
+        return semver.sort_versions(vs)
+
+    def list_versions(self, path: str) -> list[str]:
+        """What ``@v/list`` returns: tagged versions only, no pseudo-versions (proxy protocol)."""
+        return [v for v in self.versions(path) if not semver.is_pseudo_version(v)]
+
+    def latest(self, path: str) -> ModuleVersion | None:
+        """What ``@latest`` returns: the highest release, else the highest pre-release, else
+        the highest pseudo-version (cmd/go proxy_test.go, "imitate what latest does")."""
+        with self._lock:
+            mods = dict(self._modules.get(path, {}))
+        vs = semver.sort_versions(mods)
+        pseudo = [v for v in vs if semver.is_pseudo_version(v)]
+        tagged = [v for v in vs if not semver.is_pseudo_version(v)]
+        release = [v for v in tagged if not semver.prerelease(v)]
+        for group in (release, tagged, pseudo):
+            if group:
+                return mods[group[-1]]
+        return None
+
+    def modules(self) -> list[str]:
+        """Every module path in the store, sorted."""
+        with self._lock:
+            return sorted(p for p, vs in self._modules.items() if vs)
+
+    def __iter__(self) -> Iterator[ModuleVersion]:
+        with self._lock:
+            items = [mv for vs in self._modules.values() for mv in vs.values()]
+        return iter(sorted(items, key=lambda m: (m.path, semver.sort_versions([m.version]))))
+
+    def __len__(self) -> int:
+        with self._lock:
+            return sum(len(vs) for vs in self._modules.values())
+
+    def go_sum_lines(self, path: str, version: str) -> tuple[str, str]:
+        """The go.sum lines of ``path@version`` (see :meth:`ModuleVersion.go_sum_lines`)."""
+        mv = self.get(path, version)
+        if mv is None:
+            raise ModuleSourceError(f"{path}@{version}: not in the module store")
+        return mv.go_sum_lines()
+
+    def remove(self, path: str, version: str | None = None) -> None:
+        """Forget one version, or every version of ``path`` (zips stay until :meth:`clear`)."""
+        with self._lock:
+            if version is None:
+                self._modules.pop(path, None)
+            else:
+                self._modules.get(path, {}).pop(version, None)
+
+    # ---- export and lifetime --------------------------------------------------------------
+
+    def export_file_proxy(self, directory: str | os.PathLike[str]) -> pathlib.Path:
+        """Write everything as a ``GOPROXY=file://`` tree: ``<esc path>/@v/list``, ``.info``,
+        ``.mod``, ``.zip`` (hard-linked when possible) and ``<esc path>/@latest``."""
+        out = pathlib.Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        for path in self.modules():
+            base = out / escape_path(path)
+            vdir = base / "@v"
+            vdir.mkdir(parents=True, exist_ok=True)
+            listed = self.list_versions(path)
+            (vdir / "list").write_text("".join(v + "\n" for v in listed))
+            for v in self.versions(path):
+                mv = self.get(path, v)
+                if mv is None:
+                    continue
+                ev = escape_version(v)
+                (vdir / f"{ev}.info").write_bytes(mv.info)
+                (vdir / f"{ev}.mod").write_bytes(mv.mod)
+                if mv.zip_path is not None:
+                    target = vdir / f"{ev}.zip"
+                    target.unlink(missing_ok=True)
+                    _link_or_copy(mv.zip_path, target)
+            latest = self.latest(path)
+            if latest is not None:
+                (base / "@latest").write_bytes(latest.info)
+        return out
+
+    def clear(self) -> None:
+        """Forget every module and delete the zips."""
+        with self._lock:
+            self._modules.clear()
+            shutil.rmtree(self._root / "zips", ignore_errors=True)
+
+    def close(self) -> None:
+        """Forget everything and remove the store's directory. Safe to call twice."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._modules.clear()
+        shutil.rmtree(self._root, ignore_errors=True)
+
+    def __enter__(self) -> ModuleStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
