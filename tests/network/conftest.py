@@ -1,0 +1,41 @@
+"""Fixtures for the network tests.
+
+The ``toxiproxy``/``network`` fixtures are imported here until plugin.py registers them; the
+options then also exist, and before that the environment variables (``TOXIPROXY_BIN``,
+``TOXIPROXY_URL``) are read directly.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pytest_goproxy.network.fixtures import network, toxiproxy
+from pytest_goproxy.network.server import find_toxiproxy
+
+__all__ = ["network", "toxiproxy", "toxiproxy_binary"]
+
+
+@pytest.fixture(scope="session")
+def toxiproxy_binary(toxiproxy: object) -> Path:
+    """The binary the session fixture started (tests that start extra servers reuse it)."""
+    server = getattr(toxiproxy, "server", None)
+    if server is not None:
+        return Path(server.binary)
+    found = find_toxiproxy(os.environ.get("TOXIPROXY_BIN"))
+    if found is None:
+        pytest.skip("no toxiproxy binary to start a second server from")
+    return found
+
+
+@pytest.fixture
+def fake_bin(tmp_path: Path) -> Iterator[Path]:
+    """A directory for fake executables (``go``, ``toxiproxy-server``) written by a test."""
+    path = tmp_path / "bin"
+    path.mkdir()
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
