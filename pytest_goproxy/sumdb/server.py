@@ -25,7 +25,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 from pytest_httpserver import HTTPServer
 from werkzeug.wrappers import Request, Response
@@ -61,10 +61,11 @@ _H1_RE = re.compile(r"^h1:[A-Za-z0-9+/]{43}=$")
 _KINDS = ("lookup", "latest", "tile", "supported", "other")
 
 
-@runtime_checkable
 class GoSumSource(Protocol):
-    """Anything that knows module versions and their go.sum lines, such as
-    ``pytest_goproxy.gomod.store.ModuleStore`` (and so a fake proxy's ``.store``)."""
+    """Anything that knows module versions and their go.sum lines: ``modules()``,
+    ``versions(path)`` and either ``go_sum_lines(path, version)`` or ``get(path, version)``
+    returning an object with ``go_sum_lines()`` (``pytest_goproxy.gomod.store.ModuleStore``, and
+    so a fake proxy's ``.store``). Lines may be one string or a sequence of lines."""
 
     def modules(self) -> Iterable[str]:
         """The module paths it holds."""
@@ -74,9 +75,25 @@ class GoSumSource(Protocol):
         """The versions it holds of ``path``."""
         ...
 
-    def go_sum_lines(self, path: str, version: str) -> str | Sequence[str]:
-        """The go.sum lines of ``path@version``: the zip's ``h1:`` line and the go.mod's."""
-        ...
+
+def _source_lines(source: GoSumSource, module: str, version: str) -> str | Sequence[str] | None:
+    """The go.sum lines ``source`` has for ``module@version``, or None."""
+    direct = getattr(source, "go_sum_lines", None)
+    if callable(direct):
+        lines = direct(module, version)
+    else:
+        get = getattr(source, "get", None)
+        if not callable(get):
+            raise ChecksumDBError(
+                f"{source!r} has neither go_sum_lines(path, version) nor get(path, version)"
+            )
+        found = get(module, version)
+        if found is None:
+            return None
+        lines = found.go_sum_lines()
+    if lines is None or isinstance(lines, str):
+        return lines
+    return [str(line) for line in lines]
 
 
 def make_record(module: str, version: str, zip_hash: str, mod_hash: str) -> bytes:
@@ -419,7 +436,9 @@ class ChecksumDB:
             before = len(self._log)
             for module in sorted(source.modules()):
                 for version in sorted(source.versions(module)):
-                    self.add_go_sum_lines(module, version, source.go_sum_lines(module, version))
+                    lines = _source_lines(source, module, version)
+                    if lines is not None:
+                        self.add_go_sum_lines(module, version, lines)
             added = len(self._log) - before
             if follow and source not in self._sources:
                 self._sources.append(source)
@@ -456,8 +475,10 @@ class ChecksumDB:
     def _lookup_source(self, module: str, version: str) -> bool:
         for source in self._sources:
             try:
-                lines = source.go_sum_lines(module, version)
+                lines = _source_lines(source, module, version)
             except Exception:  # a source without that module may raise anything
+                continue
+            if lines is None:
                 continue
             zip_hash, mod_hash = _hashes_from_lines(module, version, lines)
             if zip_hash and mod_hash:
