@@ -16,15 +16,22 @@ from pytest_goproxy.errors import (
     ModuleZipError,
     ToxiproxyError,
 )
+from pytest_goproxy.gomod.store import ModuleStore, ModuleVersion
+from pytest_goproxy.proxy import FakeGoProxy, ProxyRequest, RequestKind
 
 __all__ = [
     "ChecksumDBError",
+    "FakeGoProxy",
     "FaultError",
     "GoNotFoundError",
     "GoProjectError",
     "GoProxyError",
     "InvalidModuleError",
     "ModuleSourceError",
+    "ModuleStore",
+    "ModuleVersion",
     "ModuleZipError",
+    "ProxyRequest",
+    "RequestKind",
     "ToxiproxyError",
 ]

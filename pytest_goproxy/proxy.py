@@ -1,0 +1,464 @@
+"""FakeGoProxy: the GOPROXY protocol served from a :class:`ModuleStore`, on pytest-httpserver.
+
+The go command speaks a small protocol to a module proxy (``go help goproxy``; the client side is
+``cmd/go/internal/modfetch/proxy.go``)::
+
+    GET <module>/@v/list              known versions, one a line, pseudo-versions left out
+    GET <module>/@v/<version>.info    JSON {"Version": ..., "Time": ...}; <version> may be a query
+    GET <module>/@v/<version>.mod     the go.mod file
+    GET <module>/@v/<version>.zip     the module zip
+    GET <module>/@latest              the .info of the version to use when the list is empty
+    GET sumdb/<name>/supported        200 when the proxy also serves that checksum database
+
+Module paths and versions travel case-escaped (``Foo`` becomes ``!foo``) and go percent-encodes
+the ``!``. Anything go would not send gets a 404 (or 405 for a method other than GET/HEAD), never a
+500: the store is keyed by (module, version), so no request can name a file outside it.
+
+Each request is parsed once into a :class:`ProxyRequest` and then served; parsing and serving are
+not mixed (the shape of go-internal's ``goproxytest``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import fnmatch
+import socket
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from types import TracebackType
+from typing import BinaryIO
+
+from pytest_httpserver import HTTPServer
+from werkzeug.serving import WSGIRequestHandler
+from werkzeug.wrappers import Request, Response
+
+from pytest_goproxy.errors import InvalidModuleError
+from pytest_goproxy.gomod.escape import unescape_path, unescape_version
+from pytest_goproxy.gomod.semver import is_pseudo_version, pseudo_version_rev
+from pytest_goproxy.gomod.store import ModuleStore, ModuleVersion
+
+__all__ = ["FakeGoProxy", "ProxyRequest", "RequestKind", "SumDBHandler"]
+
+#: Big enough that a 200 MB zip goes out in few syscalls, small enough to never matter for memory.
+_STREAM_CHUNK = 256 * 1024
+#: Zips up to this size are read whole and sent with the headers' neighbour write: fewer syscalls.
+_SMALL_BODY = 1024 * 1024
+
+
+class RequestKind(str, Enum):
+    """What a request asked the proxy for (the endpoints of ``go help goproxy``)."""
+
+    LIST = "list"
+    INFO = "info"
+    MOD = "mod"
+    ZIP = "zip"
+    LATEST = "latest"
+    SUMDB = "sumdb"
+    OTHER = "other"
+
+
+@dataclass
+class ProxyRequest:
+    """One request the proxy received, and what it answered.
+
+    ``status``, ``bytes_sent`` and ``duration`` are final once the body has been sent (or the client
+    went away); ``faulted`` says a fault played on this request instead of the normal answer.
+    """
+
+    method: str
+    path: str
+    kind: RequestKind
+    module: str | None = None
+    version: str | None = None
+    status: int = 0
+    bytes_sent: int = 0
+    duration: float = 0.0
+    faulted: bool = False
+    error: str | None = None
+    started: float = field(default_factory=time.monotonic)
+
+    def matches(
+        self,
+        kind: RequestKind | str | None = None,
+        module: str | None = None,
+        version: str | None = None,
+    ) -> bool:
+        """True when every given selector matches; ``module`` may be a glob (``example.test/*``)."""
+        if kind is not None and self.kind != RequestKind(kind):
+            return False
+        if module is not None and (
+            self.module is None or not fnmatch.fnmatchcase(self.module, module)
+        ):
+            return False
+        return version is None or self.version == version
+
+
+class SumDBHandler:
+    """What the proxy needs of a checksum database to serve ``<proxy>/sumdb/<name>/...``.
+
+    A structural type: :class:`pytest_goproxy.sumdb.ChecksumDB` fits it.
+    """
+
+    name: str
+
+    def handle(self, path: str) -> tuple[int, Mapping[str, str], bytes]:  # pragma: no cover
+        raise NotImplementedError
+
+
+class _NoDelayHandler(WSGIRequestHandler):
+    """werkzeug's handler with Nagle off and without per-request logging.
+
+    werkzeug writes the headers and the body in separate ``send`` calls; with Nagle on, the body
+    waits for the ACK of the headers, which the client delays by up to 40 ms. That stall made a
+    naive server 26x slower than ``GOPROXY=file://`` (measured in issue 2).
+    """
+
+    disable_nagle_algorithm = True
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """The request log of :class:`FakeGoProxy` records requests; stderr stays quiet."""
+
+
+class _Body:
+    """The response body as an iterable that records what was really sent and when it ended."""
+
+    def __init__(self, record: ProxyRequest, chunks: Iterable[bytes]) -> None:
+        self._record = record
+        self._chunks = chunks
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._chunks:
+            self._record.bytes_sent += len(chunk)
+            yield chunk
+
+    def close(self) -> None:
+        closer = getattr(self._chunks, "close", None)
+        if closer is not None:
+            closer()
+        self._record.duration = time.monotonic() - self._record.started
+
+
+def _file_chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        yield from _read_chunks(handle)
+
+
+def _read_chunks(handle: BinaryIO) -> Iterator[bytes]:
+    while chunk := handle.read(_STREAM_CHUNK):
+        yield chunk
+
+
+class FakeGoProxy(HTTPServer):
+    """A module proxy for the go command, serving modules from a :class:`ModuleStore`.
+
+    It is a pytest-httpserver ``HTTPServer`` (threaded: go downloads in parallel), so everything
+    that class offers works too: a handler registered with ``expect_request`` answers before the
+    Go protocol does, which lets a test override one URL by hand.
+
+    Use it as a context manager outside pytest::
+
+        with FakeGoProxy() as proxy:
+            proxy.add_module("example.test/lib", "v1.2.0", files={"lib.go": "package lib\\n"})
+            env = {"GOPROXY": proxy.url, "GOSUMDB": "off"}
+
+    In pytest, use the ``goproxy`` and ``goproxy_factory`` fixtures.
+    """
+
+    def __init__(
+        self,
+        store: ModuleStore | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        workdir: Path | None = None,
+    ) -> None:
+        super().__init__(host=host, port=port, threaded=True)
+        self._owns_store = store is None
+        self.store: ModuleStore = store if store is not None else ModuleStore(workdir)
+        self.request_log: list[ProxyRequest] = []
+        self._log_lock = threading.Lock()
+        self._gone: set[tuple[str, str | None]] = set()
+        self._sumdbs: dict[str, SumDBHandler] = {}
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        super().start()
+        assert self.server is not None
+        self.server.RequestHandlerClass = _NoDelayHandler
+        # Closed connections' sockets linger; reuse keeps a restarted session proxy bindable.
+        self.server.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+
+    def close(self) -> None:
+        """Stop serving and remove the zips this proxy built (when it owns its store)."""
+        if self.is_running():
+            self.stop()
+        if self._owns_store:
+            self.store.close()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def url(self) -> str:
+        """The value to put in GOPROXY (no trailing slash)."""
+        return f"http://{self.format_host(self.host)}:{self.port}"
+
+    def clear(self) -> None:
+        """Forget modules, request log, 410 marks, checksum databases and hand-made handlers."""
+        super().clear()
+        self.store.clear()
+        with self._log_lock:
+            self.request_log.clear()
+        self._gone.clear()
+        self._sumdbs.clear()
+
+    # -- module sources (all delegate to the store) -----------------------------------------
+
+    def add_module(
+        self,
+        path: str,
+        version: str,
+        files: Mapping[str, str | bytes] | None = None,
+        *,
+        go_mod: str | bytes | None = None,
+        requires: Mapping[str, str] | None = None,
+        retracts: Sequence[str] | None = None,
+        go_version: str = "1.21",
+        time: _dt.datetime | None = None,
+    ) -> ModuleVersion:
+        """Serve a module made from Python data; go.mod is generated when not given."""
+        return self.store.add_module(
+            path,
+            version,
+            files,
+            go_mod=go_mod,
+            requires=requires,
+            retracts=retracts,
+            go_version=go_version,
+            time=time,
+        )
+
+    def add_dir(
+        self, directory: str | Path, path: str, version: str, *, time: _dt.datetime | None = None
+    ) -> ModuleVersion:
+        """Serve the module in ``directory`` as ``path@version`` (files excluded as go would)."""
+        return self.store.add_dir(Path(directory), path, version, time=time)
+
+    def add_txtar(self, file_or_dir: str | Path) -> list[ModuleVersion]:
+        """Serve modules from txtar archives in cmd/go's ``testdata/mod`` format."""
+        return self.store.add_txtar(Path(file_or_dir))
+
+    def add_module_cache(self, download_dir: str | Path) -> list[ModuleVersion]:
+        """Serve every module of a ``$GOMODCACHE/cache/download`` tree, byte for byte."""
+        return self.store.add_module_cache(Path(download_dir))
+
+    def go_sum_lines(self, path: str, version: str) -> tuple[str, str]:
+        """The two go.sum lines go writes for ``path@version``, from the bytes served."""
+        return self.store.go_sum_lines(path, version)
+
+    def mark_gone(self, path: str, version: str | None = None) -> None:
+        """Answer 410 Gone for ``path`` (one version, or all of it), as proxy.golang.org does."""
+        self._gone.add((path, version))
+
+    def serve_sumdb(self, db: SumDBHandler) -> None:
+        """Also serve checksum database ``db`` at ``<proxy>/sumdb/<db.name>/``.
+
+        go asks ``<proxy>/sumdb/<name>/supported`` first and, on 200, fetches lookups and tiles
+        through the proxy (``cmd/go/internal/modfetch/sumdb.go``).
+        """
+        self._sumdbs[db.name] = db
+
+    # -- request log ------------------------------------------------------------------------
+
+    def requests(
+        self,
+        kind: RequestKind | str | None = None,
+        module: str | None = None,
+        version: str | None = None,
+    ) -> list[ProxyRequest]:
+        """Requests received so far that match every given selector, oldest first."""
+        with self._log_lock:
+            return [r for r in self.request_log if r.matches(kind, module, version)]
+
+    def assert_requested(
+        self,
+        kind: RequestKind | str | None = None,
+        module: str | None = None,
+        version: str | None = None,
+        *,
+        count: int | None = None,
+    ) -> None:
+        """Fail unless such a request was made (exactly ``count`` times, when given)."""
+        found = self.requests(kind, module, version)
+        wanted = f"kind={kind} module={module} version={version}"
+        if count is None and not found:
+            raise AssertionError(f"no request matched {wanted}; log:\n{self._log_text()}")
+        if count is not None and len(found) != count:
+            raise AssertionError(
+                f"{len(found)} requests matched {wanted}, expected {count}; log:\n"
+                f"{self._log_text()}"
+            )
+
+    def assert_not_requested(
+        self,
+        kind: RequestKind | str | None = None,
+        module: str | None = None,
+        version: str | None = None,
+    ) -> None:
+        """Fail if any request matched."""
+        self.assert_requested(kind, module, version, count=0)
+
+    def _log_text(self) -> str:
+        with self._log_lock:
+            lines = [f"  {r.method} {r.path} -> {r.status}" for r in self.request_log]
+        return "\n".join(lines) or "  (no requests)"
+
+    # -- serving ----------------------------------------------------------------------------
+
+    def dispatch(self, request: Request) -> Response:
+        if getattr(self, "_readiness_check_pending", False) or self._has_hand_made_handler(request):
+            return super().dispatch(request)
+        record = self._parse(request)
+        with self._log_lock:
+            self.request_log.append(record)
+        try:
+            response = self._serve(record)
+        except Exception as exc:  # a bug of ours: answer, and make check() fail the test
+            self.handler_errors.append(exc)
+            response = Response(f"pytest-goproxy internal error: {exc!r}\n", status=500)
+        record.status = response.status_code
+        response.response = _Body(record, response.iter_encoded())
+        response.direct_passthrough = True
+        return response
+
+    def _has_hand_made_handler(self, request: Request) -> bool:
+        return bool(
+            self.ordered_handlers
+            or self.oneshot_handlers.match(request)
+            or self.handlers.match(request)
+        )
+
+    def _parse(self, request: Request) -> ProxyRequest:
+        raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.path
+        raw_path = urllib.parse.urlsplit(raw).path
+        try:
+            path = urllib.parse.unquote(raw_path, errors="strict")
+        except UnicodeDecodeError:
+            return ProxyRequest(
+                request.method, raw_path, RequestKind.OTHER, error="path is not UTF-8"
+            )
+        record = ProxyRequest(method=request.method, path=path, kind=RequestKind.OTHER)
+        if path.startswith("/sumdb/"):
+            record.kind = RequestKind.SUMDB
+            return record
+        escaped_module, sep, endpoint = path[1:].partition("/@v/")
+        if not sep:
+            escaped_module, sep, _ = path[1:].rpartition("/@latest")
+            if not sep or _:
+                return record
+            kind, escaped_version = RequestKind.LATEST, None
+        elif endpoint == "list":
+            kind, escaped_version = RequestKind.LIST, None
+        else:
+            escaped_version, dot, ext = endpoint.rpartition(".")
+            if not dot or ext not in ("info", "mod", "zip"):
+                return record
+            kind = RequestKind(ext)
+        try:
+            record.module = unescape_path(escaped_module)
+            if escaped_version is not None:
+                record.version = unescape_version(escaped_version)
+        except InvalidModuleError as exc:
+            record.error = str(exc)
+            return record
+        record.kind = kind
+        return record
+
+    def _serve(self, req: ProxyRequest) -> Response:
+        if req.method not in ("GET", "HEAD"):
+            return _text(405, f"method {req.method} not allowed: a module proxy serves GET\n")
+        if req.kind is RequestKind.SUMDB:
+            return self._serve_sumdb(req.path)
+        if req.kind is RequestKind.OTHER or req.module is None:
+            reason = req.error or "not a module proxy request"
+            return _text(404, f"not found: {reason}\n")
+        if (req.module, None) in self._gone or (req.module, req.version) in self._gone:
+            return _text(410, f"not found: {req.module} is gone\n")
+        if req.kind is RequestKind.LIST:
+            return self._serve_list(req.module)
+        if req.kind is RequestKind.LATEST:
+            latest = self.store.latest(req.module)
+            if latest is None:
+                return _text(404, f"not found: module {req.module}: no versions\n")
+            return Response(latest.info, status=200, content_type="application/json")
+        assert req.version is not None
+        found = self._resolve(req.module, req.version, query_allowed=req.kind is RequestKind.INFO)
+        if found is None:
+            return _text(404, f"not found: {req.module}@{req.version}: unknown revision\n")
+        if req.kind is RequestKind.INFO:
+            return Response(found.info, status=200, content_type="application/json")
+        if req.kind is RequestKind.MOD:
+            return Response(found.mod, status=200, content_type="text/plain; charset=utf-8")
+        return self._serve_zip(found)
+
+    def _serve_list(self, module: str) -> Response:
+        if not self.store.versions(module):
+            return _text(404, f"not found: module {module}: no versions\n")
+        body = "".join(f"{v}\n" for v in self.store.list_versions(module))
+        return _text(200, body)
+
+    def _resolve(self, module: str, version: str, *, query_allowed: bool) -> ModuleVersion | None:
+        """The stored version, or for ``.info`` a commit-hash query matching one pseudo-version.
+
+        go sends ``@v/<query>.info`` for ``go get m@<rev>`` and expects the proxy to answer with
+        the canonical version (``modfetch/proxy.go``, ``Stat``).
+        """
+        found = self.store.get(module, version)
+        if found is not None or not query_allowed:
+            return found
+        if len(version) < 7:  # too short to name one commit, as in cmd/go's codeRepo.Stat
+            return None
+        matches = [
+            v
+            for v in self.store.versions(module)
+            if is_pseudo_version(v) and pseudo_version_rev(v).startswith(version)
+        ]
+        if len(matches) != 1:
+            return None
+        return self.store.get(module, matches[0])
+
+    def _serve_zip(self, found: ModuleVersion) -> Response:
+        if found.zip_path is None:  # a module cache entry go only ever needed the go.mod of
+            return _text(404, f"not found: {found.path}@{found.version}: no zip in the source\n")
+        headers = {"Content-Length": str(found.zip_size)}
+        body: Iterable[bytes]
+        if found.zip_size <= _SMALL_BODY:
+            body = [found.zip_path.read_bytes()]
+        else:
+            body = _file_chunks(found.zip_path)
+        return Response(body, status=200, headers=headers, content_type="application/zip")
+
+    def _serve_sumdb(self, path: str) -> Response:
+        name, _, rest = path[len("/sumdb/") :].partition("/")
+        db = self._sumdbs.get(name)
+        if db is None:
+            return _text(404, f"not found: this proxy does not serve checksum database {name}\n")
+        if rest == "supported":
+            return _text(200, "")
+        status, headers, body = db.handle("/" + rest)
+        return Response(body, status=status, headers=dict(headers))
+
+
+def _text(status: int, body: str) -> Response:
+    return Response(body, status=status, content_type="text/plain; charset=utf-8")
