@@ -222,12 +222,14 @@ FAULTS: dict[str, Fault] = {
         Fault(
             name="blackhole",
             summary="Connections are accepted, then nothing ever comes back.",
-            how="toxiproxy `timeout` toxic with `timeout` 0, downstream (toxics/timeout.go: data "
-            "is dropped and the connection is never closed).",
+            how="toxiproxy `timeout` toxic with `timeout` 0 on the upstream stream "
+            "(toxics/timeout.go: data is dropped and the connection is never closed). Upstream, "
+            "so the request never reaches the server and it never answers or closes; the toxic "
+            "passes a close through, so a server that closes idle connections ends the hang.",
             comma="Hangs: go has no request timeout; only the runner's deadline ends it.",
             pipe="Hangs too: there is no error to fall back on.",
             mechanism="toxic",
-            toxic=ToxicSpec("timeout", fixed={"timeout": 0}),
+            toxic=ToxicSpec("timeout", stream="upstream", fixed={"timeout": 0}),
             cost="the runner's whole timeout",
         ),
         Fault(

@@ -39,3 +39,9 @@ def fake_bin(tmp_path: Path) -> Iterator[Path]:
     path.mkdir()
     yield path
     shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def httpserver_listen_address() -> tuple[str, int]:
+    """pytest-httpserver on 127.0.0.1 (its default, ``localhost``, may resolve to ::1)."""
+    return ("127.0.0.1", 0)
