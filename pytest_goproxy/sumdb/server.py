@@ -25,7 +25,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Protocol
+from typing import Protocol, cast
 
 from pytest_httpserver import HTTPServer
 from werkzeug.wrappers import Request, Response
@@ -388,6 +388,35 @@ class ChecksumDB:
     def check(self) -> None:
         """Raise the first error the server hit while answering, if any."""
         self._server.check_handler_errors()
+
+    def reset(self) -> None:
+        """Start over with an empty log, no sources, no misbehaviour and an empty request log,
+        keeping the key, name and server (what the per-test fixture does between tests).
+
+        A go command that remembers a tree of the old log (``$GOPATH/pkg/sumdb``, and tiles cached
+        under ``$GOMODCACHE/cache/download/sumdb``) would rightly call the new log a fork: give
+        each test its own GOPATH and module cache, as the hermetic runner does.
+        """
+        with self._lock:
+            self._log = Log()
+            self._index.clear()
+            self._true.clear()
+            self._wrong.clear()
+            self._sources.clear()
+            self._signed.clear()
+            self.misbehave.reset()
+        self.clear_requests()
+        self._server.clear_handler_errors()
+
+    def attach(self, proxy: object) -> None:
+        """Log every module ``proxy`` serves, now and later, and let it serve this database at
+        ``<proxy>/sumdb/<name>/``. ``proxy`` is a ``FakeGoProxy`` (its ``.store`` is read and its
+        ``serve_sumdb`` called) or any :class:`GoSumSource`."""
+        store = cast(GoSumSource, getattr(proxy, "store", proxy))
+        self.add_from(store)
+        serve = getattr(proxy, "serve_sumdb", None)
+        if callable(serve):
+            serve(self)
 
     # -- records --------------------------------------------------------------------------------
 
