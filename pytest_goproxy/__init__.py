@@ -17,7 +17,8 @@ from pytest_goproxy.errors import (
     ToxiproxyError,
 )
 from pytest_goproxy.gomod.store import ModuleStore, ModuleVersion
-from pytest_goproxy.proxy import FakeGoProxy, ProxyRequest, RequestKind
+from pytest_goproxy.proxy import FakeGoProxy
+from pytest_goproxy.requestlog import ProxyRequest, RequestKind
 
 __all__ = [
     "ChecksumDBError",

@@ -21,14 +21,11 @@ not mixed (the shape of go-internal's ``goproxytest``).
 from __future__ import annotations
 
 import datetime as _dt
-import fnmatch
 import socket
 import threading
 import time
 import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from enum import Enum
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
@@ -41,6 +38,7 @@ from pytest_goproxy.errors import InvalidModuleError
 from pytest_goproxy.gomod.escape import unescape_path, unescape_version
 from pytest_goproxy.gomod.semver import is_pseudo_version, pseudo_version_rev
 from pytest_goproxy.gomod.store import ModuleStore, ModuleVersion
+from pytest_goproxy.requestlog import ProxyRequest, RequestKind
 
 __all__ = ["FakeGoProxy", "ProxyRequest", "RequestKind", "SumDBHandler"]
 
@@ -48,54 +46,6 @@ __all__ = ["FakeGoProxy", "ProxyRequest", "RequestKind", "SumDBHandler"]
 _STREAM_CHUNK = 256 * 1024
 #: Zips up to this size are read whole and sent with the headers' neighbour write: fewer syscalls.
 _SMALL_BODY = 1024 * 1024
-
-
-class RequestKind(str, Enum):
-    """What a request asked the proxy for (the endpoints of ``go help goproxy``)."""
-
-    LIST = "list"
-    INFO = "info"
-    MOD = "mod"
-    ZIP = "zip"
-    LATEST = "latest"
-    SUMDB = "sumdb"
-    OTHER = "other"
-
-
-@dataclass
-class ProxyRequest:
-    """One request the proxy received, and what it answered.
-
-    ``status``, ``bytes_sent`` and ``duration`` are final once the body has been sent (or the client
-    went away); ``faulted`` says a fault played on this request instead of the normal answer.
-    """
-
-    method: str
-    path: str
-    kind: RequestKind
-    module: str | None = None
-    version: str | None = None
-    status: int = 0
-    bytes_sent: int = 0
-    duration: float = 0.0
-    faulted: bool = False
-    error: str | None = None
-    started: float = field(default_factory=time.monotonic)
-
-    def matches(
-        self,
-        kind: RequestKind | str | None = None,
-        module: str | None = None,
-        version: str | None = None,
-    ) -> bool:
-        """True when every given selector matches; ``module`` may be a glob (``example.test/*``)."""
-        if kind is not None and self.kind != RequestKind(kind):
-            return False
-        if module is not None and (
-            self.module is None or not fnmatch.fnmatchcase(self.module, module)
-        ):
-            return False
-        return version is None or self.version == version
 
 
 class SumDBHandler:
