@@ -206,7 +206,8 @@ FAULTS: dict[str, Fault] = {
             summary="Nothing listens: connect gets ECONNREFUSED.",
             how="The toxiproxy proxy is disabled, which closes its listener (the port is kept "
             "and rebound when the fault is removed).",
-            comma="Fails at once: `connect: connection refused`. " + _COMMA_STOPS,
+            comma="Fails at once: `dial tcp 127.0.0.1:N: connect: connection refused`. "
+            + _COMMA_STOPS,
             pipe=_PIPE_FALLS,
             mechanism="disable",
         ),
@@ -214,8 +215,10 @@ FAULTS: dict[str, Fault] = {
             name="dns",
             summary="The proxy's host name does not resolve (NXDOMAIN).",
             how="The endpoint URL's host becomes `goproxy-<id>.invalid` (RFC 6761: never "
-            "resolves); read `endpoint.url` after injecting.",
-            comma="Fails: `dial tcp: lookup goproxy-<id>.invalid: no such host`. " + _COMMA_STOPS,
+            "resolves); read `endpoint.url` after injecting. go still asks the system resolver "
+            "(one query for a `.invalid` name), which answers NXDOMAIN.",
+            comma="Fails at once: `dial tcp: lookup goproxy-<id>.invalid on <resolver>: no such "
+            "host`. " + _COMMA_STOPS,
             pipe=_PIPE_FALLS,
             mechanism="dns",
         ),
@@ -248,7 +251,7 @@ FAULTS: dict[str, Fault] = {
             summary="The connection is reset (RST) once the request arrives.",
             how="toxiproxy `reset_peer` toxic, upstream (toxics/reset_peer.go: on the first data, "
             "wait `after_ms`, then close with SO_LINGER 0).",
-            comma="Fails: `connection reset by peer` (or `EOF`). " + _COMMA_STOPS,
+            comma="Fails at once: `read tcp ...: read: connection reset by peer`. " + _COMMA_STOPS,
             pipe=_PIPE_FALLS,
             mechanism="toxic",
             params=(Param("after_ms", 0, "ms", "delay before the reset"),),
@@ -259,7 +262,9 @@ FAULTS: dict[str, Fault] = {
             summary="Each connection is closed after N bytes of response (headers included).",
             how="toxiproxy `limit_data` toxic, downstream (toxics/limit_data.go: per connection, "
             "forward `bytes` then close).",
-            comma="Fails: `unexpected EOF` reading the body. " + _COMMA_STOPS,
+            comma='Fails: `read "<url>.zip": unexpected EOF` when the cut is in a body (a cut '
+            "in the headers gives `malformed MIME header`; a response shorter than `bytes` is "
+            "not affected). " + _COMMA_STOPS,
             pipe=_PIPE_FALLS,
             mechanism="toxic",
             params=(Param("bytes", 400, "bytes", "response bytes per connection"),),
