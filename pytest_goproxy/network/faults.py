@@ -242,7 +242,8 @@ FAULTS: dict[str, Fault] = {
             "so Linux drops further SYNs; read `endpoint.url` after injecting.",
             comma="Fails after go's own 30 s dial limit: `dial tcp ...: i/o timeout`. "
             + _COMMA_STOPS,
-            pipe="Falls back after the 30 s dial limit.",
+            pipe="Falls back, but only after 30 s for every request (each one tries this entry "
+            "first), so a `go mod tidy` costs a minute or more.",
             mechanism="stuck_listener",
             cost="30 s per connection attempt; opt in",
         ),
