@@ -19,8 +19,10 @@ from pytest_goproxy.errors import (
 from pytest_goproxy.gomod.store import ModuleStore, ModuleVersion
 from pytest_goproxy.proxy import FakeGoProxy
 from pytest_goproxy.requestlog import ProxyRequest, RequestKind
+from pytest_goproxy.sumdb import ChecksumDB, Misbehaviour, SumDBRequest
 
 __all__ = [
+    "ChecksumDB",
     "ChecksumDBError",
     "FakeGoProxy",
     "FaultError",
@@ -28,11 +30,13 @@ __all__ = [
     "GoProjectError",
     "GoProxyError",
     "InvalidModuleError",
+    "Misbehaviour",
     "ModuleSourceError",
     "ModuleStore",
     "ModuleVersion",
     "ModuleZipError",
     "ProxyRequest",
     "RequestKind",
+    "SumDBRequest",
     "ToxiproxyError",
 ]

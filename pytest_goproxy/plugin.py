@@ -9,6 +9,12 @@ import pytest
 
 from pytest_goproxy.gomod.store import ModuleStore
 from pytest_goproxy.proxy import FakeGoProxy
+from pytest_goproxy.sumdb.fixtures import (  # noqa: F401  (fixtures, registered by import)
+    gosumdb,
+    gosumdb_listen_host,
+    gosumdb_name,
+    gosumdb_session,
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:
