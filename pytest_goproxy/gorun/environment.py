@@ -1,0 +1,209 @@
+"""The hermetic environment of one ``go`` run.
+
+The environment is built from nothing, never filtered from ``os.environ``: a variable reaches the
+``go`` command only if it is listed here or the test passes it. That is the only way to be sure
+that a developer's or CI machine's own Go setup (``GOFLAGS``, ``GOPROXY``, ``GOPRIVATE``,
+``GONOSUMDB``, a ``go env -w`` file, proxies, ``CC``/``CGO_*``...) can never change what a test
+observes.
+
+What a run gets, exactly:
+
+=====================  ===========================================================================
+``PATH``               inherited: ``go`` execs ``git``/``hg`` for direct VCS fetches, ``sh`` for
+                       ``go generate``, and the C toolchain when a test turns cgo on.
+``SYSTEMROOT``,        inherited on Windows only (the Windows runtime cannot work without them).
+``WINDIR``,
+``COMSPEC``,
+``PATHEXT``
+``HOME``               a fresh directory per run (also ``USERPROFILE``, ``XDG_CONFIG_HOME`` and
+                       ``XDG_CACHE_HOME`` inside it): ``os.UserConfigDir`` decides where Go looks
+                       for its user ``go/env`` file and telemetry data, ``~/.netrc`` is read by
+                       ``GOAUTH=netrc`` and ``~/.gitconfig`` by git.
+``GOENV``              ``$HOME/go.env``, an empty file of the run's own: ``go env -w`` in a test
+                       writes there and nowhere else (cmd/go/internal/cfg: ``EnvFile``).
+``GOPATH``             fresh per run (``$RUN/gopath``).
+``GOMODCACHE``         fresh per run, or a :class:`~pytest_goproxy.gorun.cache.ModuleCache` shared
+                       on purpose (warm-cache configurations).
+``GOCACHE``            the build cache. Shared by every run of a runner and, through the fixtures,
+                       by every runner of the pytest session (``--go-build-cache`` keeps it across
+                       sessions). The build cache holds compiled packages and test results keyed
+                       by content hashes; it never holds or fetches modules, so sharing it cannot
+                       change what a module-fetching test observes, and it makes ``go build``
+                       seconds faster (cmd/go/internal/cache).
+``GOTOOLCHAIN``        ``local``: the running ``go`` never downloads another toolchain
+                       (cmd/go/internal/toolchain); a ``go 1.99`` line is then a clear error.
+``GOFLAGS``            ``-modcacherw`` (plus whatever the test passes): module cache directories
+                       stay writable so they can be removed (cmd/go/internal/modfetch/fetch.go
+                       makes them read-only otherwise; we also ``chmod -R u+w`` before removing).
+``GOPROXY``            ``off``, ``GOSUMDB`` ``off``: nothing is fetched unless the test says from
+                       where. A test that forgets ``GOPROXY`` sees ``Failure.PROXY_OFF``, never the
+                       real proxy.golang.org.
+``CGO_ENABLED``        ``0``: ``CC``/``CGO_*`` are not inherited, so builds do not depend on the
+                       machine's C compiler. Pass ``CGO_ENABLED=1`` (and ``CC``) to test cgo.
+``TMPDIR``             ``$RUN/tmp``, removed with the run (``go build`` work directories).
+``GIT_CONFIG_NOSYSTEM``  ``1`` and ``GIT_TERMINAL_PROMPT=0``: git ignores ``/etc/gitconfig`` and
+                       never waits for a password.
+``HTTP_PROXY``,        the network guard (:mod:`pytest_goproxy.gorun.guard`), upper and lower case
+``HTTPS_PROXY``        (curl/git only read lower-case ``http_proxy``). Absent with ``guard=False``.
+``NO_PROXY``           ``127.0.0.1,localhost,::1,.invalid`` (and ``no_proxy``): loopback goes
+                       direct (Go never proxies it anyway, golang.org/x/net/http/httpproxy) and
+                       names under ``.invalid`` are resolved by Go itself so DNS tests see
+                       NXDOMAIN.
+=====================  ===========================================================================
+
+Everything else, notably every ``GO*`` variable (``GOROOT`` too: a ``go`` binary finds its own),
+``GODEBUG``, ``GOINSECURE``, ``GONOSUMDB``, ``GOPRIVATE``, ``GONOPROXY``, ``GOAUTH``, ``GOWORK``,
+``GIT_*``, ``SSH_*``, ``NETRC``, ``CC``, ``CXX``, ``CGO_*``, ``PKG_CONFIG``, ``LANG``/``LC_*`` (so
+tool messages stay in English) and every proxy variable in any case, is dropped.
+
+A test's own ``env`` is applied last and wins; a value of ``None`` removes a default. ``GOFLAGS`` is
+the one exception: the test's flags are appended to ``-modcacherw`` (pass ``GOFLAGS=None`` to start
+from nothing).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+__all__ = [
+    "DEFAULTS",
+    "GUARD_NO_PROXY",
+    "PASSTHROUGH",
+    "PROXY_VARIABLES",
+    "RELEVANT_PREFIXES",
+    "build_env",
+    "layer_env",
+    "merge_env",
+    "relevant_env",
+]
+
+#: Inherited from the parent environment, when set there. Nothing else is.
+PASSTHROUGH: tuple[str, ...] = ("PATH",) + (
+    ("SYSTEMROOT", "WINDIR", "COMSPEC", "PATHEXT") if sys.platform == "win32" else ()
+)
+
+#: Fixed defaults of every run; a test's ``env`` overrides them.
+DEFAULTS: Mapping[str, str] = {
+    "GOTOOLCHAIN": "local",
+    "GOFLAGS": "-modcacherw",
+    "GOPROXY": "off",
+    "GOSUMDB": "off",
+    "CGO_ENABLED": "0",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_TERMINAL_PROMPT": "0",
+}
+
+#: Hosts that bypass the network guard: loopback (where our own servers run) and the reserved
+#: ``.invalid`` TLD (RFC 2606), so that Go's own resolver reports "no such host" for it.
+GUARD_NO_PROXY = "127.0.0.1,localhost,::1,.invalid"
+
+#: Every spelling of the proxy variables that Go, git and curl read.
+PROXY_VARIABLES: tuple[str, ...] = (
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+)
+
+#: Variables shown in assertion messages: the ones that decide where and how go fetches.
+RELEVANT_PREFIXES: tuple[str, ...] = (
+    "GOPROXY",
+    "GOSUMDB",
+    "GONOSUMDB",
+    "GONOSUMCHECK",
+    "GONOPROXY",
+    "GOPRIVATE",
+    "GOINSECURE",
+    "GOFLAGS",
+    "GOTOOLCHAIN",
+    "GOAUTH",
+    "GOVCS",
+    "GODEBUG",
+    "GOWORK",
+)
+
+
+def merge_env(base: dict[str, str], extra: Mapping[str, str | None] | None) -> dict[str, str]:
+    """Apply a test's ``extra`` to ``base`` in place: ``None`` removes, GOFLAGS appends."""
+    if not extra:
+        return base
+    for key, value in extra.items():
+        if value is None:
+            base.pop(key, None)
+        elif key == "GOFLAGS" and "GOFLAGS" in base:
+            flags = base["GOFLAGS"].split()
+            flags += [f for f in value.split() if f not in flags]
+            base["GOFLAGS"] = " ".join(flags)
+        else:
+            base[key] = str(value)
+    return base
+
+
+def layer_env(
+    lower: Mapping[str, str | None] | None, upper: Mapping[str, str | None] | None
+) -> dict[str, str | None]:
+    """``upper`` over ``lower`` (runner defaults < project < run); GOFLAGS values add up."""
+    result: dict[str, str | None] = dict(lower or {})
+    for key, value in (upper or {}).items():
+        below = result.get(key)
+        if key == "GOFLAGS" and value is not None and below:
+            flags = below.split()
+            result[key] = " ".join(flags + [f for f in value.split() if f not in flags])
+        else:
+            result[key] = value
+    return result
+
+
+def build_env(
+    *,
+    home: Path,
+    gopath: Path,
+    modcache: Path,
+    gocache: Path,
+    tmpdir: Path,
+    goenv: Path,
+    guard_url: str | None,
+    extra: Mapping[str, str | None] | None = None,
+    parent: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The complete environment of one run (see the module docstring for every variable)."""
+    parent = os.environ if parent is None else parent
+    env: dict[str, str] = {k: parent[k] for k in PASSTHROUGH if k in parent}
+    env.update(
+        {
+            "HOME": str(home),
+            "USERPROFILE": str(home),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "XDG_CACHE_HOME": str(home / ".cache"),
+            "GOENV": str(goenv),
+            "GOPATH": str(gopath),
+            "GOMODCACHE": str(modcache),
+            "GOCACHE": str(gocache),
+            "TMPDIR": str(tmpdir),
+        }
+    )
+    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+        env["TMP"] = env["TEMP"] = str(tmpdir)
+        env["APPDATA"] = env["LOCALAPPDATA"] = str(home / ".config")
+    env.update(DEFAULTS)
+    if guard_url is not None:
+        for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+            env[name] = guard_url
+        env["NO_PROXY"] = env["no_proxy"] = GUARD_NO_PROXY
+    return merge_env(env, extra)
+
+
+def relevant_env(env: Mapping[str, str]) -> dict[str, str]:
+    """The variables of ``env`` that decide where and how go fetches modules, for messages."""
+    shown = {k: v for k, v in env.items() if k.startswith(RELEVANT_PREFIXES)}
+    for key in ("HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "CGO_ENABLED"):
+        if key in env:
+            shown[key] = env[key]
+    return dict(sorted(shown.items()))

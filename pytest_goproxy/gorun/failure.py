@@ -1,0 +1,273 @@
+"""What went wrong in a ``go`` run, recognised from the error text Go really prints.
+
+Go has no machine-readable error output for module fetching, so :func:`classify` reads stderr. The
+texts come from these places in the Go sources (checked against go1.26; the tests replay texts
+recorded from real runs):
+
+* cmd/go/internal/web/api.go ``HTTPError.Error``: ``reading URL: 404 Not Found`` and, when the
+  server sent a short text body, ``\\n\\tserver response: ...``. Go treats only 404 and 410 as
+  "does not exist" (``HTTPError.Is``); everything else is an outage to it.
+* net/http (client.go, transport.go): ``Get "URL": <net error>`` for dial/request errors,
+  ``proxyconnect tcp: ...`` when the proxy itself is unreachable, and just the reason phrase
+  (``Get "URL": Forbidden``) when a proxy refuses ``CONNECT``.
+* net (dial.go, dnsclient_unix.go, net.go): ``dial tcp H:P: connect: connection refused``,
+  ``lookup H on S: no such host`` / ``server misbehaving``, ``i/o timeout``.
+* cmd/go/internal/modfetch/proxy.go: ``invalid response from proxy "URL": <json error>`` and
+  ``read "URL": unexpected EOF`` (a body shorter than its Content-Length); archive/zip: ``zip: not
+  a valid zip file``.
+* cmd/go/internal/modfetch/fetch.go: ``verifying M@V: checksum mismatch`` + ``SECURITY ERROR``;
+  ``verifying module: ...`` / ``verifying go.mod: ...`` wrap checksum-database errors
+  (modfetch/sumdb.go), ``invalid GOSUMDB: ...``.
+* cmd/go/internal/modfetch/repo.go: ``module lookup disabled by GOPROXY=off``.
+* cmd/go/internal/gover and toolchain: ``go.mod requires go >= 1.99 (running go 1.26.8;
+  GOTOOLCHAIN=local)``; Go before 1.21 said ``note: module requires Go 1.99``.
+
+Rules are tried in a fixed priority order on the whole text and the first that matches wins:
+toolchain, checksum mismatch, checksum database, GOPROXY=off, then the transport (TLS handshake
+timeout, TLS, DNS, refused, timeout, reset, truncated), then an invalid body, then HTTP status.
+So a wrapped error is named by what the go command was doing (``SUMDB``, ``TOOLCHAIN``) and
+:attr:`Classification.cause` tells the network failure inside it.
+"""
+
+from __future__ import annotations
+
+import enum
+import http
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+__all__ = ["Classification", "Failure", "classify"]
+
+
+class Failure(enum.Enum):
+    """Kinds of failure of a ``go`` command, each recognised from Go's own error text."""
+
+    DNS = "dns"
+    """The host name did not resolve: ``no such host``, ``server misbehaving``, lookup timeout."""
+    REFUSED = "refused"
+    """Nothing listens: ``connect: connection refused``."""
+    DIAL_TIMEOUT = "dial_timeout"
+    """The connection was not established in time: ``dial tcp ...: i/o timeout``,
+    ``connection timed out``, ``net/http: TLS handshake timeout``."""
+    RESET = "reset"
+    """The peer dropped the connection: ``connection reset by peer``, ``broken pipe``, or
+    ``Get "URL": EOF`` (closed before any response)."""
+    TRUNCATED = "truncated"
+    """A response cut short: ``unexpected EOF`` (body shorter than Content-Length), malformed
+    chunked encoding."""
+    TLS = "tls"
+    """The TLS handshake failed: ``tls: ...``, ``x509: ...`` (unknown CA, wrong name), a plain
+    HTTP server behind an ``https://`` URL."""
+    HTTP_STATUS = "http_status"
+    """The server answered with an error status other than 404/410 (5xx, 403, 429...);
+    ``status_code`` has it."""
+    NOT_FOUND = "not_found"
+    """404 or 410, which Go takes as "this module or version does not exist"
+    (cmd/go/internal/web ``HTTPError.Is``), or an empty version list."""
+    CHECKSUM_MISMATCH = "checksum_mismatch"
+    """``checksum mismatch`` / ``SECURITY ERROR``: downloaded bits differ from go.sum or from
+    the checksum database."""
+    SUMDB = "sumdb"
+    """The checksum database could not be consulted (``verifying module: ...``,
+    ``invalid GOSUMDB``, a misbehaving database); ``cause`` says why."""
+    PROXY_OFF = "proxy_off"
+    """``module lookup disabled by GOPROXY=off``: go needed the network but may not use it."""
+    INVALID_RESPONSE = "invalid_response"
+    """A 200 whose body is unusable: bad JSON for ``.info``/``@latest``, a ``.zip`` that is not
+    a zip, a ``.mod`` for another module."""
+    TOOLCHAIN = "toolchain"
+    """The module needs a newer Go than the one running with ``GOTOOLCHAIN=local``, or a
+    toolchain switch failed."""
+    UNKNOWN = "unknown"
+    """The command failed and none of the above was recognised."""
+
+
+@dataclass(frozen=True)
+class Classification:
+    """The failure named by a stderr text, and where it happened when Go says so."""
+
+    failure: Failure
+    url: str | None = None
+    host: str | None = None
+    status_code: int | None = None
+    cause: Failure | None = None
+    line: str | None = None
+
+
+_F = Failure
+_TOOLCHAIN = re.compile(
+    r"requires go >= \S+ \(running go \S+|module requires Go \d|go: download go\d\S*:"
+    r"|toolchain not available|invalid toolchain|GOTOOLCHAIN=\S+: (?:invalid|unknown)"
+    r"|cannot find \"go\d[^\"]*\" in PATH"
+)
+_SUMDB_MISBEHAVIOR = re.compile(r"server misbehavior|verifying tree|inconsistent tree")
+_CHECKSUM = re.compile(r"SECURITY ERROR|checksum mismatch")
+_SUMDB = re.compile(
+    r"verifying (?:module|go\.mod): |invalid GOSUMDB|checksum database|malformed verifier id"
+)
+_PROXY_OFF = re.compile(r"disabled by GOPROXY=off")
+
+_TRANSPORT: tuple[tuple[Failure, re.Pattern[str]], ...] = (
+    (_F.DIAL_TIMEOUT, re.compile(r"TLS handshake timeout")),
+    (
+        _F.TLS,
+        re.compile(
+            r"\btls: |\bx509: |certificate signed by unknown authority"
+            r"|server gave HTTP response to HTTPS client|remote error: tls"
+        ),
+    ),
+    (
+        _F.DNS,
+        re.compile(
+            r"no such host|server misbehaving|lookup \S+(?: on \S+)?: .*timeout"
+            r"|Temporary failure in name resolution|nodename nor servname|getaddrinfow"
+        ),
+    ),
+    (_F.REFUSED, re.compile(r"connection refused|actively refused")),
+    (
+        _F.DIAL_TIMEOUT,
+        re.compile(
+            r"dial tcp\S* \S+: (?:connect: )?(?:i/o timeout|connection timed out)"
+            r"|i/o timeout|connection timed out|Client\.Timeout exceeded|context deadline exceeded"
+        ),
+    ),
+    (
+        _F.RESET,
+        re.compile(
+            r"connection reset by peer|forcibly closed by the remote host|broken pipe"
+            r"|(?:Get|Head) \"[^\"]+\": EOF$|transport connection broken|connection was aborted"
+        ),
+    ),
+    (
+        _F.TRUNCATED,
+        re.compile(
+            r"unexpected EOF|malformed chunked encoding|invalid byte in chunk length"
+            r"|unexpected end of JSON input"
+        ),
+    ),
+)
+_INVALID = re.compile(
+    r"invalid response from proxy|(?<![.\w])zip: |malformed HTTP"
+    r"|@\S+: parsing go\.mod:|unexpected module path|invalid character .* looking for"
+)
+_STATUS_LINE = re.compile(r"reading (\S+): (\d{3})\b")
+_REASON = re.compile(r"(?:Get|Head|Post) \"([^\"]+)\": ([A-Z][A-Za-z' -]+)$")
+_NO_VERSIONS = re.compile(r"no matching versions for query")
+_URL_PATTERNS = (
+    re.compile(r"(?:Get|Head|Post) \"([^\"]+)\""),
+    re.compile(r"reading (\w+://\S+?):"),
+    re.compile(r"read \"([^\"]+)\""),
+    re.compile(r"from proxy \"([^\"]+)\""),
+)
+_HOST_PATTERNS = (re.compile(r"lookup (\S+?)(?: on |: )"), re.compile(r"dial tcp\S* (\S+):"))
+_PHRASES = {s.phrase: s.value for s in http.HTTPStatus}
+
+
+def _line_at(text: str, pos: int) -> str:
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    return text[start : end if end >= 0 else len(text)].strip()
+
+
+def _status(line: str) -> tuple[str | None, int | None]:
+    m = _STATUS_LINE.search(line)
+    if m:
+        return m.group(1), int(m.group(2))
+    m = _REASON.search(line)
+    if m and m.group(2).strip() in _PHRASES:
+        return m.group(1), _PHRASES[m.group(2).strip()]
+    return None, None
+
+
+def _url(line: str) -> str | None:
+    for pattern in _URL_PATTERNS:
+        m = pattern.search(line)
+        if m:
+            return m.group(1)
+    return None
+
+
+def _host(url: str | None, line: str) -> str | None:
+    if url:
+        with_scheme = url if "://" in url else "//" + url
+        try:
+            host = urlsplit(with_scheme).hostname
+        except ValueError:
+            host = None
+        if host:
+            return host
+    for pattern in _HOST_PATTERNS:
+        m = pattern.search(line)
+        if m:
+            host = m.group(1)
+            return host.rpartition(":")[0].strip("[]") if pattern is _HOST_PATTERNS[1] else host
+    return None
+
+
+def _network(text: str) -> tuple[Failure, int] | None:
+    """The transport, body or status failure in ``text`` and where it is, if any."""
+    for failure, pattern in _TRANSPORT:
+        m = pattern.search(text)
+        if m:
+            return failure, m.start()
+    m = _INVALID.search(text)
+    if m:
+        return _F.INVALID_RESPONSE, m.start()
+    best: tuple[Failure, int] | None = None
+    for line_match in re.finditer(r"[^\n]+", text):
+        _, code = _status(line_match.group(0))
+        if code is not None and code >= 400:
+            best = (_F.NOT_FOUND if code in (404, 410) else _F.HTTP_STATUS, line_match.start())
+            break
+    if best is None:
+        m = _NO_VERSIONS.search(text)
+        if m:
+            best = (_F.NOT_FOUND, m.start())
+    return best
+
+
+def _result(failure: Failure, line: str, cause: Failure | None = None) -> Classification:
+    url, code = _status(line)
+    url = url or _url(line)
+    return Classification(
+        failure=failure, url=url, host=_host(url, line), status_code=code, cause=cause, line=line
+    )
+
+
+def classify(stderr: str) -> Classification:
+    """Name the failure in a ``go`` command's stderr (``Failure.UNKNOWN`` if none is known).
+
+    ``url``, ``host`` (without port) and ``status_code`` come from the line that decided, when Go
+    names them there. For ``SUMDB`` and ``TOOLCHAIN``, ``cause`` is the network failure Go
+    reported underneath (for example ``REFUSED`` for an unreachable checksum database).
+    """
+    text = stderr.replace("\r\n", "\n")
+    for failure, pattern in (
+        (_F.TOOLCHAIN, _TOOLCHAIN),
+        (_F.SUMDB, _SUMDB_MISBEHAVIOR),
+        (_F.CHECKSUM_MISMATCH, _CHECKSUM),
+        (_F.SUMDB, _SUMDB),
+        (_F.PROXY_OFF, _PROXY_OFF),
+    ):
+        m = pattern.search(text)
+        if not m:
+            continue
+        line = _line_at(text, m.start())
+        if failure is _F.CHECKSUM_MISMATCH:
+            first = re.search(r"[^\n]*checksum mismatch[^\n]*", text)
+            return _result(failure, first.group(0).strip() if first else line)
+        end = text.find("\n", m.end())
+        inner = _network(text[m.end() : end if end >= 0 else len(text)])
+        if inner is None and failure in (_F.TOOLCHAIN, _F.SUMDB):
+            rest = text[m.start() :]
+            inner = _network(rest)
+            if inner is not None:
+                line = _line_at(rest, inner[1])
+        return _result(failure, line, cause=inner[0] if inner else None)
+    found = _network(text)
+    if found is None:
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+        return Classification(_F.UNKNOWN, line=lines[-1] if lines else None)
+    failure, pos = found
+    return _result(failure, _line_at(text, pos))

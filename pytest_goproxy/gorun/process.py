@@ -1,0 +1,159 @@
+"""Run a command with a hard timeout and leave no process behind.
+
+The command starts in a session (and so a process group) of its own. ``go`` starts children:
+``git`` for direct fetches, the compiler and linker, the program of ``go run``, the commands of
+``go generate``; killing only ``go`` would orphan them. So:
+
+* on expiry the whole group gets ``SIGTERM``, then ``SIGKILL`` after a short grace period;
+* after a normal exit, whatever is left in the group gets ``SIGKILL`` too.
+
+The leader is polled with ``waitid(WNOWAIT)`` and reaped only after its group has been signalled: an
+unreaped (zombie) leader keeps its pid, so the group id cannot be reused by an unrelated process
+before we signal it. On Windows (no process groups) the process alone is killed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["ProcessOutcome", "group_alive", "run_process"]
+
+_POSIX = sys.platform != "win32"
+
+
+@dataclass(frozen=True)
+class ProcessOutcome:
+    """What a finished (or killed) command left behind."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    duration: float
+    hung: bool
+    pid: int
+
+
+def group_alive(pgid: int) -> bool:
+    """Whether any process is left in process group ``pgid`` (always False on Windows)."""
+    if not _POSIX:
+        return False
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _reader(stream: object, sink: list[bytes]) -> None:
+    read = getattr(stream, "read", None)
+    if read is None:
+        return
+    with contextlib.suppress(OSError, ValueError):
+        while True:
+            chunk = read(65536)
+            if not chunk:
+                break
+            sink.append(chunk)
+
+
+def _exited(proc: subprocess.Popen[bytes]) -> bool:
+    """Whether the leader has exited, without reaping it (so its pid/pgid stay reserved)."""
+    if not _POSIX:
+        return proc.poll() is not None
+    try:
+        info = os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        return True  # already reaped
+    return info is not None
+
+
+def _wait_exited(proc: subprocess.Popen[bytes], deadline: float) -> bool:
+    delay = 0.001
+    while True:
+        if _exited(proc):
+            return True
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        time.sleep(min(delay, remaining))
+        delay = min(delay * 2, 0.05)
+
+
+def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+    if _POSIX:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, sig)
+    else:  # pragma: no cover - Windows
+        with contextlib.suppress(OSError):
+            proc.kill()
+
+
+def run_process(
+    argv: Sequence[str],
+    *,
+    cwd: str | os.PathLike[str] | None,
+    env: Mapping[str, str],
+    timeout: float,
+    kill_grace: float = 1.0,
+) -> ProcessOutcome:
+    """Run ``argv`` to completion or until ``timeout`` seconds, then kill its process group."""
+    start = time.monotonic()
+    proc = subprocess.Popen(
+        list(argv),
+        cwd=None if cwd is None else Path(cwd),
+        env=dict(env),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=_POSIX,
+    )
+    out: list[bytes] = []
+    err: list[bytes] = []
+    readers = [
+        threading.Thread(target=_reader, args=(proc.stdout, out), daemon=True),
+        threading.Thread(target=_reader, args=(proc.stderr, err), daemon=True),
+    ]
+    for thread in readers:
+        thread.start()
+    hung = False
+    try:
+        if not _wait_exited(proc, start + timeout):
+            hung = True
+            _signal_group(proc, signal.SIGTERM)
+            if not _wait_exited(proc, time.monotonic() + kill_grace):
+                _signal_group(proc, getattr(signal, "SIGKILL", signal.SIGTERM))
+                _wait_exited(proc, time.monotonic() + 10.0)
+        # Anything the leader left in its group (a go run program, a go generate command) is
+        # killed in ``finally``, before the leader is reaped.
+    finally:
+        # Also on KeyboardInterrupt: nothing of the run may survive it.
+        _signal_group(proc, getattr(signal, "SIGKILL", signal.SIGTERM))
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        for thread in readers:
+            thread.join(timeout=5.0)
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+    duration = time.monotonic() - start
+    return ProcessOutcome(
+        returncode=proc.returncode,
+        stdout=b"".join(out).decode("utf-8", "replace"),
+        stderr=b"".join(err).decode("utf-8", "replace"),
+        duration=duration,
+        hung=hung,
+        pid=proc.pid,
+    )

@@ -1,0 +1,218 @@
+"""A Go module in a directory of its own, to run go commands in."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from pytest_goproxy.errors import GoProjectError
+from pytest_goproxy.gorun.cache import ModuleCache
+from pytest_goproxy.gorun.environment import layer_env
+from pytest_goproxy.gorun.result import GoResult
+
+if TYPE_CHECKING:
+    from pytest_goproxy.gorun.runner import GoRunner
+
+__all__ = ["VCS_DIRS", "GoProject", "render_go_mod", "render_main"]
+
+#: Not copied by :meth:`GoRunner.project_from_dir`: history is not needed to build, and without it
+#: ``go build`` does not stamp VCS information (which would run git on the copy).
+VCS_DIRS = (".git", ".hg", ".svn", ".bzr", ".jj")
+
+_MODULE_PATH = re.compile(r"^[A-Za-z0-9._~/+-]+$")
+_GO_VERSION = re.compile(r"^1(\.\d+){1,2}(rc\d+|beta\d+)?$|^[2-9]\d*(\.\d+)*$")
+
+
+def render_go_mod(module: str, requires: Mapping[str, str], go_version: str) -> str:
+    """A go.mod as ``go mod edit -fmt`` would write it for these requirements."""
+    text = f"module {module}\n\ngo {go_version}\n"
+    if requires:
+        body = "".join(f"\t{path} {version}\n" for path, version in sorted(requires.items()))
+        text += f"\nrequire (\n{body})\n"
+    return text
+
+
+def render_main(requires: Mapping[str, str]) -> str:
+    """A main package that blank-imports the root package of every required module."""
+    imports = "".join(f'\t_ "{path}"\n' for path in sorted(requires))
+    block = f"import (\n{imports})\n\n" if imports else ""
+    return f"package main\n\n{block}func main() {{}}\n"
+
+
+def _check_module(module: str, requires: Mapping[str, str], go_version: str) -> None:
+    for path in (module, *requires):
+        if not path or not _MODULE_PATH.match(path) or path.startswith("/") or "//" in path:
+            raise GoProjectError(
+                f"{path!r} is not a usable module path: use slash-separated elements of letters, "
+                "digits and ._~-+ such as example.test/app"
+            )
+    for path, version in requires.items():
+        if not version.startswith("v"):
+            raise GoProjectError(
+                f"requires[{path!r}] = {version!r}: module versions start with 'v' (like v1.2.0)"
+            )
+    if not _GO_VERSION.match(go_version):
+        raise GoProjectError(f"go_version {go_version!r} is not a Go version like '1.21'")
+
+
+def _relative(name: str) -> PurePosixPath:
+    rel = PurePosixPath(name.replace("\\", "/"))
+    if rel.is_absolute() or not rel.parts or ".." in rel.parts or name.strip() == "":
+        raise GoProjectError(
+            f"file name {name!r} must be a relative path inside the project (no '..')"
+        )
+    return rel
+
+
+class GoProject:
+    """A Go module at :attr:`path` whose go commands run through a :class:`GoRunner`.
+
+    ``env`` holds this project's defaults (e.g. ``{"GOPROXY": url}``); a run's own ``env`` wins.
+    ``modcache`` shares a module cache between this project's runs; by default every run starts
+    cold, with an empty module cache of its own.
+    """
+
+    def __init__(
+        self,
+        runner: GoRunner,
+        path: Path,
+        *,
+        env: Mapping[str, str | None] | None = None,
+        modcache: ModuleCache | None = None,
+    ) -> None:
+        self.runner = runner
+        self.path = Path(path)
+        self.env: dict[str, str | None] = dict(env or {})
+        self.modcache = modcache
+
+    # -- files ------------------------------------------------------------------------------
+
+    def write(self, name: str, content: str | bytes) -> Path:
+        """Write a file of the project (parents created); returns its path."""
+        target = self.path.joinpath(*_relative(name).parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, encoding="utf-8", newline="\n")
+        return target
+
+    def read(self, name: str) -> str:
+        """The text of a project file; GoProjectError if it does not exist."""
+        target = self.path.joinpath(*_relative(name).parts)
+        try:
+            return target.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise GoProjectError(f"{target} does not exist in project {self.path}") from None
+
+    @property
+    def go_mod(self) -> str | None:
+        """The current go.mod text, or None."""
+        path = self.path / "go.mod"
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+
+    @property
+    def go_sum(self) -> str | None:
+        """The current go.sum text, or None when there is none (yet)."""
+        path = self.path / "go.sum"
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+
+    # -- commands ---------------------------------------------------------------------------
+
+    def run(
+        self,
+        *args: str,
+        env: Mapping[str, str | None] | None = None,
+        timeout: float | None = None,
+        modcache: ModuleCache | None = None,
+    ) -> GoResult:
+        """Run ``go ARGS...`` in the project directory."""
+        merged = layer_env(self.env, env)
+        return self.runner.run(
+            args, cwd=self.path, env=merged, timeout=timeout, modcache=modcache or self.modcache
+        )
+
+    def tidy(
+        self,
+        *flags: str,
+        env: Mapping[str, str | None] | None = None,
+        timeout: float | None = None,
+        modcache: ModuleCache | None = None,
+    ) -> GoResult:
+        """``go mod tidy [flags...]``."""
+        return self.run("mod", "tidy", *flags, env=env, timeout=timeout, modcache=modcache)
+
+    def download(
+        self,
+        *modules: str,
+        env: Mapping[str, str | None] | None = None,
+        timeout: float | None = None,
+        modcache: ModuleCache | None = None,
+    ) -> GoResult:
+        """``go mod download [modules...]`` (all of go.mod's requirements without arguments)."""
+        return self.run("mod", "download", *modules, env=env, timeout=timeout, modcache=modcache)
+
+    def build(
+        self,
+        *packages: str,
+        env: Mapping[str, str | None] | None = None,
+        timeout: float | None = None,
+        modcache: ModuleCache | None = None,
+    ) -> GoResult:
+        """``go build`` of ``packages`` (``./...`` without arguments)."""
+        return self.run(
+            "build", *(packages or ("./...",)), env=env, timeout=timeout, modcache=modcache
+        )
+
+    def __repr__(self) -> str:
+        return f"GoProject({str(self.path)!r})"
+
+
+def create_project(
+    runner: GoRunner,
+    directory: Path,
+    *,
+    module: str,
+    requires: Mapping[str, str] | None,
+    files: Mapping[str, str | bytes] | None,
+    go_version: str,
+    env: Mapping[str, str | None] | None,
+    modcache: ModuleCache | None,
+) -> GoProject:
+    requires = dict(requires or {})
+    _check_module(module, requires, go_version)
+    directory.mkdir(parents=True)
+    project = GoProject(runner, directory, env=env, modcache=modcache)
+    files = dict(files) if files is not None else {"main.go": render_main(requires)}
+    if "go.mod" not in files:
+        project.write("go.mod", render_go_mod(module, requires, go_version))
+    for name, content in files.items():
+        project.write(name, content)
+    return project
+
+
+def copy_project(
+    runner: GoRunner,
+    source: str | os.PathLike[str],
+    directory: Path,
+    *,
+    env: Mapping[str, str | None] | None,
+    modcache: ModuleCache | None,
+) -> GoProject:
+    src = Path(source)
+    if not src.is_dir():
+        raise GoProjectError(f"{src} is not a directory; project_from_dir() needs a Go project")
+    if not (src / "go.mod").is_file() and not (src / "go.work").is_file():
+        raise GoProjectError(
+            f"{src} has no go.mod (or go.work): it is not a Go module; run `go mod init` there "
+            "or pass the module's root directory"
+        )
+    try:
+        shutil.copytree(src, directory, symlinks=True, ignore=shutil.ignore_patterns(*VCS_DIRS))
+    except (OSError, shutil.Error) as exc:
+        raise GoProjectError(f"could not copy {src} to {directory}: {exc}") from exc
+    return GoProject(runner, directory, env=env, modcache=modcache)

@@ -1,0 +1,166 @@
+"""What one ``go`` run did, and assertions whose messages say what to look at next."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pytest_goproxy.gorun.environment import relevant_env
+from pytest_goproxy.gorun.failure import Classification, Failure, classify
+from pytest_goproxy.gorun.guard import Escape
+
+__all__ = ["GoResult"]
+
+_TAIL_LINES = 15
+
+
+@dataclass(frozen=True)
+class GoResult:
+    """The outcome of one ``go`` command.
+
+    ``failure`` is None for a successful run and for a hung one (see ``hung``); otherwise it is
+    :func:`~pytest_goproxy.gorun.failure.classify` of stderr, whose URL, host and status code are
+    also here. ``go_mod``/``go_sum`` are the files in the working directory after the run (None if
+    absent). ``escapes`` lists the requests the network guard refused during this run.
+    """
+
+    args: tuple[str, ...]
+    command: tuple[str, ...]
+    env: Mapping[str, str]
+    cwd: Path | None
+    returncode: int
+    stdout: str
+    stderr: str
+    duration: float
+    hung: bool
+    timeout: float
+    go_mod: str | None = None
+    go_sum: str | None = None
+    escapes: tuple[Escape, ...] = ()
+    pid: int = 0
+    go_version: str = ""
+    classification: Classification | None = field(default=None, repr=False)
+
+    @classmethod
+    def create(cls, **kwargs: object) -> GoResult:
+        """Build a result and classify it (``classification`` is computed, never passed)."""
+        result = cls(**kwargs)  # type: ignore[arg-type]
+        if not result.ok and not result.hung:
+            object.__setattr__(result, "classification", classify(result.stderr))
+        return result
+
+    @property
+    def ok(self) -> bool:
+        """The command exited with status 0 within its timeout."""
+        return self.returncode == 0 and not self.hung
+
+    @property
+    def failure(self) -> Failure | None:
+        return self.classification.failure if self.classification else None
+
+    @property
+    def url(self) -> str | None:
+        return self.classification.url if self.classification else None
+
+    @property
+    def host(self) -> str | None:
+        return self.classification.host if self.classification else None
+
+    @property
+    def status_code(self) -> int | None:
+        return self.classification.status_code if self.classification else None
+
+    @property
+    def cause(self) -> Failure | None:
+        """For SUMDB and TOOLCHAIN: the network failure Go reported underneath."""
+        return self.classification.cause if self.classification else None
+
+    @property
+    def relevant_env(self) -> dict[str, str]:
+        """The variables that decide where and how go fetches (GOPROXY, GOSUMDB, GOFLAGS...)."""
+        return relevant_env(self.env)
+
+    @property
+    def pgid(self) -> int:
+        """The process group the run had (its leader's pid); gone once the run returned."""
+        return self.pid
+
+    # -- assertions -------------------------------------------------------------------------
+
+    def describe(self) -> str:
+        """Everything a person needs to act on this run: command, env, outcome, stderr tail."""
+        command = "go " + shlex.join(self.args)
+        where = f" in {self.cwd}" if self.cwd else ""
+        if self.hung:
+            outcome = f"was killed after the {self.timeout:g}s timeout (hung)"
+        elif self.ok:
+            outcome = f"succeeded in {self.duration:.1f}s"
+        else:
+            outcome = f"failed with exit status {self.returncode} after {self.duration:.1f}s"
+        lines = [f"`{command}`{where} ({self.go_version or 'go'}) {outcome}"]
+        env = self.relevant_env
+        if env:
+            lines.append("environment that mattered:")
+            lines += [f"  {k}={v}" for k, v in env.items()]
+        c = self.classification
+        if c is not None:
+            where_bits = [
+                f"{name}={value}"
+                for name, value in (("url", c.url), ("status", c.status_code), ("cause", c.cause))
+                if value is not None
+            ]
+            lines.append(
+                f"classified as {c.failure.name}"
+                + (f" ({', '.join(where_bits)})" if where_bits else "")
+            )
+        if self.escapes:
+            lines.append("the network guard refused (these requests tried to leave the machine):")
+            lines += [f"  {e}" for e in self.escapes]
+        tail = [ln for ln in self.stderr.splitlines() if ln.strip()][-_TAIL_LINES:]
+        if tail:
+            lines.append(f"last {len(tail)} stderr lines:")
+            lines += [f"  | {ln}" for ln in tail]
+        else:
+            lines.append("stderr was empty")
+        return "\n".join(lines)
+
+    def assert_ok(self) -> GoResult:
+        """Fail unless the command succeeded; returns the result for chaining."""
+        if not self.ok:
+            raise AssertionError("expected success, but\n" + self.describe())
+        return self
+
+    def assert_failure(self, expected: Failure, *, status_code: int | None = None) -> GoResult:
+        """Fail unless the command failed (not hung) with ``expected`` (and ``status_code``)."""
+        problem = None
+        if self.ok:
+            problem = f"expected failure {expected.name}, but the command succeeded"
+        elif self.hung:
+            problem = f"expected failure {expected.name}, but the command hung"
+        elif self.failure is not expected:
+            failure = self.failure.name if self.failure else None
+            problem = f"expected failure {expected.name}, got {failure}"
+        elif status_code is not None and self.status_code != status_code:
+            problem = f"expected HTTP status {status_code}, got {self.status_code}"
+        if problem:
+            raise AssertionError(problem + "\n" + self.describe())
+        return self
+
+    def assert_hung(self) -> GoResult:
+        """Fail unless the command was killed at its timeout."""
+        if not self.hung:
+            raise AssertionError(
+                f"expected the command to hang until its {self.timeout:g}s timeout, but\n"
+                + self.describe()
+            )
+        return self
+
+    def assert_no_escapes(self) -> GoResult:
+        """Fail if the run tried to reach any host that is not ours."""
+        if self.escapes:
+            raise AssertionError(
+                "expected no request to leave the machine, but\n" + self.describe()
+            )
+        return self

@@ -1,0 +1,280 @@
+"""GoRunner: runs the real ``go`` command hermetically, with a hard timeout and a network guard."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import tempfile
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+
+from pytest_goproxy.errors import GoProjectError
+from pytest_goproxy.gorun.binary import GoBinary, find_go
+from pytest_goproxy.gorun.cache import ModuleCache, remove_tree
+from pytest_goproxy.gorun.environment import build_env, layer_env
+from pytest_goproxy.gorun.guard import NetworkGuard
+from pytest_goproxy.gorun.process import run_process
+from pytest_goproxy.gorun.project import GoProject, copy_project, create_project
+from pytest_goproxy.gorun.result import GoResult
+
+__all__ = ["DEFAULT_TIMEOUT", "GoRunner"]
+
+DEFAULT_TIMEOUT = 120.0
+_DEFAULT_GO_VERSION = "1.21"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[:40] or "x"
+
+
+class GoRunner:
+    """Runs the real ``go`` command so that nothing of the machine's Go setup leaks in.
+
+    Every run gets a fresh ``HOME``, ``GOPATH``, ``GOMODCACHE`` and ``GOENV`` file, and only the
+    variables listed in :mod:`pytest_goproxy.gorun.environment` (``PATH``, the hermetic Go
+    settings, the guard proxy) plus the ``env`` given here (defaults for every run) and to the run.
+    The build cache (``GOCACHE``) is shared by the runner's runs, or given as ``build_cache``.
+
+    ``guard=False`` leaves the proxy variables unset: then a run can reach whatever the test lets
+    it (GOPROXY still defaults to ``off``). ``close()`` (or leaving ``with``) removes every
+    directory the runner made, read-only module caches included, and stops the guard.
+    """
+
+    def __init__(
+        self,
+        go: GoBinary | str | os.PathLike[str] | None = None,
+        workdir: Path | str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        guard: bool = True,
+        env: Mapping[str, str | None] | None = None,
+        *,
+        build_cache: Path | str | None = None,
+        kill_grace: float = 1.0,
+    ) -> None:
+        if timeout <= 0:
+            raise ValueError(f"timeout must be positive, got {timeout!r}")
+        self.binary = find_go(go)
+        self.timeout = float(timeout)
+        self.kill_grace = float(kill_grace)
+        self.env: dict[str, str | None] = dict(env or {})
+        if workdir is not None:
+            Path(workdir).mkdir(parents=True, exist_ok=True)
+        self.root = Path(tempfile.mkdtemp(prefix="gorun-", dir=workdir))
+        self.build_cache = Path(build_cache) if build_cache else self.root / "gocache"
+        self.build_cache.mkdir(parents=True, exist_ok=True)
+        self._guard = NetworkGuard() if guard else None
+        self._lock = threading.Lock()
+        self._counter = itertools.count(1)
+        self._warm: ModuleCache | None = None
+        self._closed = False
+
+    # -- properties -------------------------------------------------------------------------
+
+    @property
+    def version(self) -> str:
+        """``GOVERSION`` of the go binary, e.g. ``go1.26.8``."""
+        return self.binary.version
+
+    @property
+    def guard(self) -> NetworkGuard | None:
+        """The network guard (started at the first run), or None with ``guard=False``."""
+        return self._guard
+
+    # -- caches and projects ----------------------------------------------------------------
+
+    def _next(self) -> int:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("this GoRunner is closed")
+            return next(self._counter)
+
+    def warm_cache(self) -> ModuleCache:
+        """The runner's shared module cache: the same one on every call.
+
+        Pass it as ``modcache=`` to runs or projects that should see what earlier runs
+        downloaded (e.g. download while the proxy is up, build while it is down).
+        """
+        with self._lock:
+            if self._warm is None:
+                self._warm = ModuleCache(self.root / "modcache-warm")
+            return self._warm
+
+    def module_cache(self) -> ModuleCache:
+        """A new, empty module cache to share between chosen runs; removed on close."""
+        return ModuleCache(self.root / f"modcache-{self._next():04d}")
+
+    def project(
+        self,
+        module: str = "example.test/app",
+        requires: Mapping[str, str] | None = None,
+        files: Mapping[str, str | bytes] | None = None,
+        go_version: str | None = None,
+        *,
+        env: Mapping[str, str | None] | None = None,
+        modcache: ModuleCache | None = None,
+    ) -> GoProject:
+        """A new module ``module`` requiring ``requires`` (path -> version).
+
+        Without ``files`` the project gets a ``main.go`` that blank-imports the root package of
+        each required module (so ``go mod tidy`` and ``go build`` need them all). With ``files``
+        (name -> text or bytes) exactly those are written, plus a generated ``go.mod`` unless
+        ``files`` has one. ``go_version`` is the ``go`` line (default 1.21, or the binary's own
+        language version if that is older).
+        """
+        if go_version is None:
+            mine = self.binary.version_info
+            go_version = (
+                _DEFAULT_GO_VERSION
+                if mine == (0, 0, 0) or mine[:2] >= (1, 21)
+                else self.binary.language_version
+            )
+        directory = (
+            self.root / "projects" / f"{self._next():04d}-{_slug(module.rsplit('/', 1)[-1])}"
+        )
+        return create_project(
+            self,
+            directory,
+            module=module,
+            requires=requires,
+            files=files,
+            go_version=go_version,
+            env=env,
+            modcache=modcache,
+        )
+
+    def project_from_dir(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        env: Mapping[str, str | None] | None = None,
+        modcache: ModuleCache | None = None,
+    ) -> GoProject:
+        """A copy of the Go project at ``path`` (VCS directories left out); the original is never
+        touched. GoProjectError if ``path`` is not a directory with a go.mod or go.work."""
+        name = _slug(Path(path).name)
+        directory = self.root / "projects" / f"{self._next():04d}-{name}"
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        return copy_project(self, path, directory, env=env, modcache=modcache)
+
+    # -- running ----------------------------------------------------------------------------
+
+    def run(
+        self,
+        args: Sequence[str],
+        *,
+        cwd: str | os.PathLike[str] | None = None,
+        env: Mapping[str, str | None] | None = None,
+        timeout: float | None = None,
+        modcache: ModuleCache | None = None,
+    ) -> GoResult:
+        """Run ``go ARGS...`` in ``cwd`` (an empty directory by default) and return what happened.
+
+        ``env`` adds to (and ``None`` values remove from) the hermetic environment; ``timeout``
+        overrides the runner's. The result is classified when the command failed.
+        """
+        if isinstance(args, str):
+            raise TypeError("args must be a sequence of arguments, e.g. ['mod', 'tidy']")
+        number = self._next()
+        run_dir = self.root / "runs" / f"{number:04d}-{_slug('-'.join(args[:2]))}"
+        home = run_dir / "home"
+        goenv = home / ".config" / "go" / "env"
+        goenv.parent.mkdir(parents=True)
+        goenv.touch()
+        (run_dir / "tmp").mkdir()
+        if cwd is None:
+            cwd = run_dir / "work"
+            Path(cwd).mkdir()
+        elif not Path(cwd).is_dir():
+            raise GoProjectError(f"working directory {cwd} does not exist")
+        token = f"run-{number}"
+        guard_url = None
+        if self._guard is not None:
+            guard_url = self._guard.start().url(token)
+        extra = layer_env(self.env, env)
+        full_env = build_env(
+            home=home,
+            gopath=run_dir / "gopath",
+            modcache=modcache.path if modcache is not None else run_dir / "modcache",
+            gocache=self.build_cache,
+            tmpdir=run_dir / "tmp",
+            goenv=goenv,
+            guard_url=guard_url,
+            extra=extra,
+        )
+        limit = self.timeout if timeout is None else float(timeout)
+        started = time.monotonic()
+        outcome = run_process(
+            [str(self.binary.path), *args],
+            cwd=cwd,
+            env=full_env,
+            timeout=limit,
+            kill_grace=self.kill_grace,
+        )
+        ended = time.monotonic()
+        escapes = (
+            tuple(self._guard.escapes_for(token, started, ended)) if self._guard is not None else ()
+        )
+        workdir = Path(cwd)
+        return GoResult.create(
+            args=tuple(args),
+            command=(str(self.binary.path), *args),
+            env=full_env,
+            cwd=workdir,
+            returncode=outcome.returncode,
+            stdout=outcome.stdout,
+            stderr=outcome.stderr,
+            duration=outcome.duration,
+            hung=outcome.hung,
+            timeout=limit,
+            go_mod=_read(workdir / "go.mod"),
+            go_sum=_read(workdir / "go.sum"),
+            escapes=escapes,
+            pid=outcome.pid,
+            go_version=self.binary.version,
+        )
+
+    def go_env(self, env: Mapping[str, str | None] | None = None) -> dict[str, str]:
+        """``go env -json`` as a run sees it (for checking what reaches the go command)."""
+        result = self.run(["env", "-json"], env=env).assert_ok()
+        data = json.loads(result.stdout)
+        return {str(k): str(v) for k, v in data.items()}
+
+    # -- lifetime ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Stop the guard and remove every directory the runner made (idempotent)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        if self._guard is not None:
+            self._guard.close()
+        remove_tree(self.root)
+
+    def __enter__(self) -> GoRunner:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"GoRunner({self.binary}, root={str(self.root)!r})"
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return None
+    except UnicodeDecodeError:
+        return path.read_bytes().decode("utf-8", "replace")
