@@ -173,8 +173,8 @@ FAULTS: dict[str, Fault] = {
             summary="The response arrives in many small TCP writes.",
             how="toxiproxy `slicer` toxic, downstream (toxics/slicer.go: slices of about "
             "`average_size` bytes, `delay_us` apart).",
-            comma="Succeeds (HTTP does not care about segment boundaries).",
-            pipe="Succeeds.",
+            comma="Succeeds (HTTP does not care about segment boundaries), slower for big zips.",
+            pipe="Succeeds (no fallback).",
             mechanism="toxic",
             params=(
                 Param("average_size", 64, "bytes", "mean slice size", minimum=1),
