@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -11,9 +13,24 @@ from pytest_goproxy.gorun.environment import relevant_env
 from pytest_goproxy.gorun.failure import Classification, Failure, classify
 from pytest_goproxy.gorun.guard import Escape
 
-__all__ = ["GoResult"]
+__all__ = ["GoResult", "json_errors"]
 
 _TAIL_LINES = 15
+_JSON_ERROR = re.compile(r'"(?:Error|Err)": ("(?:[^"\\]|\\.)*")')
+
+
+def json_errors(stdout: str) -> list[str]:
+    """The ``"Error"`` strings of ``-json`` output (``go mod download -json``, ``go list -e
+    -json``), where go reports per-module failures instead of on stderr."""
+    errors = []
+    for m in _JSON_ERROR.finditer(stdout):
+        try:
+            value = json.loads(m.group(1))
+        except ValueError:
+            continue
+        if isinstance(value, str) and value:
+            errors.append(value)
+    return errors
 
 
 @dataclass(frozen=True)
@@ -48,7 +65,8 @@ class GoResult:
         """Build a result and classify it (``classification`` is computed, never passed)."""
         result = cls(**kwargs)  # type: ignore[arg-type]
         if not result.ok and not result.hung:
-            object.__setattr__(result, "classification", classify(result.stderr))
+            text = "\n".join([result.stderr, *json_errors(result.stdout)])
+            object.__setattr__(result, "classification", classify(text))
         return result
 
     @property
@@ -119,6 +137,8 @@ class GoResult:
             lines.append("the network guard refused (these requests tried to leave the machine):")
             lines += [f"  {e}" for e in self.escapes]
         tail = [ln for ln in self.stderr.splitlines() if ln.strip()][-_TAIL_LINES:]
+        for error in json_errors(self.stdout)[:5]:
+            lines.append(f"error in -json output: {error}")
         if tail:
             lines.append(f"last {len(tail)} stderr lines:")
             lines += [f"  | {ln}" for ln in tail]

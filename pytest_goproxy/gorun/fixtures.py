@@ -1,0 +1,204 @@
+"""pytest options and fixtures of the go runner: ``go``, ``go_binary``, ``go_build_cache``.
+
+Wire into the plugin with::
+
+    from pytest_goproxy.gorun.fixtures import add_options as add_gorun_options
+    from pytest_goproxy.gorun.fixtures import generate_go_tests
+    from pytest_goproxy.gorun.fixtures import go, go_binary, go_build_cache  # noqa: F401
+
+calling ``add_gorun_options(parser)`` from ``pytest_addoption`` and ``generate_go_tests(metafunc)``
+from ``pytest_generate_tests``. This module also defines those two hooks itself (outside
+``__all__``) so that it can be loaded alone as a plugin (``-p pytest_goproxy.gorun.fixtures``).
+
+Options: ``--go=PATH[,PATH...]`` (else ``$GO_BINARY``, else ``go`` on PATH; several binaries run
+every test that uses ``go`` once per Go release, with the version as test id), ``--go-timeout`` /
+ini ``go_timeout`` (seconds per go command, default 120), ``--go-build-cache`` / ini
+``go_build_cache`` (a GOCACHE directory kept across sessions; default: one per session).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pytest_goproxy.errors import GoNotFoundError
+from pytest_goproxy.gorun.binary import GoBinary, find_go
+from pytest_goproxy.gorun.cache import remove_tree
+from pytest_goproxy.gorun.runner import DEFAULT_TIMEOUT, GoRunner
+
+__all__ = [
+    "add_options",
+    "generate_go_tests",
+    "go",
+    "go_binaries",
+    "go_binary",
+    "go_build_cache",
+    "go_timeout",
+    "in_ci",
+]
+
+
+def add_options(parser: pytest.Parser) -> None:
+    """Register ``--go``, ``--go-timeout``, ``--go-build-cache`` and their ini keys."""
+    group = parser.getgroup("goproxy", "pytest-goproxy")
+    group.addoption(
+        "--go",
+        dest="go_binaries",
+        default=None,
+        metavar="PATH[,PATH...]",
+        help="go binary (or GOROOT) to run; several, comma-separated, run each test that uses "
+        "the `go` fixture once per binary (default: $GO_BINARY, else go on PATH)",
+    )
+    group.addoption(
+        "--go-timeout",
+        dest="go_timeout",
+        default=None,
+        type=float,
+        metavar="SECONDS",
+        help=f"hard timeout of one go command; its process group is killed after it "
+        f"(default: ini go_timeout, else {DEFAULT_TIMEOUT:g})",
+    )
+    group.addoption(
+        "--go-build-cache",
+        dest="go_build_cache",
+        default=None,
+        metavar="DIR",
+        help="GOCACHE shared by all go runs, kept across sessions (default: ini go_build_cache, "
+        "else a fresh directory per session). Never use your own GOCACHE here.",
+    )
+    parser.addini("go_timeout", help="default of --go-timeout (seconds)", default=None)
+    parser.addini("go_build_cache", help="default of --go-build-cache", default=None)
+
+
+def in_ci() -> bool:
+    """``CI`` is set to something true: a missing go is then an error, never a skip."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
+def _ini(config: pytest.Config, name: str) -> str | None:
+    try:
+        value = config.getini(name)
+    except ValueError:  # the options were not registered (module used as a bare fixture source)
+        return None
+    return str(value) if value else None
+
+
+def go_binaries(config: pytest.Config) -> list[str]:
+    """The go binaries asked for (``--go``, else ``$GO_BINARY``), possibly empty (= PATH)."""
+    raw = config.getoption("go_binaries", default=None) or os.environ.get("GO_BINARY") or ""
+    return [part.strip() for part in str(raw).split(",") if part.strip()]
+
+
+def go_timeout(config: pytest.Config) -> float:
+    """Seconds per go command: ``--go-timeout``, else ini ``go_timeout``, else 120."""
+    value = config.getoption("go_timeout", default=None) or _ini(config, "go_timeout")
+    try:
+        timeout = float(value) if value else DEFAULT_TIMEOUT
+    except ValueError:
+        raise pytest.UsageError(f"go_timeout must be a number of seconds, got {value!r}") from None
+    if timeout <= 0:
+        raise pytest.UsageError(f"go_timeout must be positive, got {timeout:g}")
+    return timeout
+
+
+def _id(spec: str) -> str:
+    try:
+        return find_go(spec).version
+    except GoNotFoundError:
+        return spec
+
+
+def generate_go_tests(metafunc: pytest.Metafunc) -> None:
+    """With several ``--go`` binaries, run each test that uses ``go_binary`` once per binary."""
+    specs = go_binaries(metafunc.config)
+    if len(specs) < 2 or "go_binary" not in metafunc.fixturenames:
+        return
+    metafunc.parametrize(
+        "go_binary", specs, ids=[_id(s) for s in specs], indirect=True, scope="session"
+    )
+
+
+@pytest.fixture(scope="session")
+def go_binary(request: pytest.FixtureRequest) -> GoBinary:
+    """The go command under test: ``.path``, ``.version`` (``go1.26.8``), ``.version_info``.
+
+    From ``--go`` (one test run per binary when several are given), else ``$GO_BINARY``, else
+    ``go`` on PATH. A go that was named but does not work is an error. A go that is simply not
+    installed skips the test, except with ``CI`` set, where that is an error.
+    """
+    spec: str | None = getattr(request, "param", None)
+    if spec is None:
+        specs = go_binaries(request.config)
+        spec = specs[0] if specs else None
+    try:
+        return find_go(spec)
+    except GoNotFoundError as exc:
+        if spec is not None or in_ci():
+            raise
+        pytest.skip(f"go is not available (set CI to make this an error): {exc}")
+
+
+@pytest.fixture(scope="session")
+def go_build_cache(request: pytest.FixtureRequest) -> Iterator[Path]:
+    """The build cache (GOCACHE) every ``go`` fixture of the session shares.
+
+    Only compiled packages live there, never modules, so sharing it does not change what a
+    module-fetching test sees; it saves compiling the standard library again for every test.
+    ``--go-build-cache=DIR`` keeps it across sessions; otherwise it is removed at session end.
+    """
+    configured = request.config.getoption("go_build_cache", default=None) or _ini(
+        request.config, "go_build_cache"
+    )
+    if configured:
+        path = Path(str(configured)).expanduser().absolute()
+        path.mkdir(parents=True, exist_ok=True)
+        yield path
+        return
+    factory: pytest.TempPathFactory = request.getfixturevalue("tmp_path_factory")
+    path = factory.mktemp("go-build-cache")
+    try:
+        yield path
+    finally:
+        remove_tree(path)
+
+
+@pytest.fixture
+def go(
+    go_binary: GoBinary,
+    go_build_cache: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
+) -> Iterator[GoRunner]:
+    """A :class:`~pytest_goproxy.gorun.GoRunner` for this test: the real go, hermetic.
+
+    ``go.project(module=..., requires={...})`` makes a module and ``project.tidy(env={"GOPROXY":
+    url})`` runs ``go mod tidy`` in it, returning a ``GoResult`` (``.ok``, ``.failure``,
+    ``.assert_failure(Failure.REFUSED)``...). Every run starts from an empty HOME, GOPATH, module
+    cache and go env file, with GOPROXY=off, GOSUMDB=off, GOTOOLCHAIN=local and a network guard
+    that refuses any host but loopback; nothing of your own Go setup reaches it. Runs are killed
+    after ``--go-timeout`` seconds. Everything is removed after the test, pass or fail.
+    """
+    runner = GoRunner(
+        go_binary,
+        workdir=tmp_path_factory.mktemp("go"),
+        timeout=go_timeout(request.config),
+        build_cache=go_build_cache,
+    )
+    try:
+        yield runner
+    finally:
+        runner.close()
+
+
+# -- hooks for loading this module alone as a plugin (plugin.py calls the functions above) --------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    generate_go_tests(metafunc)
