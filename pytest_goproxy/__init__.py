@@ -17,15 +17,31 @@ from pytest_goproxy.errors import (
     ToxiproxyError,
 )
 from pytest_goproxy.gomod.store import ModuleStore, ModuleVersion
+from pytest_goproxy.network import (
+    FAULTS,
+    Endpoint,
+    Fault,
+    FaultHandle,
+    Network,
+    Toxiproxy,
+    ToxiproxyClient,
+    ToxiproxyServer,
+    fault_table_markdown,
+    get_fault,
+)
 from pytest_goproxy.proxy import FakeGoProxy
 from pytest_goproxy.requestlog import ProxyRequest, RequestKind
 from pytest_goproxy.sumdb import ChecksumDB, Misbehaviour, SumDBRequest
 
 __all__ = [
+    "FAULTS",
     "ChecksumDB",
     "ChecksumDBError",
+    "Endpoint",
     "FakeGoProxy",
+    "Fault",
     "FaultError",
+    "FaultHandle",
     "GoNotFoundError",
     "GoProjectError",
     "GoProxyError",
@@ -35,8 +51,14 @@ __all__ = [
     "ModuleStore",
     "ModuleVersion",
     "ModuleZipError",
+    "Network",
     "ProxyRequest",
     "RequestKind",
     "SumDBRequest",
+    "Toxiproxy",
+    "ToxiproxyClient",
     "ToxiproxyError",
+    "ToxiproxyServer",
+    "fault_table_markdown",
+    "get_fault",
 ]

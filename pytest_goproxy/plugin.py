@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 
 from pytest_goproxy.gomod.store import ModuleStore
+from pytest_goproxy.network.fixtures import add_options as add_network_options
+from pytest_goproxy.network.fixtures import network, toxiproxy  # noqa: F401  (fixtures)
 from pytest_goproxy.proxy import FakeGoProxy
 from pytest_goproxy.sumdb.fixtures import (  # noqa: F401  (fixtures, registered by import)
     gosumdb,
@@ -15,6 +17,10 @@ from pytest_goproxy.sumdb.fixtures import (  # noqa: F401  (fixtures, registered
     gosumdb_name,
     gosumdb_session,
 )
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_network_options(parser)
 
 
 def pytest_configure(config: pytest.Config) -> None:

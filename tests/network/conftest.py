@@ -1,8 +1,6 @@
 """Fixtures for the network tests.
 
-The ``toxiproxy``/``network`` fixtures are imported here until plugin.py registers them; the
-options then also exist, and before that the environment variables (``TOXIPROXY_BIN``,
-``TOXIPROXY_URL``) are read directly.
+The ``toxiproxy``/``network`` fixtures and their options come from the plugin.
 """
 
 from __future__ import annotations
@@ -14,10 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_goproxy.network.fixtures import network, toxiproxy
 from pytest_goproxy.network.server import find_toxiproxy
 
-__all__ = ["network", "toxiproxy", "toxiproxy_binary"]
+__all__ = ["toxiproxy_binary"]
 
 
 @pytest.fixture(scope="session")
