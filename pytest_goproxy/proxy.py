@@ -38,6 +38,7 @@ from pytest_goproxy.errors import InvalidModuleError
 from pytest_goproxy.gomod.escape import unescape_path, unescape_version
 from pytest_goproxy.gomod.semver import is_pseudo_version, pseudo_version_rev
 from pytest_goproxy.gomod.store import ModuleStore, ModuleVersion
+from pytest_goproxy.httpfaults import HTTPFaultHandle, HTTPFaults
 from pytest_goproxy.requestlog import ProxyRequest, RequestKind
 
 __all__ = ["FakeGoProxy", "ProxyRequest", "RequestKind", "SumDBHandler"]
@@ -134,6 +135,8 @@ class FakeGoProxy(HTTPServer):
         self._log_lock = threading.Lock()
         self._gone: set[tuple[str, str | None]] = set()
         self._sumdbs: dict[str, SumDBHandler] = {}
+        #: HTTP faults played instead of the normal answer (see :meth:`inject`)
+        self.faults = HTTPFaults(self._serve, self.store)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -165,8 +168,10 @@ class FakeGoProxy(HTTPServer):
         return f"http://{self.format_host(self.host)}:{self.port}"
 
     def clear(self) -> None:
-        """Forget modules, request log, 410 marks, checksum databases and hand-made handlers."""
+        """Forget modules, request log, 410 marks, checksum databases, hand-made handlers and
+        HTTP faults."""
         super().clear()
+        self.faults.clear()
         self.store.clear()
         with self._log_lock:
             self.request_log.clear()
@@ -229,6 +234,22 @@ class FakeGoProxy(HTTPServer):
         """
         self._sumdbs[db.name] = db
 
+    # -- HTTP faults ------------------------------------------------------------------------
+
+    def inject(self, name: str, **params: object) -> HTTPFaultHandle:
+        """Answer chosen requests with HTTP fault ``name`` (``status``, ``cut_body``...).
+
+        ``params`` mixes the fault's own parameters (``code=502``) with selectors: ``kind``
+        (list, info, mod, zip, latest, sumdb; one or a list), ``module`` (a glob), ``version``,
+        and by attempt ``times`` (at most N plays: fail N, then succeed), ``every`` (every Kth
+        matching request) and ``probability`` with ``seed``. The handle's ``hits`` counts plays;
+        ``remove()`` or leaving ``with`` ends the fault, and :meth:`clear` ends them all.
+        Faulted requests have ``faulted=True`` in the request log. Unknown names or bad values
+        raise :class:`~pytest_goproxy.errors.FaultError` listing the valid ones
+        (:mod:`pytest_goproxy.httpfaults` has the catalogue).
+        """
+        return self.faults.inject(name, **params)
+
     # -- request log ------------------------------------------------------------------------
 
     def requests(
@@ -283,7 +304,12 @@ class FakeGoProxy(HTTPServer):
         with self._log_lock:
             self.request_log.append(record)
         try:
-            response = self._serve(record)
+            faulty = self.faults.answer(record, request)
+            if faulty is None:
+                response = self._serve(record)
+            else:
+                record.faulted = True
+                response = faulty
         except Exception as exc:  # a bug of ours: answer, and make check() fail the test
             self.handler_errors.append(exc)
             response = Response(f"pytest-goproxy internal error: {exc!r}\n", status=500)
