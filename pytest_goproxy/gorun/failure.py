@@ -136,7 +136,8 @@ _TRANSPORT: tuple[tuple[Failure, re.Pattern[str]], ...] = (
         _F.RESET,
         re.compile(
             r"connection reset by peer|forcibly closed by the remote host|broken pipe"
-            r"|(?:Get|Head) \"[^\"]+\": EOF$|transport connection broken|connection was aborted"
+            r"|(?:Get|Head) \"[^\"]+\": EOF$|connection was aborted",
+            re.MULTILINE,
         ),
     ),
     (
@@ -153,9 +154,12 @@ _INVALID = re.compile(
 )
 _STATUS_LINE = re.compile(r"reading (\S+): (\d{3})\b")
 _REASON = re.compile(r"(?:Get|Head|Post) \"([^\"]+)\": ([A-Z][A-Za-z' -]+)$")
-_NO_VERSIONS = re.compile(r"no matching versions for query")
+_NO_VERSIONS = re.compile(
+    r"no matching versions for query|reading file://\S+: no such file or directory"
+)
 _URL_PATTERNS = (
     re.compile(r"(?:Get|Head|Post) \"([^\"]+)\""),
+    re.compile(r"reading (file://\S+?): "),
     re.compile(r"reading (\w+://\S+?):"),
     re.compile(r"read \"([^\"]+)\""),
     re.compile(r"from proxy \"([^\"]+)\""),

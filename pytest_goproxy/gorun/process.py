@@ -42,8 +42,32 @@ class ProcessOutcome:
     pid: int
 
 
+def _proc_members(pgid: int) -> bool | None:
+    """Linux: whether a live (not zombie) process has process group ``pgid``; None without /proc."""
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return None
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        # fields after "(comm)": state ppid pgrp ...
+        if len(fields) > 2 and int(fields[2]) == pgid and fields[0] != b"Z":
+            return True
+    return False
+
+
 def group_alive(pgid: int) -> bool:
-    """Whether any process is left in process group ``pgid`` (always False on Windows)."""
+    """Whether a live process is left in process group ``pgid`` (always False on Windows).
+
+    Zombies do not count: a killed orphan stays a zombie until init reaps it, but it runs
+    nothing. Without /proc, ``killpg(pgid, 0)`` answers (and counts zombies).
+    """
     if not _POSIX:
         return False
     try:
@@ -52,6 +76,15 @@ def group_alive(pgid: int) -> bool:
         return False
     except PermissionError:
         return True
+    members = _proc_members(pgid) if sys.platform.startswith("linux") else None
+    return True if members is None else members
+
+
+def _wait_group_gone(pgid: int, deadline: float) -> bool:
+    while group_alive(pgid):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.01)
     return True
 
 
@@ -139,6 +172,9 @@ def run_process(
     finally:
         # Also on KeyboardInterrupt: nothing of the run may survive it.
         _signal_group(proc, getattr(signal, "SIGKILL", signal.SIGTERM))
+        if _POSIX:
+            # SIGKILL is asynchronous: wait (bounded) until no member of the group still runs.
+            _wait_group_gone(proc.pid, time.monotonic() + 5.0)
         if proc.poll() is None:
             proc.kill()
         proc.wait()
