@@ -104,11 +104,17 @@ def go_timeout(config: pytest.Config) -> float:
     return timeout
 
 
-def _id(spec: str) -> str:
-    try:
-        return find_go(spec).version
-    except GoNotFoundError:
-        return spec
+def _ids(specs: list[str]) -> list[str]:
+    """Test ids: each binary's GOVERSION (the spec if it does not run), unique."""
+    ids = []
+    for spec in specs:
+        try:
+            ids.append(find_go(spec).version)
+        except GoNotFoundError:
+            ids.append(spec)
+    if len(set(ids)) < len(ids):
+        ids = [f"{name}-{index}" for index, name in enumerate(ids)]
+    return ids
 
 
 def generate_go_tests(metafunc: pytest.Metafunc) -> None:
@@ -116,9 +122,7 @@ def generate_go_tests(metafunc: pytest.Metafunc) -> None:
     specs = go_binaries(metafunc.config)
     if len(specs) < 2 or "go_binary" not in metafunc.fixturenames:
         return
-    metafunc.parametrize(
-        "go_binary", specs, ids=[_id(s) for s in specs], indirect=True, scope="session"
-    )
+    metafunc.parametrize("go_binary", specs, ids=_ids(specs), indirect=True, scope="session")
 
 
 @pytest.fixture(scope="session")

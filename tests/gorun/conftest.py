@@ -17,12 +17,6 @@ if not hasattr(_plugin, "go"):  # until plugin.py wires the gorun fixtures
         go_build_cache,
     )
 
-#: conftest for pytester runs: loads the gorun fixtures alone unless the plugin already has them.
-PYTESTER_CONFTEST = """
-import pytest_goproxy.plugin as _plugin
-pytest_plugins = [] if hasattr(_plugin, "go") else ["pytest_goproxy.gorun.fixtures"]
-"""
-
 
 @pytest.fixture(scope="session")
 def module_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:

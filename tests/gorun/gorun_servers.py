@@ -15,6 +15,12 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+#: conftest for pytester runs: loads the gorun fixtures alone unless the plugin already has them.
+PYTESTER_CONFTEST = """
+import pytest_goproxy.plugin as _plugin
+pytest_plugins = [] if hasattr(_plugin, "go") else ["pytest_goproxy.gorun.fixtures"]
+"""
+
 LIB = "example.test/lib"
 LIB_VERSION = "v1.2.0"
 LIB_GO_MOD = "module example.test/lib\n\ngo 1.21\n"
