@@ -1,9 +1,10 @@
 """classify() on texts recorded from real runs.
 
 Unless a case says otherwise the text was printed by go1.26.8 linux/amd64 against the loopback
-servers of test_failures_real.py (ports and temp paths as they were). Cases marked "composed" are
-built from the format strings in the Go sources named in pytest_goproxy/gorun/failure.py, for
-messages no loopback test here can make (other OSes, older Go).
+servers of test_gorun_failures_real.py (ports and temp paths as they were). Cases marked
+"composed" are built from the format strings in the Go sources named in
+pytest_goproxy/gorun/failure.py, for messages no loopback test here can make (other OSes, older
+Go).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Every Failure produced for real: the go command against loopback servers these tests start.
 
-Recorded with go1.26.8 on linux/amd64; the texts are in test_classify.py.
+Recorded with go1.26.8 on linux/amd64; the texts are in test_gorun_classify.py.
 """
 
 from __future__ import annotations
