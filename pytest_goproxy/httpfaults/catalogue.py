@@ -210,8 +210,9 @@ HTTP_FAULTS: dict[str, HTTPFault] = {
         HTTPFault(
             name="corrupt_zip",
             summary="The module zip is damaged (or, with `not_zip`, not a zip at all).",
-            how="The real zip with the first file's data inverted (its CRC-32 no longer "
-            "matches), or random bytes with `not_zip=1`; Content-Length is right.",
+            how="The real zip with every member's CRC-32 inverted in its headers (the data "
+            "still inflates, the check at the end fails), or with `not_zip=1` a text that is not "
+            "a zip; Content-Length is right.",
             go="`zip: checksum error` (damaged) or `zip: not a valid zip file` (`not_zip`).",
             failure="INVALID_RESPONSE",
             comma=_COMMA_STOPS,
@@ -233,9 +234,9 @@ HTTP_FAULTS: dict[str, HTTPFault] = {
             "checksum database.",
             how="The real zip plus one extra file (`pytest-goproxy-wrong-zip.txt`), rebuilt "
             "with the same `module@version/` prefix.",
-            go="`verifying <m>@<v>: checksum mismatch` + `SECURITY ERROR` when go.sum or the "
-            "checksum database knows the module; accepted silently when neither does "
-            "(GOSUMDB=off, no go.sum line).",
+            go="`verifying <m>@<v>: checksum mismatch` + `SECURITY ERROR` against go.sum; "
+            "`verifying module: checksum mismatch` against the checksum database; accepted "
+            "silently when neither knows the module (GOSUMDB=off, no go.sum line).",
             failure="CHECKSUM_MISMATCH",
             comma="Stops: a checksum mismatch is never a reason to fall back.",
             pipe="Stops too: the mismatch is found after the download, not as a fetch error.",
