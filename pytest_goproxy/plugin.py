@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 
 from pytest_goproxy.gomod.store import ModuleStore
+from pytest_goproxy.gorun.fixtures import add_options as add_gorun_options
+from pytest_goproxy.gorun.fixtures import generate_go_tests, go, go_binary, go_build_cache  # noqa: F401  (fixtures)
 from pytest_goproxy.network.fixtures import add_options as add_network_options
 from pytest_goproxy.network.fixtures import network, toxiproxy  # noqa: F401  (fixtures)
 from pytest_goproxy.proxy import FakeGoProxy
@@ -18,9 +20,23 @@ from pytest_goproxy.sumdb.fixtures import (  # noqa: F401  (fixtures, registered
     gosumdb_session,
 )
 
+#: Fixtures that put a test under a fault; such a test is marked ``network_faults`` for ``-m``.
+FAULT_FIXTURES = frozenset({"network", "toxiproxy"})
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    add_gorun_options(parser)
     add_network_options(parser)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    generate_go_tests(metafunc)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if FAULT_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.network_faults)
 
 
 def pytest_configure(config: pytest.Config) -> None:

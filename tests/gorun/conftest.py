@@ -1,4 +1,4 @@
-"""Fixtures of the gorun tests: the plugin's go fixtures, a module tree and loopback servers."""
+"""Fixtures of the gorun tests: a module tree and loopback servers."""
 
 from __future__ import annotations
 
@@ -7,15 +7,6 @@ from pathlib import Path
 
 import pytest
 from gorun_servers import Behaviour, RawServer, TreeServer, write_module_tree
-
-import pytest_goproxy.plugin as _plugin
-
-if not hasattr(_plugin, "go"):  # until plugin.py wires the gorun fixtures
-    from pytest_goproxy.gorun.fixtures import (  # noqa: F401 (fixtures)
-        go,
-        go_binary,
-        go_build_cache,
-    )
 
 
 @pytest.fixture(scope="session")

@@ -15,11 +15,8 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-#: conftest for pytester runs: loads the gorun fixtures alone unless the plugin already has them.
-PYTESTER_CONFTEST = """
-import pytest_goproxy.plugin as _plugin
-pytest_plugins = [] if hasattr(_plugin, "go") else ["pytest_goproxy.gorun.fixtures"]
-"""
+#: conftest for pytester runs: the plugin (loaded through its entry point) brings the fixtures.
+PYTESTER_CONFTEST = ""
 
 LIB = "example.test/lib"
 LIB_VERSION = "v1.2.0"
