@@ -4,7 +4,7 @@ Every error the plugin raises on purpose derives from :class:`GoProxyError`, so 
 catch them all in one place. The hierarchy::
 
     GoProxyError
-    ├── InvalidModuleError      a module path, version or file name breaks a Go rule (also ValueError)
+    ├── InvalidModuleError      a module path, version or file name breaks a Go rule (ValueError)
     ├── ModuleSourceError       a module directory, txtar archive or module cache can't be read
     ├── ModuleZipError          files that can't go into a module zip (size, symlink, collisions)
     ├── GoNotFoundError         no usable ``go`` binary

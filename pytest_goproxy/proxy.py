@@ -21,7 +21,6 @@ not mixed (the shape of go-internal's ``goproxytest``).
 from __future__ import annotations
 
 import datetime as _dt
-import socket
 import threading
 import time
 import urllib.parse
@@ -31,7 +30,6 @@ from types import TracebackType
 from typing import BinaryIO
 
 from pytest_httpserver import HTTPServer
-from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
 from pytest_goproxy.errors import InvalidModuleError
@@ -39,6 +37,7 @@ from pytest_goproxy.gomod.escape import unescape_path, unescape_version
 from pytest_goproxy.gomod.semver import is_pseudo_version, pseudo_version_rev
 from pytest_goproxy.gomod.store import ModuleStore, ModuleVersion
 from pytest_goproxy.httpfaults import HTTPFaultHandle, HTTPFaults
+from pytest_goproxy.httpserving import tune_server
 from pytest_goproxy.requestlog import ProxyRequest, RequestKind
 
 __all__ = ["FakeGoProxy", "ProxyRequest", "RequestKind", "SumDBHandler"]
@@ -59,20 +58,6 @@ class SumDBHandler:
 
     def handle(self, path: str) -> tuple[int, Mapping[str, str], bytes]:  # pragma: no cover
         raise NotImplementedError
-
-
-class _NoDelayHandler(WSGIRequestHandler):
-    """werkzeug's handler with Nagle off and without per-request logging.
-
-    werkzeug writes the headers and the body in separate ``send`` calls; with Nagle on, the body
-    waits for the ACK of the headers, which the client delays by up to 40 ms. That stall made a
-    naive server 26x slower than ``GOPROXY=file://`` (measured in issue 2).
-    """
-
-    disable_nagle_algorithm = True
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        """The request log of :class:`FakeGoProxy` records requests; stderr stays quiet."""
 
 
 class _Body:
@@ -142,13 +127,14 @@ class FakeGoProxy(HTTPServer):
 
     def start(self) -> None:
         super().start()
-        assert self.server is not None
-        self.server.RequestHandlerClass = _NoDelayHandler
-        # Closed connections' sockets linger; reuse keeps a restarted session proxy bindable.
-        self.server.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        tune_server(self)
 
     def close(self) -> None:
-        """Stop serving and remove the zips this proxy built (when it owns its store)."""
+        """Stop serving and remove the zips this proxy built (when it owns its store).
+
+        Faults go first: a slow fault sleeping in a server thread wakes up and ends.
+        """
+        self.faults.clear()
         if self.is_running():
             self.stop()
         if self._owns_store:
@@ -426,14 +412,15 @@ class FakeGoProxy(HTTPServer):
         return Response(body, status=200, headers=headers, content_type="application/zip")
 
     def _serve_sumdb(self, path: str) -> Response:
-        name, _, rest = path[len("/sumdb/") :].partition("/")
-        db = self._sumdbs.get(name)
-        if db is None:
-            return _text(404, f"not found: this proxy does not serve checksum database {name}\n")
-        if rest == "supported":
-            return _text(200, "")
-        status, headers, body = db.handle("/" + rest)
-        return Response(body, status=status, headers=dict(headers))
+        """Forward ``/sumdb/<name>/<rest>`` to the database named ``<name>`` (which may itself
+        contain slashes, e.g. ``example.com/sumdb``); it answers ``/supported`` too, so its
+        misbehaviour (a 404 there) reaches go through the proxy as well."""
+        for name, db in self._sumdbs.items():
+            prefix = f"/sumdb/{name}/"
+            if path.startswith(prefix):
+                status, headers, body = db.handle("/" + path[len(prefix) :])
+                return Response(body, status=status, headers=dict(headers))
+        return _text(404, f"not found: this proxy serves no checksum database at {path}\n")
 
 
 def _text(status: int, body: str) -> Response:

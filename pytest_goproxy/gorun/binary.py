@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pytest_goproxy.errors import GoNotFoundError
+from pytest_goproxy.gorun.environment import disable_telemetry
 
 __all__ = ["GoBinary", "find_go", "go_version"]
 
@@ -58,6 +59,7 @@ class GoBinary:
 def go_version(path: Path) -> tuple[str, str]:
     """``(GOVERSION, GOROOT)`` of the go binary at ``path``; GoNotFoundError if it can't run."""
     with tempfile.TemporaryDirectory(prefix="pytest-goproxy-goversion-") as home:
+        disable_telemetry(Path(home))
         env = {
             "PATH": os.environ.get("PATH", ""),
             "HOME": home,

@@ -207,3 +207,16 @@ def relevant_env(env: Mapping[str, str]) -> dict[str, str]:
         if key in env:
             shown[key] = env[key]
     return dict(sorted(shown.items()))
+
+
+def disable_telemetry(config_home: Path) -> None:
+    """Turn Go's telemetry off for a fresh ``XDG_CONFIG_HOME``.
+
+    Go 1.23+ keeps telemetry counters under the user config dir (``go/telemetry``) and may leave
+    a child process writing there after the command exits (golang.org/x/telemetry); with the mode
+    file saying ``off`` it writes nothing, so a run's directory can be removed as soon as go is
+    done (otherwise removal races the child: "Directory not empty").
+    """
+    telemetry = config_home / "go" / "telemetry"
+    telemetry.mkdir(parents=True, exist_ok=True)
+    (telemetry / "mode").write_text("off")

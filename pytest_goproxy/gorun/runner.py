@@ -16,7 +16,7 @@ from types import TracebackType
 from pytest_goproxy.errors import GoProjectError
 from pytest_goproxy.gorun.binary import GoBinary, find_go
 from pytest_goproxy.gorun.cache import ModuleCache, remove_tree
-from pytest_goproxy.gorun.environment import build_env, layer_env
+from pytest_goproxy.gorun.environment import build_env, disable_telemetry, layer_env
 from pytest_goproxy.gorun.guard import NetworkGuard
 from pytest_goproxy.gorun.process import run_process
 from pytest_goproxy.gorun.project import GoProject, copy_project, create_project
@@ -185,6 +185,7 @@ class GoRunner:
         goenv = home / ".config" / "go" / "env"
         goenv.parent.mkdir(parents=True)
         goenv.touch()
+        disable_telemetry(home / ".config")
         (run_dir / "tmp").mkdir()
         if cwd is None:
             cwd = run_dir / "work"

@@ -31,6 +31,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug.wrappers import Request, Response
 
 from pytest_goproxy.errors import ChecksumDBError
+from pytest_goproxy.httpserving import tune_server
 from pytest_goproxy.sumdb.note import Signer, sign_note
 from pytest_goproxy.sumdb.tlog import (
     TILE_HEIGHT,
@@ -360,6 +361,7 @@ class ChecksumDB:
         """Start serving (idempotent)."""
         if not self._server.is_running():
             self._server.start()
+            tune_server(self._server)
         return self
 
     def stop(self) -> None:
