@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pytest_goproxy.errors import (
     ChecksumDBError,
+    ConfigError,
     FaultError,
     GoNotFoundError,
     GoProjectError,
@@ -28,6 +29,15 @@ from pytest_goproxy.gorun import (
     classify,
     find_go,
 )
+from pytest_goproxy.httpfaults import (
+    HTTP_FAULTS,
+    HTTPFault,
+    HTTPFaultHandle,
+    HTTPFaultSpec,
+    get_http_fault,
+    http_fault_names,
+    http_fault_table_markdown,
+)
 from pytest_goproxy.network import (
     FAULTS,
     Endpoint,
@@ -46,9 +56,11 @@ from pytest_goproxy.sumdb import ChecksumDB, Misbehaviour, SumDBRequest
 
 __all__ = [
     "FAULTS",
+    "HTTP_FAULTS",
     "ChecksumDB",
     "ChecksumDBError",
     "Classification",
+    "ConfigError",
     "Endpoint",
     "Failure",
     "FakeGoProxy",
@@ -62,6 +74,9 @@ __all__ = [
     "GoProxyError",
     "GoResult",
     "GoRunner",
+    "HTTPFault",
+    "HTTPFaultHandle",
+    "HTTPFaultSpec",
     "InvalidModuleError",
     "Misbehaviour",
     "ModuleCache",
@@ -81,4 +96,7 @@ __all__ = [
     "fault_table_markdown",
     "find_go",
     "get_fault",
+    "get_http_fault",
+    "http_fault_names",
+    "http_fault_table_markdown",
 ]

@@ -11,6 +11,7 @@ catch them all in one place. The hierarchy::
     ├── GoProjectError          a Go project can't be made or copied
     ├── ToxiproxyError          the toxiproxy server can't be found, built, started or reached
     ├── FaultError              an unknown fault or a bad fault parameter (also ValueError)
+    ├── ConfigError             an unknown configuration or a bad configuration value (ValueError)
     └── ChecksumDBError         the fake checksum database was asked for something it can't do
 
 The messages name the rule that was broken and, where there is one, the fix.
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 __all__ = [
     "ChecksumDBError",
+    "ConfigError",
     "FaultError",
     "GoNotFoundError",
     "GoProjectError",
@@ -61,6 +63,10 @@ class ToxiproxyError(GoProxyError):
 
 class FaultError(GoProxyError, ValueError):
     """An unknown fault name or an invalid fault parameter."""
+
+
+class ConfigError(GoProxyError, ValueError):
+    """An unknown configuration name or an invalid configuration value."""
 
 
 class ChecksumDBError(GoProxyError):
