@@ -3,6 +3,7 @@
 ``pytest-goproxy install-toxiproxy [--dir DIR]`` builds toxiproxy if needed and prints the binary's
 path on stdout (progress goes to stderr), so CI can do
 ``TOXIPROXY_BIN="$(pytest-goproxy install-toxiproxy --dir .ci-cache/toxiproxy)"``.
+``pytest-goproxy docs [README.md] [--check]`` regenerates README's catalogue tables.
 """
 
 from __future__ import annotations
@@ -24,6 +25,20 @@ def _install_toxiproxy(args: argparse.Namespace) -> int:
     return 0
 
 
+def _docs(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from pytest_goproxy.docs import update_readme
+
+    path = Path(args.readme)
+    changed = update_readme(path, check=args.check)
+    if changed and args.check:
+        print(f"{path} is out of date: run `pytest-goproxy docs {path}`", file=sys.stderr)
+        return 1
+    print(f"{path} {'updated' if changed else 'is up to date'}", file=sys.stderr)
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pytest-goproxy", description="Helpers for the pytest-goproxy plugin."
@@ -39,6 +54,15 @@ def _parser() -> argparse.ArgumentParser:
         "--dir", default=None, help="directory for the binary (default: the user cache dir)"
     )
     install.set_defaults(func=_install_toxiproxy)
+    docs = commands.add_parser(
+        "docs",
+        help="regenerate README's generated tables (fault and configuration catalogues)",
+        description="Rewrite the blocks between `<!-- BEGIN generated: NAME -->` and "
+        "`<!-- END generated: NAME -->` from the catalogues.",
+    )
+    docs.add_argument("readme", nargs="?", default="README.md", help="default: README.md")
+    docs.add_argument("--check", action="store_true", help="fail if the file is out of date")
+    docs.set_defaults(func=_docs)
     return parser
 
 

@@ -1,0 +1,59 @@
+"""README sections generated from the catalogues, so the docs cannot drift from the behaviour.
+
+README.md marks each generated block::
+
+    <!-- BEGIN generated: network-faults -->
+    ...
+    <!-- END generated: network-faults -->
+
+``pytest-goproxy docs`` rewrites the blocks; ``pytest-goproxy docs --check`` (and a test) fails
+when README.md is out of date.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from pytest_goproxy.errors import GoProxyError
+from pytest_goproxy.httpfaults import http_fault_table_markdown
+from pytest_goproxy.network import fault_table_markdown
+
+__all__ = ["SECTIONS", "render_readme", "update_readme"]
+
+#: Generated section name -> the function that writes its Markdown.
+SECTIONS: dict[str, Callable[[], str]] = {
+    "network-faults": fault_table_markdown,
+    "http-faults": http_fault_table_markdown,
+}
+
+_BLOCK = re.compile(
+    r"(<!-- BEGIN generated: (?P<name>[\w-]+) -->\n)"
+    r"(?P<body>.*?)"
+    r"(<!-- END generated: (?P=name) -->)",
+    re.DOTALL,
+)
+
+
+def render_readme(text: str) -> str:
+    """``text`` with every generated block replaced by its current content."""
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group("name")
+        if name not in SECTIONS:
+            known = ", ".join(sorted(SECTIONS))
+            raise GoProxyError(f"README has an unknown generated block {name!r}; known: {known}")
+        return f"{match.group(1)}{SECTIONS[name]().rstrip()}\n{match.group(4)}"
+
+    return _BLOCK.sub(replace, text)
+
+
+def update_readme(path: Path, *, check: bool = False) -> bool:
+    """Regenerate the blocks of ``path``; True when it changed (with ``check``, nothing is
+    written)."""
+    old = path.read_text(encoding="utf-8")
+    new = render_readme(old)
+    if new != old and not check:
+        path.write_text(new, encoding="utf-8")
+    return new != old
