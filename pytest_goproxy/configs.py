@@ -1,0 +1,353 @@
+"""The catalogue of configurations: the ways a Go team can set up module fetching, as data.
+
+A :class:`Config` is a name, a one-line summary, documentation (what Go does with it, from
+``go help goproxy`` / ``go help module-private`` and cmd/go's sources), an environment template and
+the procedure that runs the go command. Placeholders in the template are filled per run:
+
+============== ===================================================================================
+``{primary}``  the primary proxy's URL as go sees it (a toxiproxy endpoint when a network fault
+               is injected; read after injecting, since ``dns``/``dial_timeout`` change it)
+``{backup}``   a second fake proxy serving the same modules, never faulted
+``{relay}``    the nginx caching relay in front of the primary (``relay`` only)
+``{sumdb_key}`` the checksum database's verifier key alone: go reaches the database through the
+               proxies in GOPROXY (``/sumdb/<name>/supported``), as proxy.golang.org serves
+               sum.golang.org
+``{private}``  a GOPRIVATE-style pattern matching the project's dependencies (their first path
+               elements, e.g. ``example.test``) unless the caller chooses one
+============== ===================================================================================
+
+Procedures: ``plain`` runs the command once; ``warm_cache`` first runs it fault-free with the
+primary (filling a module cache and writing go.sum, as a CI cache and a committed go.sum
+would), then under the fault with that cache; ``retry`` wraps the command in attempts with
+exponential backoff and a per-attempt timeout; ``relay`` puts nginx with ``proxy_cache`` in
+front of the primary, warms it, then faults the primary. :mod:`pytest_goproxy.matrix` runs them.
+
+Module paths of generated projects live under reserved names (``.test``, ``.example``; RFC 2606),
+so ``direct`` can never reach a real host: go tries the module's origin
+(``https://<path>?go-get=1``), which the runner's network guard refuses (``Forbidden``).
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pytest_goproxy.errors import ConfigError
+
+__all__ = [
+    "CONFIGS",
+    "PLACEHOLDERS",
+    "Config",
+    "Procedure",
+    "RetryPolicy",
+    "config_names",
+    "config_table_markdown",
+    "get_config",
+]
+
+Procedure = Literal["plain", "warm_cache", "retry", "relay"]
+
+#: Every placeholder an environment template may use, and what it becomes.
+PLACEHOLDERS: Mapping[str, str] = {
+    "primary": "the primary proxy's URL (behind toxiproxy when a network fault is injected)",
+    "backup": "a second proxy serving the same modules, never faulted",
+    "relay": "the nginx caching relay in front of the primary",
+    "sumdb_key": "the checksum database's verifier key (reached through the proxies)",
+    "private": "a pattern matching the project's dependencies (their first path elements)",
+}
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """A retry wrapper around the go command: "set timeouts and retry" made concrete.
+
+    go has no request timeout for proxies (cmd/go/internal/web uses a client without one), so the
+    wrapper bounds each attempt itself and kills it at ``attempt_timeout``. Attempt ``n`` (from 0)
+    waits ``backoff * factor**(n-1)`` seconds first. The cell's deadline caps the whole: each
+    attempt gets ``min(attempt_timeout, what is left / attempts left)``.
+    """
+
+    attempts: int = 3
+    backoff: float = 1.0
+    factor: float = 2.0
+    attempt_timeout: float = 20.0
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1 or self.backoff < 0 or self.factor < 1 or self.attempt_timeout <= 0:
+            raise ConfigError(
+                f"RetryPolicy needs attempts >= 1, backoff >= 0, factor >= 1 and a positive "
+                f"attempt_timeout, got {self}"
+            )
+
+    def delay_before(self, attempt: int) -> float:
+        """Seconds to wait before attempt number ``attempt`` (0 for the first)."""
+        return 0.0 if attempt == 0 else self.backoff * self.factor ** (attempt - 1)
+
+    def describe(self) -> str:
+        delays = ", ".join(f"{self.delay_before(n):g}" for n in range(1, self.attempts))
+        return (
+            f"{self.attempts} attempts, each killed after {self.attempt_timeout:g} s, "
+            f"waiting {delays or 'nothing'} s between them"
+        )
+
+
+@dataclass(frozen=True)
+class Config:
+    """One catalogue entry: how go is configured and, for some, what is done around it."""
+
+    name: str
+    summary: str
+    docs: str
+    env: Mapping[str, str]
+    procedure: Procedure = "plain"
+    retry: RetryPolicy | None = None
+    #: external programs the configuration needs (absent: the cell is ``unavailable``)
+    needs: tuple[str, ...] = ()
+    #: what a person should expect, in one line (shown in the catalogue table)
+    expect: str = ""
+    _placeholders: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        found: set[str] = set()
+        for key, template in self.env.items():
+            for _, name, spec, conv in string.Formatter().parse(template):
+                if name is None:
+                    continue
+                if name not in PLACEHOLDERS or spec or conv:
+                    raise ConfigError(
+                        f"configuration {self.name!r}: {key}={template!r} uses "
+                        f"{{{name}}}; valid placeholders: {', '.join(PLACEHOLDERS)}"
+                    )
+                found.add(name)
+        object.__setattr__(self, "_placeholders", frozenset(found))
+        if self.procedure == "retry" and self.retry is None:
+            object.__setattr__(self, "retry", RetryPolicy())
+
+    @property
+    def placeholders(self) -> frozenset[str]:
+        """The placeholders the environment template uses."""
+        return self._placeholders
+
+    @property
+    def uses_backup(self) -> bool:
+        return "backup" in self._placeholders
+
+    @property
+    def uses_sumdb(self) -> bool:
+        return "sumdb_key" in self._placeholders
+
+    @property
+    def warms_cache(self) -> bool:
+        """Whether the run under the fault gets a module cache filled fault-free before."""
+        return self.procedure == "warm_cache"
+
+    def render(self, values: Mapping[str, str]) -> dict[str, str]:
+        """The environment with placeholders filled; ConfigError if a needed value is missing."""
+        missing = sorted(self._placeholders - set(values))
+        if missing:
+            raise ConfigError(f"configuration {self.name!r} needs values for {', '.join(missing)}")
+        return {key: template.format_map(values) for key, template in self.env.items()}
+
+    def env_text(self) -> str:
+        """The environment template as shell assignments, for tables and messages."""
+        return " ".join(f"{k}={v}" for k, v in self.env.items())
+
+
+_PROXY = {"GOSUMDB": "{sumdb_key}"}
+_COMMA = (
+    "With `,` go moves to the next entry only when this one answers 404 or 410 "
+    "(cmd/go/internal/modfetch/proxy.go `TryProxies`); a refused connection, a DNS failure, a "
+    "reset or a 5xx stops it."
+)
+_PIPE = "With `|` go moves to the next entry after any error, but a hang is not an error."
+_DIRECT = (
+    "`direct` fetches a module from its origin (`https://<module path>?go-get=1`, then its VCS). "
+    "Generated projects use reserved names (`.test`, `.example`), so the origin never exists: "
+    "the runner's network guard refuses it and go reports `Forbidden`; the matrix shows that "
+    "failure as it is."
+)
+_NO_ORIGIN = (
+    "Matching modules go to their origin, not to a proxy (`go help module-private`). Until an "
+    "origin server for them exists, the matrix reports exactly that: a failure (the network "
+    "guard refuses the origin), even without a fault."
+)
+
+CONFIGS: dict[str, Config] = {
+    c.name: c
+    for c in (
+        Config(
+            name="single",
+            summary="One proxy; the checksum database through it.",
+            docs="GOPROXY is one URL and GOSUMDB names the database by key, so go reaches it "
+            "through the proxy (as proxy.golang.org serves sum.golang.org). Any failure of the "
+            "proxy is a failure of the build.",
+            env={"GOPROXY": "{primary}", **_PROXY},
+            expect="Survives only faults that are slow but complete.",
+        ),
+        Config(
+            name="comma_backup",
+            summary="primary,backup: fall back on 404/410 only.",
+            docs=_COMMA,
+            env={"GOPROXY": "{primary},{backup}", **_PROXY},
+            expect="Does not get past a refused, DNS-failing or resetting primary.",
+        ),
+        Config(
+            name="pipe_backup",
+            summary="primary|backup: fall back on any error.",
+            docs=_PIPE + " The backup serves the same modules and the checksum database.",
+            env={"GOPROXY": "{primary}|{backup}", **_PROXY},
+            expect="Gets past refused, DNS, reset and error statuses; not past a hang.",
+        ),
+        Config(
+            name="comma_direct",
+            summary="primary,direct: the shape of Go's default GOPROXY.",
+            docs="Go's default is `https://proxy.golang.org,direct`. " + _COMMA + " " + _DIRECT,
+            env={"GOPROXY": "{primary},direct", **_PROXY},
+            expect="Stops at a broken primary; `direct` is tried only after 404/410.",
+        ),
+        Config(
+            name="pipe_direct",
+            summary="primary|direct: any error sends go to the module's origin.",
+            docs=_PIPE + " " + _DIRECT,
+            env={"GOPROXY": "{primary}|direct", **_PROXY},
+            expect="Falls back to the origin, which does not exist here: failed.",
+        ),
+        Config(
+            name="blog_cn_direct",
+            summary="The shape of `GOPROXY=https://goproxy.cn,direct` from blog posts.",
+            docs="The most copied GOPROXY line, mapped onto the fake primary: one mirror, then "
+            "`direct`, separated by a comma, so the same as `comma_direct`. " + _COMMA,
+            env={"GOPROXY": "{primary},direct", **_PROXY},
+            expect="Same as comma_direct: the comma makes the fallback useless in an outage.",
+        ),
+        Config(
+            name="blog_cn_io_direct",
+            summary="The shape of `GOPROXY=https://goproxy.cn,https://goproxy.io,direct`.",
+            docs="Two mirrors and `direct`, all with commas, mapped onto the fake primary and "
+            "backup. People add the second mirror for outages, but " + _COMMA,
+            env={"GOPROXY": "{primary},{backup},direct", **_PROXY},
+            expect="The second mirror is never asked when the first is down.",
+        ),
+        Config(
+            name="gosumdb_off",
+            summary="GOSUMDB=off: no checksum database at all.",
+            docs="go verifies downloads against go.sum only and never asks a database "
+            "(cmd/go/internal/modfetch/sumdb.go `useSumDB`). Removes one dependency on the "
+            "network, and one defence.",
+            env={"GOPROXY": "{primary}", "GOSUMDB": "off"},
+            expect="Like single: the proxy is still needed.",
+        ),
+        Config(
+            name="gonosumdb",
+            summary="GONOSUMDB=<deps>: the database is not asked about those modules.",
+            docs="Modules matching the pattern are checked against go.sum only "
+            "(`go help module-private`); they still come from the proxy.",
+            env={"GOPROXY": "{primary}", "GOSUMDB": "{sumdb_key}", "GONOSUMDB": "{private}"},
+            expect="Like single: the proxy is still needed.",
+        ),
+        Config(
+            name="goprivate",
+            summary="GOPRIVATE=<deps>: those modules skip the proxy and the database.",
+            docs="GOPRIVATE is the default of GONOPROXY and GONOSUMDB. " + _NO_ORIGIN,
+            env={"GOPROXY": "{primary}", "GOSUMDB": "{sumdb_key}", "GOPRIVATE": "{private}"},
+            expect="Fails everywhere: there is no origin server for the modules.",
+        ),
+        Config(
+            name="gonoproxy",
+            summary="GONOPROXY=<deps>: those modules skip the proxy (not the database).",
+            docs=_NO_ORIGIN,
+            env={"GOPROXY": "{primary}", "GOSUMDB": "{sumdb_key}", "GONOPROXY": "{private}"},
+            expect="Fails everywhere: there is no origin server for the modules.",
+        ),
+        Config(
+            name="mod_mod",
+            summary="GOFLAGS=-mod=mod.",
+            docs="`-mod=mod` lets build commands update go.mod and go.sum. It does not change "
+            "`go mod tidy` (which always may), so under the default command this equals "
+            "`single`; it matters for `go build`/`go test` commands.",
+            env={"GOPROXY": "{primary}", "GOSUMDB": "{sumdb_key}", "GOFLAGS": "-mod=mod"},
+            expect="Same as single for `go mod tidy`.",
+        ),
+        Config(
+            name="warm_cache",
+            summary="A module cache filled before the outage (a CI cache), go.sum present.",
+            docs="The command runs once fault-free with the primary (filling GOMODCACHE and "
+            "writing go.sum, as a restored CI cache and a committed go.sum would), then under "
+            "the fault with that cache. go answers from the cache and never needs the network "
+            "for modules it has (cmd/go/internal/modfetch/cache.go).",
+            env={"GOPROXY": "{primary}", **_PROXY},
+            procedure="warm_cache",
+            expect="Survives every fault, a hang included, when nothing new is needed.",
+        ),
+        Config(
+            name="offline_warm_cache",
+            summary="GOPROXY=off with a warm module cache: never touch the network.",
+            docs="Warmed like `warm_cache`, then run with `GOPROXY=off`: go uses the cache and "
+            "fails with `module lookup disabled by GOPROXY=off` for anything it lacks.",
+            env={"GOPROXY": "off", **_PROXY},
+            procedure="warm_cache",
+            expect="Survives every fault: it never asks the proxy.",
+        ),
+        Config(
+            name="retry",
+            summary="A retry wrapper: exponential backoff and a per-attempt timeout.",
+            docs='The advice "set timeouts and retry" made concrete: go itself has no request '
+            "timeout, so the wrapper kills an attempt at its timeout and retries after a "
+            "backoff (default: " + RetryPolicy().describe() + "). Attempts share one module "
+            "cache, as retries in one CI job would.",
+            env={"GOPROXY": "{primary}", **_PROXY},
+            procedure="retry",
+            retry=RetryPolicy(),
+            expect="Survives short outages; a hang costs every attempt's timeout.",
+        ),
+        Config(
+            name="relay",
+            summary="A local nginx caching relay (proxy_cache) in front of the primary.",
+            docs="Real nginx, as troubleshooting guides recommend: `proxy_cache` with "
+            "`proxy_cache_use_stale error timeout updating http_500 http_502 http_503 "
+            "http_504`, immutable `.info`/`.mod`/`.zip` kept 30 days, `@v/list` and `@latest` "
+            "for 1 s, upstream timeouts of 2 s (connect) and 5 s (read) that go lacks. The relay "
+            "is warmed fault-free (the command, plus `@v/list` of one dependency), the primary "
+            "then gets a newer version of that dependency and the fault; the command runs "
+            "through the relay with a cold module cache. The cell's notes say whether the "
+            "relay's `@v/list` went stale. nginx absent: `unavailable`.",
+            env={"GOPROXY": "{relay}", **_PROXY},
+            procedure="relay",
+            needs=("nginx",),
+            expect="Serves what it cached through the outage; its version list goes stale.",
+        ),
+    )
+}
+
+
+def config_names() -> list[str]:
+    """Every configuration name, in catalogue order."""
+    return list(CONFIGS)
+
+
+def get_config(name: str) -> Config:
+    """The catalogue entry for ``name``, or :class:`ConfigError` listing the valid names."""
+    if not isinstance(name, str) or name not in CONFIGS:
+        raise ConfigError(
+            f"unknown configuration {name!r}; valid configurations: {', '.join(CONFIGS)}"
+        )
+    return CONFIGS[name]
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def config_table_markdown() -> str:
+    """README's configuration table, generated from :data:`CONFIGS`."""
+    rows = [
+        "| Configuration | Environment | What it is | Expect |",
+        "|---|---|---|---|",
+    ]
+    for config in CONFIGS.values():
+        env = f"`{config.env_text()}`"
+        cells = [f"`{config.name}`", env, f"{config.summary} {config.docs}", config.expect]
+        rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    return "\n".join(rows) + "\n"

@@ -1,0 +1,310 @@
+"""A real nginx caching relay (``proxy_cache``) in front of a module proxy: started, stopped here.
+
+Troubleshooting guides for proxy outages recommend a local caching relay; this is one, configured
+as they show (``proxy_cache_use_stale error timeout updating http_500 http_502 http_503
+http_504``), so the matrix measures what it really buys. Everything lives in one temporary
+directory: the configuration file, the cache, nginx's temp paths, pid file and logs (``-p`` prefix
+and ``-e`` error log, so nginx writes nothing under /var). It listens on 127.0.0.1 only, on a port
+chosen free just before start (nginx cannot bind port 0, so a lost race is retried).
+
+The upstream is set through a variable (``proxy_pass http://$upstream``), so it can be changed by a
+reload when a fault changes the primary's URL (``dns``, ``dial_timeout``); an unresolvable name
+then fails inside nginx at request time, as a real outage of the name would. The cache key is
+``$request_uri`` alone, so such a change does not empty the cache.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import TracebackType
+from urllib.parse import urlsplit
+
+from pytest_goproxy.errors import GoProxyError
+
+__all__ = ["NginxRelay", "RelayError", "find_nginx"]
+
+_STATUS_PATH = "/_pytest_goproxy/upstream"
+_START_TIMEOUT = 10.0
+_STOP_TIMEOUT = 5.0
+
+
+class RelayError(GoProxyError):
+    """nginx could not be found, configured, started or reloaded."""
+
+
+def find_nginx(explicit: str | os.PathLike[str] | None = None) -> Path | None:
+    """The nginx binary: ``explicit``, else ``$NGINX_BIN``, else ``nginx`` on PATH or in the
+    usual sbin directories (not on a normal user's PATH on Debian); None when there is none."""
+    spec = explicit or os.environ.get("NGINX_BIN")
+    if spec:
+        path = Path(spec)
+        if path.is_file() and os.access(path, os.X_OK):
+            return path
+        found = shutil.which(str(spec))
+        return Path(found) if found else None
+    found = shutil.which("nginx")
+    if found:
+        return Path(found)
+    for candidate in ("/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx"):
+        if os.access(candidate, os.X_OK):
+            return Path(candidate)
+    return None
+
+
+def _resolver() -> str:
+    """A ``resolver`` line from /etc/resolv.conf: nginx resolves a variable upstream at request
+    time only through one (without it an unresolvable name still fails, as 'no resolver')."""
+    with contextlib.suppress(OSError):
+        for line in Path("/etc/resolv.conf").read_text().splitlines():
+            parts = line.split()
+            if len(parts) >= 2 and parts[0] == "nameserver" and "." in parts[1]:
+                return f"resolver {parts[1]} valid=1s ipv6=off; resolver_timeout 2s;"
+    return ""
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _hostport(url: str) -> str:
+    parts = urlsplit(url if "://" in url else f"http://{url}")
+    if parts.scheme not in ("", "http") or not parts.hostname:
+        raise RelayError(f"the relay forwards to plain http://host:port upstreams, got {url!r}")
+    return f"{parts.hostname}:{parts.port or 80}"
+
+
+class NginxRelay:
+    """nginx with ``proxy_cache`` relaying to ``upstream`` (``http://host:port``).
+
+    ``list_valid`` is how long ``@v/list`` and ``@latest`` answers stay fresh; immutable files
+    (``.info``, ``.mod``, ``.zip``, checksum database tiles) are kept 30 days. Upstream timeouts
+    (``connect_timeout``, ``read_timeout``) are what go itself lacks. Use as a context manager, or
+    ``start()`` / ``stop()``; ``stop()`` ends every nginx process and removes the directory.
+    """
+
+    def __init__(
+        self,
+        upstream: str,
+        *,
+        nginx: str | os.PathLike[str] | None = None,
+        workdir: str | os.PathLike[str] | None = None,
+        list_valid: float = 1.0,
+        connect_timeout: float = 2.0,
+        read_timeout: float = 5.0,
+    ) -> None:
+        binary = find_nginx(nginx)
+        if binary is None:
+            raise RelayError(
+                "nginx is not installed (looked at $NGINX_BIN, PATH and /usr/sbin); install it "
+                "from the system packages, e.g. `apt-get install -y nginx`"
+            )
+        self.binary = binary
+        self.upstream = _hostport(upstream)
+        self.list_valid = list_valid
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        if workdir is not None:
+            Path(workdir).mkdir(parents=True, exist_ok=True)
+        self.root = Path(tempfile.mkdtemp(prefix="nginx-relay-", dir=workdir))
+        self.port = 0
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """The value for GOPROXY."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def error_log(self) -> str:
+        """nginx's error log so far (for messages)."""
+        try:
+            return (self.root / "error.log").read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def access_log(self) -> list[str]:
+        """One line per request: ``<uri> <status> <cache status>`` (HIT, MISS, STALE...)."""
+        try:
+            return (self.root / "access.log").read_text(errors="replace").splitlines()
+        except OSError:
+            return []
+
+    def _config(self) -> str:
+        d = self.root
+        user = "user root;" if os.geteuid() == 0 else ""  # workers must write our temp dir
+        common = f"""
+            proxy_pass http://$upstream;
+            proxy_cache goproxy;
+            proxy_cache_key $request_uri;
+            proxy_cache_use_stale error timeout invalid_header updating http_500 http_502
+                                  http_503 http_504;
+            proxy_cache_lock on;
+            proxy_connect_timeout {self.connect_timeout:g}s;
+            proxy_read_timeout {self.read_timeout:g}s;
+            proxy_send_timeout {self.read_timeout:g}s;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            add_header X-Cache-Status $upstream_cache_status;"""
+        return f"""# written by pytest-goproxy (pytest_goproxy/relay.py)
+{user}
+worker_processes 1;
+pid {d}/nginx.pid;
+error_log {d}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    log_format relay '$request_uri $status $upstream_cache_status';
+    access_log {d}/access.log relay;
+    client_body_temp_path {d}/client_body;
+    proxy_temp_path {d}/proxy_temp;
+    fastcgi_temp_path {d}/fastcgi_temp;
+    uwsgi_temp_path {d}/uwsgi_temp;
+    scgi_temp_path {d}/scgi_temp;
+    proxy_cache_path {d}/cache levels=1:2 keys_zone=goproxy:10m max_size=2g inactive=30d
+                     use_temp_path=off;
+    {_resolver()}
+    server {{
+        listen 127.0.0.1:{self.port};
+        set $upstream "{self.upstream}";
+        location = {_STATUS_PATH} {{ return 200 "$upstream"; }}
+        location ~ (/@v/list|/@latest)$ {{
+            proxy_cache_valid 200 {max(self.list_valid, 0.001):g}s;{common}
+        }}
+        location / {{
+            proxy_cache_valid 200 30d;{common}
+        }}
+    }}
+}}
+"""
+
+    def _write_config(self) -> Path:
+        path = self.root / "nginx.conf"
+        path.write_text(self._config())
+        return path
+
+    def start(self) -> NginxRelay:
+        """Start nginx and wait until it answers; RelayError with its log if it does not."""
+        if self._process is not None:
+            return self
+        last = ""
+        for _ in range(5):
+            self.port = _free_port()
+            conf = self._write_config()
+            process = subprocess.Popen(
+                [
+                    str(self.binary),
+                    "-p",
+                    str(self.root),
+                    "-c",
+                    str(conf),
+                    "-e",
+                    str(self.root / "error.log"),
+                    "-g",
+                    "daemon off;",
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                start_new_session=True,  # one process group: master, workers, cache helpers
+            )
+            self._process = process
+            try:
+                if self._wait_answer(self.upstream):
+                    return self
+            except BaseException:
+                self.stop()
+                raise
+            stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
+            last = (stderr + self.error_log).strip()
+            self._kill()
+            if "Address already in use" not in last:
+                break
+        self.stop()
+        raise RelayError(f"nginx did not start: {last or 'no output'}")
+
+    def _wait_answer(self, expected: str) -> bool:
+        deadline = time.monotonic() + _START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self._process is None or self._process.poll() is not None:
+                return False
+            try:
+                with urllib.request.urlopen(self.url + _STATUS_PATH, timeout=1) as response:
+                    if response.read().decode() == expected:
+                        return True
+            except (OSError, urllib.error.URLError):
+                pass
+            time.sleep(0.05)
+        return False
+
+    def set_upstream(self, upstream: str) -> None:
+        """Point the relay at another upstream (reload: nginx keeps its cache and port)."""
+        new = _hostport(upstream)
+        if new == self.upstream:
+            return
+        self.upstream = new
+        self._write_config()
+        if self._process is None:
+            return
+        os.kill(self._process.pid, signal.SIGHUP)
+        if not self._wait_answer(new):
+            raise RelayError(f"nginx did not reload to upstream {new}: {self.error_log.strip()}")
+
+    def get(self, path: str, timeout: float = 10.0) -> tuple[int, bytes]:
+        """``GET path`` through the relay: (status, body); status 0 when nothing answered."""
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=timeout) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+        except OSError:
+            return 0, b""
+
+    def _kill(self) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)  # fast shutdown of master and workers
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(_STOP_TIMEOUT)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # whatever is left of the group
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(_STOP_TIMEOUT)
+        if process.stderr is not None:
+            process.stderr.close()
+
+    def stop(self) -> None:
+        """End every nginx process of this relay and remove its directory (idempotent)."""
+        try:
+            self._kill()
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    close = stop
+
+    def __enter__(self) -> NginxRelay:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"<NginxRelay {self.url if self.port else '(not started)'} -> {self.upstream}>"
