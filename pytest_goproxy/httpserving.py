@@ -1,33 +1,77 @@
 """Serving tweaks shared by our pytest-httpserver servers (the fake proxy, the checksum database).
 
-werkzeug writes the headers and the body in separate ``send`` calls; with Nagle on, the body waits
-for the ACK of the headers, which the client delays by up to 40 ms. That stall made a naive server
-26x slower than ``GOPROXY=file://`` (measured in issue 2). werkzeug also logs every request through
-``logging``, which pytest captures into every report; our servers keep request logs of their own.
+Three costs of werkzeug's development server matter when the go command downloads hundreds of
+modules in parallel (measured in issue 2, see benchmarks/bench_download.py):
+
+- It writes the headers and the body in separate ``send`` calls; with Nagle on, the body waits for
+  the ACK of the headers, which the client delays by up to 40 ms (a naive server was 26x slower
+  than ``GOPROXY=file://``). We turn Nagle off.
+- It closes every connection (``Connection: close``) and then lingers 10 ms per request draining
+  the socket, so go dials a new connection and the server starts a new thread for each request.
+  For plain GETs the fake proxy can answer itself (``fast_answer``): one write for the headers and
+  the first body chunk, and the connection kept alive for the next request, as a real proxy does.
+  Everything else (hand-made handlers, HTTP faults, HEAD, request bodies) takes werkzeug's path.
+- It logs every request through ``logging``, which pytest captures into every report; our servers
+  keep request logs of their own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pytest_httpserver import HTTPServer
 from werkzeug.serving import WSGIRequestHandler
+from werkzeug.wrappers import Response
 
-__all__ = ["tune_server"]
+__all__ = ["FastAnswer", "tune_server"]
+
+#: ``fast_answer(method, request_target)``: a complete response, or None for werkzeug's path.
+FastAnswer = Callable[[str, str], "Response | None"]
 
 
 class _QuietNoDelayHandler(WSGIRequestHandler):
-    """werkzeug's request handler with Nagle off and without per-request logging."""
+    """werkzeug's request handler with Nagle off, quiet, and a keep-alive fast path."""
 
     disable_nagle_algorithm = True
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Requests are logged by the server that answered them, not on stderr."""
 
+    def run_wsgi(self) -> None:
+        fast: FastAnswer | None = getattr(self.server, "fast_answer", None)
+        has_body = "Content-Length" in self.headers or "Transfer-Encoding" in self.headers
+        if fast is None or has_body or "Expect" in self.headers:
+            super().run_wsgi()
+            return
+        response = fast(self.command, self.path)
+        if response is None:
+            super().run_wsgi()
+            return
+        self._send(response)
 
-def tune_server(server: HTTPServer) -> None:
-    """Switch a started server to the quiet, no-delay handler.
+    def _send(self, response: Response) -> None:
+        """Write ``response`` over HTTP/1.1, keeping the connection when its length is known."""
+        if response.content_length is None:
+            self.close_connection = True
+            response.headers["Connection"] = "close"
+        head = f"{self.protocol_version} {response.status}\r\n"
+        head += "".join(f"{name}: {value}\r\n" for name, value in response.headers.items())
+        chunks = response.iter_encoded()
+        try:
+            first = next(chunks, b"")
+            self.wfile.write(head.encode("latin-1") + b"\r\n" + first)
+            for chunk in chunks:
+                self.wfile.write(chunk)
+        finally:
+            response.close()
+
+
+def tune_server(server: HTTPServer, fast_answer: FastAnswer | None = None) -> None:
+    """Switch a started server to the quiet, no-delay handler (and its fast path, if given).
 
     The handler class is read per connection, and nobody knows the port before ``start()``
     returns, so no request can reach the old handler.
     """
     assert server.server is not None, "tune_server() needs a started server"
     server.server.RequestHandlerClass = _QuietNoDelayHandler
+    server.server.fast_answer = fast_answer  # type: ignore[attr-defined]

@@ -127,7 +127,7 @@ class FakeGoProxy(HTTPServer):
 
     def start(self) -> None:
         super().start()
-        tune_server(self)
+        tune_server(self, fast_answer=self.fast_answer)
 
     def close(self) -> None:
         """Stop serving and remove the zips this proxy built (when it owns its store).
@@ -283,14 +283,53 @@ class FakeGoProxy(HTTPServer):
 
     # -- serving ----------------------------------------------------------------------------
 
+    def application(self, request: Request) -> Response:
+        """pytest-httpserver's entry point, without its ``log`` for Go protocol requests.
+
+        That log keeps every (request, response) pair, small zips' bodies included, for the
+        whole session; ``request_log`` records what matters instead.
+        """
+        if self._hand_made_first(request):
+            return super().application(request)
+        return self.dispatch(request)
+
     def dispatch(self, request: Request) -> Response:
-        if getattr(self, "_readiness_check_pending", False) or self._has_hand_made_handler(request):
+        if self._hand_made_first(request):
             return super().dispatch(request)
-        record = self._parse(request)
+        raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.path
+        return self._answer(request.method, raw, request)
+
+    def fast_answer(self, method: str, target: str) -> Response | None:
+        """The answer to a plain ``GET target``, for the keep-alive fast path of
+        :mod:`pytest_goproxy.httpserving`; None when the request needs the full WSGI path
+        (hand-made handlers or HTTP faults are active, or it is not a GET)."""
+        if (
+            method != "GET"
+            or self.ordered_handlers
+            or self.oneshot_handlers
+            or self.handlers
+            or getattr(self, "_readiness_check_pending", False)
+            or self.faults.active
+        ):
+            return None
+        return self._answer(method, target, None)
+
+    def _hand_made_first(self, request: Request) -> bool:
+        return bool(
+            getattr(self, "_readiness_check_pending", False)
+            or self.ordered_handlers
+            or self.oneshot_handlers.match(request)
+            or self.handlers.match(request)
+        )
+
+    def _answer(self, method: str, target: str, request: Request | None) -> Response:
+        """Parse, log, let an active fault answer (``request`` given) or serve; the body is
+        wrapped so the log learns the bytes sent and the duration."""
+        record = self._parse(method, target)
         with self._log_lock:
             self.request_log.append(record)
         try:
-            faulty = self.faults.answer(record, request)
+            faulty = None if request is None else self.faults.answer(record, request)
             if faulty is None:
                 response = self._serve(record)
             else:
@@ -304,23 +343,13 @@ class FakeGoProxy(HTTPServer):
         response.direct_passthrough = True
         return response
 
-    def _has_hand_made_handler(self, request: Request) -> bool:
-        return bool(
-            self.ordered_handlers
-            or self.oneshot_handlers.match(request)
-            or self.handlers.match(request)
-        )
-
-    def _parse(self, request: Request) -> ProxyRequest:
-        raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.path
-        raw_path = urllib.parse.urlsplit(raw).path
+    def _parse(self, method: str, target: str) -> ProxyRequest:
+        raw_path = urllib.parse.urlsplit(target).path
         try:
             path = urllib.parse.unquote(raw_path, errors="strict")
         except UnicodeDecodeError:
-            return ProxyRequest(
-                request.method, raw_path, RequestKind.OTHER, error="path is not UTF-8"
-            )
-        record = ProxyRequest(method=request.method, path=path, kind=RequestKind.OTHER)
+            return ProxyRequest(method, raw_path, RequestKind.OTHER, error="path is not UTF-8")
+        record = ProxyRequest(method=method, path=path, kind=RequestKind.OTHER)
         if path.startswith("/sumdb/"):
             record.kind = RequestKind.SUMDB
             return record

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+import socket
 from collections.abc import Iterator
 
 import httpx
@@ -178,3 +180,40 @@ def test_large_zip_is_streamed_in_chunks(proxy: FakeGoProxy) -> None:
         size = sum(len(chunk) for chunk in r.iter_raw())
     assert size == mv.zip_size
     assert proxy.requests("zip")[0].bytes_sent == mv.zip_size
+
+
+def read_response(sock: socket.socket) -> tuple[bytes, bytes]:
+    """One HTTP/1.1 response with a Content-Length: (head, body)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, f"connection closed after {data!r}"
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(re.search(rb"(?i)content-length: (\d+)", head).group(1))  # type: ignore[union-attr]
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        assert chunk, "connection closed inside the body"
+        body += chunk
+    return head, body
+
+
+def test_connections_are_kept_alive_like_a_real_proxy(proxy: FakeGoProxy) -> None:
+    """go reuses connections; one connection serves many requests, each logged."""
+    mv = proxy.add_module("example.test/lib", "v1.0.0")
+    with socket.create_connection((proxy.host, proxy.port), timeout=10) as sock:
+        for path in ("/example.test/lib/@v/list", "/example.test/lib/@v/v1.0.0.mod") * 3:
+            sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            head, body = read_response(sock)
+            assert head.startswith(b"HTTP/1.1 200 OK")
+            assert body == (b"v1.0.0\n" if path.endswith("list") else mv.mod)
+    assert len(proxy.requests(module="example.test/lib")) == 6
+
+
+def test_head_and_faulted_requests_take_the_full_path(proxy: FakeGoProxy) -> None:
+    proxy.add_module("example.test/lib", "v1.0.0")
+    head = httpx.head(proxy.url + "/example.test/lib/@v/list", timeout=10)
+    assert head.status_code == 200 and head.content == b""
+    proxy.inject("status", code=503, kind="list")
+    assert get(proxy, "/example.test/lib/@v/list").status_code == 503
+    assert get(proxy, "/example.test/lib/@v/v1.0.0.info").status_code == 200
