@@ -186,18 +186,38 @@ def private_pattern(store: ModuleStore) -> str:
 # -- reading a go run ------------------------------------------------------------------------------
 
 _GO_LINE = re.compile(r"^\s*go: ")
+#: Fragments of the lines where go states a cause (web/api.go, net, modfetch), most telling first.
+_CAUSES: tuple[str, ...] = (
+    "checksum mismatch",
+    "verifying ",
+    "module lookup disabled",
+    "requires go >=",
+    "invalid response from proxy",
+    "unexpected EOF",
+    "connection refused",
+    "connection reset",
+    "no such host",
+    "i/o timeout",
+    "Forbidden",
+    "reading http",
+    'Get "',
+    "zip: ",
+    "not found",
+)
+#: go's context lines, which name no cause.
+_CONTEXT = re.compile(r"(imports|^go: (finding|downloading|extracting) .*)$")
 
 
 def error_line(result: GoResult) -> str | None:
     """The line of go's output that says what went wrong.
 
-    The line naming the URL or host the classification found, else the last ``go:`` line, else
-    the last non-empty line (go prints the cause last; earlier lines are often just
-    ``go: finding module for package ...``)."""
+    The line naming the URL or host the classification found, else the first line with a cause
+    go prints (checksum mismatch, refused, ...), else the last ``go:`` line that is not context
+    (``go: example.test/app imports``), else the last non-empty line."""
     if result.ok:
         return None
     if result.hung:
-        return f"killed after {result.timeout:g} s: go was still waiting (it has no timeout)"
+        return f"killed after {result.timeout:.3g} s: go was still waiting (it has no timeout)"
     lines = [ln.strip() for ln in result.stderr.splitlines() if ln.strip()]
     if not lines:
         return f"exit status {result.returncode}, nothing on stderr"
@@ -206,8 +226,12 @@ def error_line(result: GoResult) -> str | None:
             for line in reversed(lines):
                 if needle in line:
                     return line
+    for cause in _CAUSES:
+        for line in lines:
+            if cause in line:
+                return line
     for line in reversed(lines):
-        if _GO_LINE.match(line):
+        if _GO_LINE.match(line) and not _CONTEXT.search(line):
             return line
     return lines[-1]
 
@@ -322,6 +346,13 @@ class MatrixRunner:
 
     def private(self) -> str:
         return self._private or private_pattern(self.store())
+
+    def use_toxiproxy(self, toxiproxy: Toxiproxy) -> None:
+        """Use this (running, not ours to stop) toxiproxy for network faults from now on."""
+        with self._lock:
+            if self._toxiproxy is None:
+                self._toxiproxy = toxiproxy
+                self._toxiproxy_error = None
 
     def toxiproxy(self) -> Toxiproxy | None:
         """The toxiproxy for network faults (started on first use), or None with the reason in

@@ -1,0 +1,242 @@
+"""The matrix as pytest tests: a marker, a parametrization helper and the ``matrix_cell`` fixture.
+
+A team asserts in its own suite that its configuration survives the faults it cares about::
+
+    @pytest.mark.goproxy_matrix(faults=["refused", "dns"], configs=["pipe_backup"])
+    def test_our_goproxy_survives(matrix_cell):
+        assert matrix_cell.verdict == "recovered", matrix_cell.error
+
+or, with ``pytest.mark.parametrize``::
+
+    @pytest.mark.parametrize("matrix_cell", matrix_params(["refused"], ["pipe_backup"]),
+                             indirect=True)
+
+Each cell is one test (id ``<fault>-<config>``) marked ``network_faults``, so ``pytest -m
+network_faults`` selects them. The cell runs with the code :func:`pytest_goproxy.matrix.run_matrix`
+uses, so both give the same verdicts. The project is the ``goproxy_matrix_project`` fixture (the
+bundled example unless overridden in a conftest.py), or the marker's ``project=``/``modules=``;
+the marker also takes ``timeout=`` (default 60 s), ``command=`` and ``fault_params=``.
+
+Wire into the plugin with::
+
+    from pytest_goproxy.matrix_fixtures import add_markers as add_matrix_markers
+    from pytest_goproxy.matrix_fixtures import generate_matrix_tests
+    from pytest_goproxy.matrix_fixtures import (  # noqa: F401 (fixtures)
+        goproxy_matrix_project, goproxy_matrix_session, matrix_cell)
+
+calling ``add_matrix_markers(config)`` from ``pytest_configure`` and
+``generate_matrix_tests(metafunc)`` from ``pytest_generate_tests``. This module also defines those
+hooks itself, so it can be loaded alone (``-p pytest_goproxy.matrix_fixtures``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _pytest.mark.structures import ParameterSet
+
+from pytest_goproxy.gorun.binary import GoBinary
+from pytest_goproxy.matrix import (
+    DEFAULT_COMMAND,
+    Cell,
+    MatrixProject,
+    MatrixRunner,
+    check_names,
+)
+from pytest_goproxy.network import FAULTS
+
+__all__ = [
+    "MARKER",
+    "MatrixSession",
+    "add_markers",
+    "generate_matrix_tests",
+    "goproxy_matrix_project",
+    "goproxy_matrix_session",
+    "matrix_cell",
+    "matrix_params",
+]
+
+MARKER = "goproxy_matrix"
+#: Default deadline of one cell in tests (a blackholed primary costs all of it).
+DEFAULT_CELL_TIMEOUT = 60.0
+_OPTIONS = frozenset({"project", "modules", "timeout", "command", "fault_params"})
+
+
+def add_markers(config: pytest.Config) -> None:
+    """Register the ``goproxy_matrix`` marker (``pytest --markers`` shows it)."""
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(faults, configs, *, project=None, modules=None, timeout=60, command=None, "
+        "fault_params=None): run the test once per (fault, configuration) cell of the outage "
+        "matrix; the `matrix_cell` fixture is the cell's verdict",
+    )
+
+
+def matrix_params(faults: Sequence[str], configs: Sequence[str]) -> list[ParameterSet]:
+    """``pytest.param((fault, config), id="fault-config")`` per cell, marked ``network_faults``,
+    for ``@pytest.mark.parametrize("matrix_cell", ..., indirect=True)``. Unknown names raise
+    FaultError / ConfigError listing the valid ones."""
+    check_names(faults, configs)
+    return [
+        pytest.param((fault, config), id=f"{fault}-{config}", marks=pytest.mark.network_faults)
+        for fault in faults
+        for config in configs
+    ]
+
+
+def _marker_cells(marker: pytest.Mark) -> tuple[list[str], list[str]]:
+    args = list(marker.args)
+    faults = marker.kwargs.get("faults", args[0] if args else None)
+    configs = marker.kwargs.get("configs", args[1] if len(args) > 1 else None)
+    if faults is None or configs is None:
+        raise pytest.UsageError(
+            f"@pytest.mark.{MARKER} needs faults=[...] and configs=[...], got {marker}"
+        )
+    unknown = set(marker.kwargs) - _OPTIONS - {"faults", "configs"}
+    if unknown:
+        raise pytest.UsageError(
+            f"@pytest.mark.{MARKER}: unknown option(s) {', '.join(sorted(unknown))}; "
+            f"valid: faults, configs, {', '.join(sorted(_OPTIONS))}"
+        )
+    return list(faults), list(configs)
+
+
+def generate_matrix_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize ``matrix_cell`` from the ``goproxy_matrix`` marker (once, even if this runs
+    both as the plugin's hook and as this module's own)."""
+    marker = metafunc.definition.get_closest_marker(MARKER)
+    if marker is None or "matrix_cell" not in metafunc.fixturenames:
+        return
+    if getattr(metafunc.definition, "_goproxy_matrix_done", False):
+        return
+    metafunc.definition._goproxy_matrix_done = True  # type: ignore[attr-defined]
+    faults, configs = _marker_cells(marker)
+    metafunc.parametrize("matrix_cell", matrix_params(faults, configs), indirect=True)
+
+
+class MatrixSession:
+    """One :class:`MatrixRunner` per (project, options) for the whole session: the modules are
+    built once, the go build cache and toxiproxy are the session's."""
+
+    def __init__(self, go: GoBinary, build_cache: Path, workdir: Path) -> None:
+        self.go = go
+        self.build_cache = build_cache
+        self.workdir = workdir
+        self._runners: dict[str, MatrixRunner] = {}
+        self._lock = threading.Lock()
+
+    def runner(
+        self,
+        project: MatrixProject,
+        *,
+        timeout: float = DEFAULT_CELL_TIMEOUT,
+        command: Sequence[str] | None = None,
+        fault_params: Mapping[str, Mapping[str, object]] | None = None,
+    ) -> MatrixRunner:
+        from pytest_goproxy.gorun import GoRunner
+
+        command = tuple(command or DEFAULT_COMMAND)
+        key = repr((str(project.path), repr(project.modules), timeout, command, fault_params))
+        with self._lock:
+            if key not in self._runners:
+                workdir = self.workdir / f"m{len(self._runners)}"
+                go = GoRunner(
+                    self.go, workdir=workdir, timeout=timeout, build_cache=self.build_cache
+                )
+                self._runners[key] = MatrixRunner(
+                    project,
+                    runner=go,
+                    command=command,
+                    timeout=timeout,
+                    fault_params=fault_params,
+                    workdir=workdir,
+                )
+            return self._runners[key]
+
+    def close(self) -> None:
+        with self._lock:
+            runners, self._runners = list(self._runners.values()), {}
+        for matrix in runners:
+            try:
+                matrix.close()
+            finally:
+                matrix.runner.close()
+
+
+@pytest.fixture(scope="session")
+def goproxy_matrix_project() -> MatrixProject:
+    """The Go project the ``matrix_cell`` tests run: the bundled example by default.
+
+    Override it in your conftest.py to test your own project::
+
+        @pytest.fixture(scope="session")
+        def goproxy_matrix_project():
+            return MatrixProject.of("path/to/project", modules="path/to/txtar-or-modcache")
+    """
+    return MatrixProject.of(None)
+
+
+@pytest.fixture(scope="session")
+def goproxy_matrix_session(
+    go_binary: GoBinary,
+    go_build_cache: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[MatrixSession]:
+    """The matrix engine of the session (modules built once per project); ended at session end."""
+    session = MatrixSession(go_binary, go_build_cache, tmp_path_factory.mktemp("matrix"))
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+@pytest.fixture
+def matrix_cell(
+    request: pytest.FixtureRequest,
+    goproxy_matrix_session: MatrixSession,
+    goproxy_matrix_project: MatrixProject,
+) -> Cell:
+    """The verdict of one matrix cell (``fault``, ``config``, ``verdict``, ``failure``,
+    ``seconds``, ``error``), run for this test: fresh fake proxies, the fault, the go command.
+
+    Parametrized by ``@pytest.mark.goproxy_matrix(faults=[...], configs=[...])`` or by
+    ``@pytest.mark.parametrize("matrix_cell", matrix_params(...), indirect=True)``. Network
+    faults use the session's ``toxiproxy`` (skipped when there is none, an error with ``CI``
+    set); ``relay`` cells are ``unavailable`` without nginx — assert on the verdict, never skip.
+    """
+    param: Any = getattr(request, "param", None)
+    if not (isinstance(param, tuple) and len(param) == 2):
+        raise pytest.UsageError(
+            "matrix_cell needs @pytest.mark.goproxy_matrix(faults=[...], configs=[...]) or "
+            "@pytest.mark.parametrize('matrix_cell', matrix_params(...), indirect=True)"
+        )
+    fault, config = param
+    marker = request.node.get_closest_marker(MARKER)
+    options: dict[str, Any] = dict(marker.kwargs) if marker is not None else {}
+    project = goproxy_matrix_project
+    if "project" in options or "modules" in options:
+        project = MatrixProject.of(options.get("project"), options.get("modules"))
+    matrix = goproxy_matrix_session.runner(
+        project,
+        timeout=float(options.get("timeout", DEFAULT_CELL_TIMEOUT)),
+        command=options.get("command"),
+        fault_params=options.get("fault_params"),
+    )
+    if fault in FAULTS:
+        matrix.use_toxiproxy(request.getfixturevalue("toxiproxy"))
+    return matrix.run_cell(fault, config)
+
+
+# -- hooks for loading this module alone as a plugin (plugin.py calls the functions above) --------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    add_markers(config)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    generate_matrix_tests(metafunc)
