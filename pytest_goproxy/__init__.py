@@ -15,6 +15,7 @@ from pytest_goproxy.errors import (
     InvalidModuleError,
     ModuleSourceError,
     ModuleZipError,
+    ScenarioError,
     ToxiproxyError,
 )
 from pytest_goproxy.gomod.store import ModuleStore, ModuleVersion
@@ -87,6 +88,7 @@ __all__ = [
     "Network",
     "ProxyRequest",
     "RequestKind",
+    "ScenarioError",
     "SumDBRequest",
     "Toxiproxy",
     "ToxiproxyClient",

@@ -12,6 +12,7 @@ catch them all in one place. The hierarchy::
     ├── ToxiproxyError          the toxiproxy server can't be found, built, started or reached
     ├── FaultError              an unknown fault or a bad fault parameter (also ValueError)
     ├── ConfigError             an unknown configuration or a bad configuration value (ValueError)
+    ├── ScenarioError           a scenario file that can't be read or breaks the format (ValueError)
     └── ChecksumDBError         the fake checksum database was asked for something it can't do
 
 The messages name the rule that was broken and, where there is one, the fix.
@@ -29,6 +30,7 @@ __all__ = [
     "InvalidModuleError",
     "ModuleSourceError",
     "ModuleZipError",
+    "ScenarioError",
     "ToxiproxyError",
 ]
 
@@ -67,6 +69,11 @@ class FaultError(GoProxyError, ValueError):
 
 class ConfigError(GoProxyError, ValueError):
     """An unknown configuration name or an invalid configuration value."""
+
+
+class ScenarioError(GoProxyError, ValueError):
+    """A scenario file that cannot be read or breaks the format; the message names the file,
+    the field and the allowed values."""
 
 
 class ChecksumDBError(GoProxyError):
