@@ -1,37 +1,22 @@
-"""Fixtures of the HTTP fault tests: a go runner and the modules the fake proxy serves.
+"""Fixtures of the HTTP fault tests: the modules the fake proxy serves and a download helper.
 
-``gorunner`` is a session-wide :class:`~pytest_goproxy.gorun.GoRunner` (one build cache, a fresh
-module cache per run, so every run really downloads). It stands in for the ``go`` fixture until
-that is wired into the plugin.
+go runs through the plugin's ``go`` fixture (a fresh module cache per run, so every run really
+downloads; the session's build cache is shared).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 
 import pytest
 
-from pytest_goproxy.errors import GoNotFoundError
 from pytest_goproxy.gorun import GoResult, GoRunner
-from pytest_goproxy.network.fixtures import in_ci
 from pytest_goproxy.proxy import FakeGoProxy
 
 LIB = "example.test/lib"
 OTHER = "example.test/other"
 
 Download = Callable[..., GoResult]
-
-
-@pytest.fixture(scope="session")
-def gorunner() -> Iterator[GoRunner]:
-    try:
-        runner = GoRunner(timeout=60)
-    except GoNotFoundError as exc:
-        if in_ci():
-            raise
-        pytest.skip(f"no go command: {exc}")
-    with runner:
-        yield runner
 
 
 @pytest.fixture
@@ -44,7 +29,7 @@ def modules(goproxy: FakeGoProxy) -> FakeGoProxy:
 
 
 @pytest.fixture
-def download(gorunner: GoRunner, modules: FakeGoProxy) -> Download:
+def download(go: GoRunner, modules: FakeGoProxy) -> Download:
     """``download(requires=..., goproxy=..., go_sum=True)``: ``go mod download`` in a new
     project (GOSUMDB=off); ``go_sum`` writes the right go.sum lines first."""
 
@@ -55,7 +40,7 @@ def download(gorunner: GoRunner, modules: FakeGoProxy) -> Download:
         go_sum: bool = False,
     ) -> GoResult:
         requires = dict(requires or {LIB: "v1.0.0"})
-        project = gorunner.project(requires=requires)
+        project = go.project(requires=requires)
         if go_sum:
             lines = [line for m, v in requires.items() for line in modules.go_sum_lines(m, v)]
             project.write("go.sum", "\n".join(lines) + "\n")

@@ -178,20 +178,20 @@ def test_redirect_to_a_second_proxy_is_followed_and_logged_on_both(
     assert sorted(there) == [("info", 200, False), ("mod", 200, False), ("zip", 200, False)]
 
 
-def go_get_latest(gorunner: GoRunner, proxy: FakeGoProxy) -> GoResult:
-    project = gorunner.project(requires={})
+def go_get_latest(go: GoRunner, proxy: FakeGoProxy) -> GoResult:
+    project = go.project(requires={})
     return project.run(
         "get", f"{LIB}@latest", env={"GOPROXY": proxy.url, "GOSUMDB": "off"}
     ).assert_ok()
 
 
 def test_a_stale_list_makes_go_get_latest_pick_the_older_version(
-    gorunner: GoRunner, modules: FakeGoProxy
+    go: GoRunner, modules: FakeGoProxy
 ) -> None:
-    assert f"{LIB} v1.1.0" in (go_get_latest(gorunner, modules).go_mod or "")
+    assert f"{LIB} v1.1.0" in (go_get_latest(go, modules).go_mod or "")
     before = len(modules.requests(kind="list"))
     fault = modules.inject("stale_list")
-    result = go_get_latest(gorunner, modules)
+    result = go_get_latest(go, modules)
     # go: added example.test/lib v1.0.0
     assert f"{LIB} v1.0.0" in (result.go_mod or "") and "added example.test/lib v1.0.0" in (
         result.stderr
@@ -201,10 +201,10 @@ def test_a_stale_list_makes_go_get_latest_pick_the_older_version(
     assert fault.hits == len(lists) >= 1 and all(r.faulted for r in lists)
 
 
-def test_an_html_version_list_makes_go_ask_latest(gorunner: GoRunner, modules: FakeGoProxy) -> None:
+def test_an_html_version_list_makes_go_ask_latest(go: GoRunner, modules: FakeGoProxy) -> None:
     """proxy.go skips list lines that are not versions, so an HTML list reads as empty."""
     modules.inject("invalid_body", kind="list")
-    result = go_get_latest(gorunner, modules)
+    result = go_get_latest(go, modules)
     assert f"{LIB} v1.1.0" in (result.go_mod or "")
     modules.assert_requested("latest", LIB)
 

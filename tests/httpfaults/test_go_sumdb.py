@@ -17,17 +17,17 @@ from .conftest import LIB
 pytestmark = pytest.mark.network_faults
 
 
-def download(gorunner: GoRunner, proxy: FakeGoProxy, sumdb_env: dict[str, str]) -> GoResult:
-    project = gorunner.project(requires={LIB: "v1.0.0"})
+def download(go: GoRunner, proxy: FakeGoProxy, sumdb_env: dict[str, str]) -> GoResult:
+    project = go.project(requires={LIB: "v1.0.0"})
     return project.download(env={"GOPROXY": proxy.url, **sumdb_env})
 
 
 def test_wrong_zip_is_caught_by_the_checksum_database(
-    gorunner: GoRunner, modules: FakeGoProxy, gosumdb: ChecksumDB
+    go: GoRunner, modules: FakeGoProxy, gosumdb: ChecksumDB
 ) -> None:
     gosumdb.attach(modules)
     modules.inject("wrong_zip")
-    result = download(gorunner, modules, gosumdb.env).assert_failure(Failure.CHECKSUM_MISMATCH)
+    result = download(go, modules, gosumdb.env).assert_failure(Failure.CHECKSUM_MISMATCH)
     # go: example.test/lib@v1.0.0: verifying module: checksum mismatch
     #     downloaded: h1:a90P...
     #     sumdb.goproxy.test: h1:idqF...
@@ -38,11 +38,11 @@ def test_wrong_zip_is_caught_by_the_checksum_database(
 
 
 def test_a_502_on_the_proxied_checksum_database(
-    gorunner: GoRunner, modules: FakeGoProxy, gosumdb: ChecksumDB
+    go: GoRunner, modules: FakeGoProxy, gosumdb: ChecksumDB
 ) -> None:
     gosumdb.attach(modules)
     fault = modules.inject("status", code=502, kind="sumdb")
-    result = download(gorunner, modules, gosumdb.env_via_proxy)
+    result = download(go, modules, gosumdb.env_via_proxy)
     # go: example.test/lib@v1.0.0: verifying go.mod: example.test/lib@v1.0.0/go.mod: reading
     #     http://127.0.0.1:PORT/sumdb/sumdb.goproxy.test/supported: 502 Bad Gateway
     #     server response: 502 Bad Gateway: injected by pytest-goproxy
