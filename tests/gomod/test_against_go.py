@@ -1,31 +1,49 @@
 """Ground truth: the hashes and zips the store makes are what the real ``go`` command computes.
 
 Each test exports the store as a ``GOPROXY=file://`` tree and runs ``go mod download -json``
-in a hermetic environment (see conftest.py); ``Sum``/``GoModSum`` must equal go_sum_lines.
+through the plugin's hermetic ``go`` fixture; ``Sum``/``GoModSum`` must equal go_sum_lines.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 import shutil
+from typing import Any
 
 import pytest
-from gomod_goenv import GoEnv
 
 from pytest_goproxy.gomod.store import ModuleStore, ModuleVersion
+from pytest_goproxy.gorun import GoResult, GoRunner, ModuleCache
+from pytest_goproxy.gorun.fixtures import in_ci
 
-TXTAR_DIR = pathlib.Path(shutil.which("go") or "/nonexistent").resolve().parent.parent / (
-    "src/cmd/go/testdata/mod"
-)
+
+def _go(go: GoRunner, args: list[str], proxy: pathlib.Path, cache: ModuleCache) -> GoResult:
+    return go.run(args, env={"GOPROXY": proxy.as_uri()}, modcache=cache)
+
+
+def _download(
+    go: GoRunner, proxy: pathlib.Path, cache: ModuleCache, module: str, version: str
+) -> dict[str, Any]:
+    """``go mod download -json m@v`` from a file:// proxy; the JSON it prints."""
+    result = _go(go, ["mod", "download", "-json", f"{module}@{version}"], proxy, cache)
+    out: dict[str, Any] = json.loads(result.stdout) if result.stdout.strip() else {}
+    if not result.ok and "Error" not in out:
+        out["Error"] = result.describe()
+    return out
 
 
 def _assert_go_agrees(
-    go_env: GoEnv, store: ModuleStore, proxy: pathlib.Path, mvs: list[ModuleVersion]
+    go: GoRunner,
+    cache: ModuleCache,
+    store: ModuleStore,
+    proxy: pathlib.Path,
+    mvs: list[ModuleVersion],
 ) -> None:
     store.export_file_proxy(proxy)
     for mv in mvs:
-        out = go_env.download(proxy, mv.path, mv.version)
+        out = _download(go, proxy, cache, mv.path, mv.version)
         assert "Error" not in out, out
         line, modline = mv.go_sum_lines()
         assert out["Sum"] == line.rsplit(" ", 1)[1], mv
@@ -35,7 +53,8 @@ def _assert_go_agrees(
             assert pathlib.Path(out["Info"]).read_bytes() == mv.info
 
 
-def test_generated_modules_match_go(go_env: GoEnv, tmp_path: pathlib.Path) -> None:
+def test_generated_modules_match_go(go: GoRunner, tmp_path: pathlib.Path) -> None:
+    cache = go.module_cache()
     with ModuleStore(tmp_path / "store") as s:
         mvs = [
             s.add_module("example.com/plain", "v1.0.0"),
@@ -64,16 +83,17 @@ def test_generated_modules_match_go(go_env: GoEnv, tmp_path: pathlib.Path) -> No
                 },
             ),
         ]
-        _assert_go_agrees(go_env, s, tmp_path / "proxy", mvs)
-        got = go_env.run(["list", "-m", "-versions", "example.com/ps"], proxy=tmp_path / "proxy")
+        proxy = tmp_path / "proxy"
+        _assert_go_agrees(go, cache, s, proxy, mvs)
+        got = _go(go, ["list", "-m", "-versions", "example.com/ps"], proxy, cache).assert_ok()
         assert got.stdout.strip() == "example.com/ps"  # no tags: pseudo-versions aren't listed
-        latest = go_env.run(
-            ["list", "-m", "-json", "example.com/ret@latest"], proxy=tmp_path / "proxy"
-        )
+        latest = _go(go, ["list", "-m", "-json", "example.com/ret@latest"], proxy, cache)
+        latest.assert_ok()
         assert '"Version": "v1.1.0"' in latest.stdout
 
 
-def test_dir_with_excluded_files_matches_go(go_env: GoEnv, tmp_path: pathlib.Path) -> None:
+def test_dir_with_excluded_files_matches_go(go: GoRunner, tmp_path: pathlib.Path) -> None:
+    cache = go.module_cache()
     d = tmp_path / "src"
     files = {
         "go.mod": "module example.com/dir\n\ngo 1.24\n",
@@ -93,16 +113,20 @@ def test_dir_with_excluded_files_matches_go(go_env: GoEnv, tmp_path: pathlib.Pat
     os.symlink("a.go", d / "link.go")
     with ModuleStore(tmp_path / "store") as s:
         mv = s.add_dir(d, "example.com/dir", "v1.0.0")
-        _assert_go_agrees(go_env, s, tmp_path / "proxy", [mv])
-        extracted = go_env.modcache / "example.com" / "dir@v1.0.0"
+        _assert_go_agrees(go, cache, s, tmp_path / "proxy", [mv])
+        extracted = cache.extracted("example.com/dir", "v1.0.0")
         got = sorted(
             p.relative_to(extracted).as_posix() for p in extracted.rglob("*") if p.is_file()
         )
         assert got == ["LICENSE", "a.go", "go.mod", "x/vendor/keep.go"]
 
 
-@pytest.mark.skipif(not TXTAR_DIR.is_dir(), reason="go source tree testdata not installed")
-def test_cmd_go_txtar_testdata_matches_go(go_env: GoEnv, tmp_path: pathlib.Path) -> None:
+def test_cmd_go_txtar_testdata_matches_go(go: GoRunner, tmp_path: pathlib.Path) -> None:
+    txtar_dir = pathlib.Path(go.binary.goroot) / "src" / "cmd" / "go" / "testdata" / "mod"
+    if not txtar_dir.is_dir():
+        if in_ci():  # the official Go distributions ship src/; CI must run this test
+            pytest.fail(f"{txtar_dir} is missing: install Go with its source tree")
+        pytest.skip(f"go source tree testdata not installed ({txtar_dir})")
     names = [
         "rsc.io_quote_v1.5.2.txt",
         "rsc.io_!q!u!o!t!e_v1.5.3-!p!r!e.txt",
@@ -112,22 +136,23 @@ def test_cmd_go_txtar_testdata_matches_go(go_env: GoEnv, tmp_path: pathlib.Path)
     src = tmp_path / "txtar"
     src.mkdir()
     for n in names:
-        shutil.copy(TXTAR_DIR / n, src / n)
+        shutil.copy(txtar_dir / n, src / n)
     with ModuleStore(tmp_path / "store") as s:
         mvs = s.add_txtar(src)
         assert len(mvs) == len(names)
-        _assert_go_agrees(go_env, s, tmp_path / "proxy", mvs)
+        _assert_go_agrees(go, go.module_cache(), s, tmp_path / "proxy", mvs)
 
 
-def test_module_cache_round_trip(go_env: GoEnv, tmp_path: pathlib.Path) -> None:
+def test_module_cache_round_trip(go: GoRunner, tmp_path: pathlib.Path) -> None:
+    cache = go.module_cache()
     with ModuleStore(tmp_path / "store") as s, ModuleStore(tmp_path / "store2") as s2:
         mvs = [
             s.add_module("example.com/Cache", "v1.0.0"),
             s.add_module("example.com/cache/v2", "v2.0.0-beta.1"),
             s.add_module("example.com/cache/v2", "v2.0.1-0.20240304050607-0123456789ab"),
         ]
-        _assert_go_agrees(go_env, s, tmp_path / "proxy", mvs)
-        download = go_env.modcache / "cache" / "download"
+        _assert_go_agrees(go, cache, s, tmp_path / "proxy", mvs)
+        download = cache.path / "cache" / "download"
         cached = s2.add_module_cache(download)
         assert {(m.path, m.version) for m in cached} == {(m.path, m.version) for m in mvs}
         by_key = {(m.path, m.version): m for m in cached}
@@ -138,15 +163,16 @@ def test_module_cache_round_trip(go_env: GoEnv, tmp_path: pathlib.Path) -> None:
             assert c.zip_path is not None and m.zip_path is not None
             assert c.zip_path.read_bytes() == m.zip_path.read_bytes()
         # and serving the cache again satisfies a fresh go
-        fresh = GoEnv(go_env.go, tmp_path / "fresh", go_env.gocache)
-        fresh.root.mkdir()
-        _assert_go_agrees(fresh, s2, tmp_path / "proxy2", cached)
+        fresh = go.module_cache()
+        _assert_go_agrees(go, fresh, s2, tmp_path / "proxy2", cached)
 
 
-def test_go_env_is_hermetic(go_env: GoEnv, tmp_path: pathlib.Path) -> None:
-    out = go_env.run(["env", "GOFLAGS", "GOPROXY", "GOMODCACHE", "GOENV"], proxy=tmp_path / "p")
-    flags, proxy, modcache, goenv = out.stdout.splitlines()
+def test_go_env_is_hermetic(go: GoRunner, tmp_path: pathlib.Path) -> None:
+    """What these tests rely on: the proxy they name, a shared writable cache, no user env."""
+    cache = go.module_cache()
+    out = _go(go, ["env", "GOFLAGS", "GOPROXY", "GOMODCACHE", "GOENV"], tmp_path / "p", cache)
+    flags, proxy, modcache, goenv = out.assert_ok().stdout.splitlines()
     assert flags == "-modcacherw"
     assert proxy == (tmp_path / "p").as_uri()
-    assert modcache == str(go_env.modcache)
-    assert goenv.startswith(str(go_env.root))
+    assert modcache == str(cache.path)
+    assert goenv.startswith(str(go.root))
