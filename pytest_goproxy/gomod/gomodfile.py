@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 
 from pytest_goproxy.errors import InvalidModuleError, ModuleSourceError
 from pytest_goproxy.gomod import semver
-from pytest_goproxy.gomod.check import check_module_path
+from pytest_goproxy.gomod.check import check_import_path, check_module_path
 
 __all__ = ["Retract", "auto_quote", "legacy_go_mod", "parse_module_path", "render_go_mod"]
 
@@ -84,9 +84,14 @@ def render_go_mod(
     go_version: str | None = "1.21",
     requires: Mapping[str, str] | None = None,
     retracts: Sequence[Retract] | None = None,
+    main_module: bool = False,
 ) -> bytes:
-    """A go.mod for ``path``: module, go directive, requires (sorted), retracts (given order)."""
-    check_module_path(path)
+    """A go.mod for ``path``: module, go directive, requires (sorted), retracts (given order).
+
+    With ``main_module`` the path is the module being built (a project's own go.mod), which only
+    has to be an import path: ``module app`` builds, but cannot be fetched from a proxy.
+    """
+    (check_import_path if main_module else check_module_path)(path)
     lines = [f"module {auto_quote(path)}"]
     if go_version is not None:
         if not _GO_VERSION_RE.fullmatch(go_version):

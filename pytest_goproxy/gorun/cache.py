@@ -14,7 +14,9 @@ import stat
 import sys
 from pathlib import Path
 
-__all__ = ["ModuleCache", "escape_path", "make_writable", "remove_tree"]
+from pytest_goproxy.gomod.escape import escape_path, escape_version
+
+__all__ = ["ModuleCache", "make_writable", "remove_tree"]
 
 
 def make_writable(root: Path) -> None:
@@ -55,11 +57,6 @@ def remove_tree(root: Path) -> None:
         shutil.rmtree(root, onerror=_retry)
 
 
-def escape_path(path: str) -> str:
-    """A module path or version as the module cache spells it: ``!`` before each capital."""
-    return "".join(f"!{c.lower()}" if c.isupper() else c for c in path)
-
-
 class ModuleCache:
     """A ``GOMODCACHE`` directory shared by several runs on purpose (a "warm cache").
 
@@ -73,13 +70,16 @@ class ModuleCache:
         self.path.mkdir(parents=True, exist_ok=True)
 
     def has(self, module: str, version: str) -> bool:
-        """Whether ``module@version`` was downloaded completely (its zip is in the cache)."""
+        """Whether ``module@version`` was downloaded completely (its zip is in the cache).
+
+        Paths and versions are case-encoded as go spells them on disk (``!`` before a capital,
+        :mod:`pytest_goproxy.gomod.escape`); an invalid one raises InvalidModuleError."""
         base = self.path / "cache" / "download" / escape_path(module) / "@v"
-        return (base / f"{escape_path(version)}.zip").is_file()
+        return (base / f"{escape_version(version)}.zip").is_file()
 
     def extracted(self, module: str, version: str) -> Path:
         """Where go extracts ``module@version`` (exists once a build needed its files)."""
-        return self.path / f"{escape_path(module)}@{escape_path(version)}"
+        return self.path / f"{escape_path(module)}@{escape_version(version)}"
 
     def clear(self) -> None:
         """Empty the cache (go's own ``go clean -modcache`` without running go)."""

@@ -21,7 +21,9 @@ What a run gets, exactly:
                        ``GOAUTH=netrc`` and ``~/.gitconfig`` by git.
 ``GOENV``              ``$HOME/go.env``, an empty file of the run's own: ``go env -w`` in a test
                        writes there and nowhere else (cmd/go/internal/cfg: ``EnvFile``).
-``GOPATH``             fresh per run (``$RUN/gopath``).
+``GOPATH``             fresh per run (``$RUN/gopath``), or a directory shared on purpose
+                       (``gopath=``, :meth:`~pytest_goproxy.gorun.GoRunner.gopath`): it holds the
+                       checksum database's remembered tree head (``pkg/sumdb``).
 ``GOMODCACHE``         fresh per run, or a :class:`~pytest_goproxy.gorun.cache.ModuleCache` shared
                        on purpose (warm-cache configurations).
 ``GOCACHE``            the build cache. Shared by every run of a runner and, through the fixtures,

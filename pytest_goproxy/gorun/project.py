@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from pytest_goproxy.errors import GoProjectError
+from pytest_goproxy.errors import GoProjectError, InvalidModuleError
+from pytest_goproxy.gomod import gomodfile
 from pytest_goproxy.gorun.cache import ModuleCache
 from pytest_goproxy.gorun.environment import layer_env
 from pytest_goproxy.gorun.result import GoResult
@@ -23,17 +23,18 @@ __all__ = ["VCS_DIRS", "GoProject", "render_go_mod", "render_main"]
 #: ``go build`` does not stamp VCS information (which would run git on the copy).
 VCS_DIRS = (".git", ".hg", ".svn", ".bzr", ".jj")
 
-_MODULE_PATH = re.compile(r"^[A-Za-z0-9._~/+-]+$")
-_GO_VERSION = re.compile(r"^1(\.\d+){1,2}(rc\d+|beta\d+)?$|^[2-9]\d*(\.\d+)*$")
-
 
 def render_go_mod(module: str, requires: Mapping[str, str], go_version: str) -> str:
-    """A go.mod as ``go mod edit -fmt`` would write it for these requirements."""
-    text = f"module {module}\n\ngo {go_version}\n"
-    if requires:
-        body = "".join(f"\t{path} {version}\n" for path, version in sorted(requires.items()))
-        text += f"\nrequire (\n{body})\n"
-    return text
+    """The go.mod of a new project, as ``go mod tidy`` lays it out; GoProjectError if a path,
+    version or the go version breaks a Go rule (checked and written by
+    :func:`pytest_goproxy.gomod.gomodfile.render_go_mod`, the writer the fake proxy uses too)."""
+    try:
+        text = gomodfile.render_go_mod(
+            module, go_version=go_version, requires=requires, main_module=True
+        )
+    except InvalidModuleError as exc:
+        raise GoProjectError(f"cannot make the project's go.mod: {exc}") from None
+    return text.decode()
 
 
 def render_main(requires: Mapping[str, str]) -> str:
@@ -41,22 +42,6 @@ def render_main(requires: Mapping[str, str]) -> str:
     imports = "".join(f'\t_ "{path}"\n' for path in sorted(requires))
     block = f"import (\n{imports})\n\n" if imports else ""
     return f"package main\n\n{block}func main() {{}}\n"
-
-
-def _check_module(module: str, requires: Mapping[str, str], go_version: str) -> None:
-    for path in (module, *requires):
-        if not path or not _MODULE_PATH.match(path) or path.startswith("/") or "//" in path:
-            raise GoProjectError(
-                f"{path!r} is not a usable module path: use slash-separated elements of letters, "
-                "digits and ._~-+ such as example.test/app"
-            )
-    for path, version in requires.items():
-        if not version.startswith("v"):
-            raise GoProjectError(
-                f"requires[{path!r}] = {version!r}: module versions start with 'v' (like v1.2.0)"
-            )
-    if not _GO_VERSION.match(go_version):
-        raise GoProjectError(f"go_version {go_version!r} is not a Go version like '1.21'")
 
 
 def _relative(name: str) -> PurePosixPath:
@@ -72,8 +57,9 @@ class GoProject:
     """A Go module at :attr:`path` whose go commands run through a :class:`GoRunner`.
 
     ``env`` holds this project's defaults (e.g. ``{"GOPROXY": url}``); a run's own ``env`` wins.
-    ``modcache`` shares a module cache between this project's runs; by default every run starts
-    cold, with an empty module cache of its own.
+    ``modcache`` shares a module cache between this project's runs and ``gopath`` a GOPATH (see
+    :meth:`GoRunner.gopath`); by default every run starts cold, with an empty module cache and
+    GOPATH of its own.
     """
 
     def __init__(
@@ -83,11 +69,13 @@ class GoProject:
         *,
         env: Mapping[str, str | None] | None = None,
         modcache: ModuleCache | None = None,
+        gopath: str | os.PathLike[str] | None = None,
     ) -> None:
         self.runner = runner
         self.path = Path(path)
         self.env: dict[str, str | None] = dict(env or {})
         self.modcache = modcache
+        self.gopath = gopath
 
     # -- files ------------------------------------------------------------------------------
 
@@ -129,11 +117,17 @@ class GoProject:
         env: Mapping[str, str | None] | None = None,
         timeout: float | None = None,
         modcache: ModuleCache | None = None,
+        gopath: str | os.PathLike[str] | None = None,
     ) -> GoResult:
         """Run ``go ARGS...`` in the project directory."""
         merged = layer_env(self.env, env)
         return self.runner.run(
-            args, cwd=self.path, env=merged, timeout=timeout, modcache=modcache or self.modcache
+            args,
+            cwd=self.path,
+            env=merged,
+            timeout=timeout,
+            modcache=modcache or self.modcache,
+            gopath=gopath or self.gopath,
         )
 
     def tidy(
@@ -142,9 +136,12 @@ class GoProject:
         env: Mapping[str, str | None] | None = None,
         timeout: float | None = None,
         modcache: ModuleCache | None = None,
+        gopath: str | os.PathLike[str] | None = None,
     ) -> GoResult:
         """``go mod tidy [flags...]``."""
-        return self.run("mod", "tidy", *flags, env=env, timeout=timeout, modcache=modcache)
+        return self.run(
+            "mod", "tidy", *flags, env=env, timeout=timeout, modcache=modcache, gopath=gopath
+        )
 
     def download(
         self,
@@ -152,9 +149,12 @@ class GoProject:
         env: Mapping[str, str | None] | None = None,
         timeout: float | None = None,
         modcache: ModuleCache | None = None,
+        gopath: str | os.PathLike[str] | None = None,
     ) -> GoResult:
         """``go mod download [modules...]`` (all of go.mod's requirements without arguments)."""
-        return self.run("mod", "download", *modules, env=env, timeout=timeout, modcache=modcache)
+        return self.run(
+            "mod", "download", *modules, env=env, timeout=timeout, modcache=modcache, gopath=gopath
+        )
 
     def build(
         self,
@@ -162,10 +162,16 @@ class GoProject:
         env: Mapping[str, str | None] | None = None,
         timeout: float | None = None,
         modcache: ModuleCache | None = None,
+        gopath: str | os.PathLike[str] | None = None,
     ) -> GoResult:
         """``go build`` of ``packages`` (``./...`` without arguments)."""
         return self.run(
-            "build", *(packages or ("./...",)), env=env, timeout=timeout, modcache=modcache
+            "build",
+            *(packages or ("./...",)),
+            env=env,
+            timeout=timeout,
+            modcache=modcache,
+            gopath=gopath,
         )
 
     def __repr__(self) -> str:
@@ -182,14 +188,15 @@ def create_project(
     go_version: str,
     env: Mapping[str, str | None] | None,
     modcache: ModuleCache | None,
+    gopath: str | os.PathLike[str] | None = None,
 ) -> GoProject:
     requires = dict(requires or {})
-    _check_module(module, requires, go_version)
+    go_mod = render_go_mod(module, requires, go_version)  # checks before anything is made
     directory.mkdir(parents=True)
-    project = GoProject(runner, directory, env=env, modcache=modcache)
+    project = GoProject(runner, directory, env=env, modcache=modcache, gopath=gopath)
     files = dict(files) if files is not None else {"main.go": render_main(requires)}
     if "go.mod" not in files:
-        project.write("go.mod", render_go_mod(module, requires, go_version))
+        project.write("go.mod", go_mod)
     for name, content in files.items():
         project.write(name, content)
     return project
@@ -202,6 +209,7 @@ def copy_project(
     *,
     env: Mapping[str, str | None] | None,
     modcache: ModuleCache | None,
+    gopath: str | os.PathLike[str] | None = None,
 ) -> GoProject:
     src = Path(source)
     if not src.is_dir():
@@ -215,4 +223,4 @@ def copy_project(
         shutil.copytree(src, directory, symlinks=True, ignore=shutil.ignore_patterns(*VCS_DIRS))
     except (OSError, shutil.Error) as exc:
         raise GoProjectError(f"could not copy {src} to {directory}: {exc}") from exc
-    return GoProject(runner, directory, env=env, modcache=modcache)
+    return GoProject(runner, directory, env=env, modcache=modcache, gopath=gopath)

@@ -35,7 +35,8 @@ def _slug(text: str) -> str:
 class GoRunner:
     """Runs the real ``go`` command so that nothing of the machine's Go setup leaks in.
 
-    Every run gets a fresh ``HOME``, ``GOPATH``, ``GOMODCACHE`` and ``GOENV`` file, and only the
+    Every run gets a fresh ``HOME``, ``GOPATH``, ``GOMODCACHE`` and ``GOENV`` file (share a module
+    cache with ``modcache=``, a GOPATH with ``gopath=``), and only the
     variables listed in :mod:`pytest_goproxy.gorun.environment` (``PATH``, the hermetic Go
     settings, the guard proxy) plus the ``env`` given here (defaults for every run) and to the run.
     The build cache (``GOCACHE``) is shared by the runner's runs, or given as ``build_cache``.
@@ -108,6 +109,19 @@ class GoRunner:
         """A new, empty module cache to share between chosen runs; removed on close."""
         return ModuleCache(self.root / f"modcache-{self._next():04d}")
 
+    def gopath(self) -> Path:
+        """A new, empty ``GOPATH`` directory to share between chosen runs; removed on close.
+
+        Pass it as ``gopath=`` to runs or projects that must see what an earlier run kept there.
+        Go keeps the checksum database's signed tree head in ``$GOPATH/pkg/sumdb``
+        (cmd/go/internal/cfg ``SumdbDir``), so a test that a later run detects a forked or
+        rolled-back database needs both runs on one GOPATH; binaries from ``go install`` land in
+        ``$GOPATH/bin``. Modules are not there: they live in ``modcache=`` (``GOMODCACHE``).
+        """
+        path = self.root / f"gopath-{self._next():04d}"
+        path.mkdir(parents=True)
+        return path
+
     def project(
         self,
         module: str = "example.test/app",
@@ -117,6 +131,7 @@ class GoRunner:
         *,
         env: Mapping[str, str | None] | None = None,
         modcache: ModuleCache | None = None,
+        gopath: str | os.PathLike[str] | None = None,
     ) -> GoProject:
         """A new module ``module`` requiring ``requires`` (path -> version).
 
@@ -145,6 +160,7 @@ class GoRunner:
             go_version=go_version,
             env=env,
             modcache=modcache,
+            gopath=gopath,
         )
 
     def project_from_dir(
@@ -153,13 +169,14 @@ class GoRunner:
         *,
         env: Mapping[str, str | None] | None = None,
         modcache: ModuleCache | None = None,
+        gopath: str | os.PathLike[str] | None = None,
     ) -> GoProject:
         """A copy of the Go project at ``path`` (VCS directories left out); the original is never
         touched. GoProjectError if ``path`` is not a directory with a go.mod or go.work."""
         name = _slug(Path(path).name)
         directory = self.root / "projects" / f"{self._next():04d}-{name}"
         directory.parent.mkdir(parents=True, exist_ok=True)
-        return copy_project(self, path, directory, env=env, modcache=modcache)
+        return copy_project(self, path, directory, env=env, modcache=modcache, gopath=gopath)
 
     # -- running ----------------------------------------------------------------------------
 
@@ -171,11 +188,14 @@ class GoRunner:
         env: Mapping[str, str | None] | None = None,
         timeout: float | None = None,
         modcache: ModuleCache | None = None,
+        gopath: str | os.PathLike[str] | None = None,
     ) -> GoResult:
         """Run ``go ARGS...`` in ``cwd`` (an empty directory by default) and return what happened.
 
         ``env`` adds to (and ``None`` values remove from) the hermetic environment; ``timeout``
-        overrides the runner's. The result is classified when the command failed.
+        overrides the runner's. ``modcache`` (see :meth:`module_cache`) and ``gopath`` (see
+        :meth:`gopath`) share state with other runs; by default the run gets fresh ones. The
+        result is classified when the command failed.
         """
         if isinstance(args, str):
             raise TypeError("args must be a sequence of arguments, e.g. ['mod', 'tidy']")
@@ -196,10 +216,14 @@ class GoRunner:
         guard_url = None
         if self._guard is not None:
             guard_url = self._guard.start().url(token)
+        if gopath is None:
+            gopath = run_dir / "gopath"
+        else:
+            Path(gopath).mkdir(parents=True, exist_ok=True)
         extra = layer_env(self.env, env)
         full_env = build_env(
             home=home,
-            gopath=run_dir / "gopath",
+            gopath=Path(gopath),
             modcache=modcache.path if modcache is not None else run_dir / "modcache",
             gocache=self.build_cache,
             tmpdir=run_dir / "tmp",

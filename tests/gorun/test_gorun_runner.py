@@ -37,9 +37,9 @@ def test_files_are_written_as_given(go: GoRunner) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"module": "has space"}, "not a usable module path"),
-        ({"requires": {LIB: "1.2.0"}}, "start with 'v'"),
-        ({"go_version": "latest"}, "not a Go version"),
+        ({"module": "has space"}, "malformed import path \"has space\": invalid char ' '"),
+        ({"requires": {LIB: "1.2.0"}}, "must be of the form v1.2.3"),
+        ({"go_version": "latest"}, 'invalid go version "latest"'),
         ({"files": {"../escape.go": "x"}}, "relative path inside the project"),
     ],
 )
@@ -85,6 +85,34 @@ def test_warm_cache_survives_an_outage(go: GoRunner, module_tree: Path) -> None:
     project.build(env={"GOPROXY": "off"}, modcache=go.module_cache()).assert_failure(
         Failure.PROXY_OFF
     )
+
+
+def test_gopath_is_fresh_per_run_unless_shared_on_purpose(go: GoRunner) -> None:
+    def gopath_of(**kwargs: object) -> str:
+        result = go.run(["env", "GOPATH"], **kwargs)  # type: ignore[arg-type]
+        return result.assert_ok().stdout.strip()
+
+    assert gopath_of() != gopath_of()
+    shared = go.gopath()
+    assert shared.is_dir() and shared.is_relative_to(go.root)
+    assert gopath_of(gopath=shared) == gopath_of(gopath=shared) == str(shared)
+    project = go.project(gopath=shared)
+    assert project.run("env", "GOPATH").assert_ok().stdout.strip() == str(shared)
+    other = go.gopath()
+    assert project.run("env", "GOPATH", gopath=other).stdout.strip() == str(other)  # run wins
+    # what a run leaves in it (here the remembered checksum-database tree: pkg/sumdb) stays
+    (shared / "pkg" / "sumdb").mkdir(parents=True)
+    assert go.run(["env", "GOPATH"], gopath=shared).ok and (shared / "pkg" / "sumdb").is_dir()
+    go.close()
+    assert not shared.exists()
+
+
+def test_project_go_mod_is_written_by_gomod(go: GoRunner) -> None:
+    """One go.mod writer for the proxy and for projects: go's own layout and rules."""
+    one = go.project(module="app", requires={LIB: LIB_VERSION})  # a main module needs no dot
+    assert one.go_mod == f"module app\n\ngo 1.21\n\nrequire {LIB} {LIB_VERSION}\n"
+    with pytest.raises(GoProjectError, match="missing dot in first path element"):
+        go.project(requires={"nodot/lib": "v1.0.0"})  # a dependency must be fetchable
 
 
 def test_close_removes_read_only_module_caches(
