@@ -29,7 +29,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Literal, Protocol
 from xml.sax.saxutils import escape, quoteattr
 
 from rich import box
@@ -45,13 +44,15 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from pytest_goproxy.matrix import Cell
+
 __all__ = [
     "FORMATS",
     "VERDICTS",
-    "CellLike",
     "MatrixProgress",
     "ReportFormatError",
     "cell_label",
+    "cells_from_json",
     "parse_formats",
     "render_table",
     "render_text",
@@ -60,26 +61,6 @@ __all__ = [
     "to_svg",
     "write_reports",
 ]
-
-Verdict = Literal["recovered", "failed", "hung", "unavailable"]
-
-
-class CellLike(Protocol):
-    """What a rendering reads of a matrix cell (``pytest_goproxy.matrix.Cell`` fits it)."""
-
-    @property
-    def fault(self) -> str: ...
-    @property
-    def config(self) -> str: ...
-    @property
-    def verdict(self) -> str: ...
-    @property
-    def failure(self) -> str | None: ...
-    @property
-    def seconds(self) -> float: ...
-    @property
-    def error(self) -> str | None: ...
-    def to_dict(self) -> dict[str, object]: ...
 
 
 @dataclass(frozen=True)
@@ -143,8 +124,8 @@ def _ordered(values: Iterable[str]) -> list[str]:
 
 
 def _grid(
-    cells: Sequence[CellLike],
-) -> tuple[list[str], list[str], dict[tuple[str, str], CellLike]]:
+    cells: Sequence[Cell],
+) -> tuple[list[str], list[str], dict[tuple[str, str], Cell]]:
     """Rows (faults), columns (configs), and the cell of each pair; the last cell of a pair wins."""
     faults = _ordered(c.fault for c in cells)
     configs = _ordered(c.config for c in cells)
@@ -162,7 +143,7 @@ def _seconds(seconds: float) -> str:
     return f"{seconds:.1f}s" if seconds < 100 else f"{seconds:.0f}s"
 
 
-def cell_label(cell: CellLike) -> str:
+def cell_label(cell: Cell) -> str:
     """The short text of one cell: the verdict and what matters about it.
 
     recovered: its time (the cost of surviving); failed: the Failure class (why); hung: the
@@ -180,6 +161,13 @@ def cell_label(cell: CellLike) -> str:
     return f"{style.symbol} {cell.verdict} {detail}".rstrip()
 
 
+def _explanation(cell: Cell) -> str:
+    """go's error line (for cells that did not recover) and the cell's notes, in one line."""
+    parts = [cell.error] if cell.error and cell.verdict != "recovered" else []
+    parts += list(cell.notes)
+    return "; ".join(p for p in parts if p)
+
+
 def _legend_lines() -> list[tuple[str, str, str]]:
     return [(s.symbol, verdict, s.meaning) for verdict, s in VERDICTS.items()]
 
@@ -187,7 +175,7 @@ def _legend_lines() -> list[tuple[str, str, str]]:
 # -- terminal --------------------------------------------------------------------------------
 
 
-def render_table(cells: Sequence[CellLike], *, title: str | None = None) -> Table:
+def render_table(cells: Sequence[Cell], *, title: str | None = None) -> Table:
     """A rich ``Table``: rows faults, columns configurations, a coloured verdict per cell."""
     faults, configs, by_pair = _grid(cells)
     table = Table(
@@ -212,7 +200,7 @@ def render_table(cells: Sequence[CellLike], *, title: str | None = None) -> Tabl
 
 
 def render_text(
-    cells: Sequence[CellLike], *, title: str | None = None, ascii_only: bool = False
+    cells: Sequence[Cell], *, title: str | None = None, ascii_only: bool = False
 ) -> str:
     """The table as plain text, no escape codes: for logs, files and terminals without colour.
 
@@ -234,9 +222,33 @@ def render_text(
 # -- JSON ------------------------------------------------------------------------------------
 
 
-def to_json(cells: Sequence[CellLike], *, indent: int | None = 2) -> str:
+def to_json(cells: Sequence[Cell], *, indent: int | None = 2) -> str:
     """The matrix for machines: a JSON list with one ``Cell.to_dict()`` object per cell."""
     return json.dumps([cell.to_dict() for cell in cells], indent=indent, ensure_ascii=False) + "\n"
+
+
+def cells_from_json(text: str) -> list[Cell]:
+    """Cells back from :func:`to_json` output: re-render a saved run without running it again
+    (``notes``, which the JSON does not carry, come back empty)."""
+    data = json.loads(text)
+    if not isinstance(data, list):
+        raise ValueError("matrix JSON must be a list of cell objects")
+    fields = ("fault", "config", "verdict", "failure", "seconds", "error")
+    cells = []
+    for index, item in enumerate(data):
+        if not isinstance(item, dict) or any(name not in item for name in fields):
+            raise ValueError(f"matrix JSON item {index} is not a cell object with {fields}")
+        cells.append(
+            Cell(
+                fault=str(item["fault"]),
+                config=str(item["config"]),
+                verdict=item["verdict"],
+                failure=item["failure"],
+                seconds=float(item["seconds"]),
+                error=item["error"],
+            )
+        )
+    return cells
 
 
 # -- Markdown --------------------------------------------------------------------------------
@@ -258,18 +270,17 @@ def _code(text: str) -> str:
     return f"`{text}`" if _PLAIN_NAME.fullmatch(text) else _md(text)
 
 
-def _md_label(cell: CellLike) -> str:
+def _md_label(cell: Cell) -> str:
     if cell.verdict == "failed":
         return f"{_style(cell.verdict).symbol} failed {_code(cell.failure or 'UNKNOWN')}"
     return _md(cell_label(cell))
 
 
-def to_markdown(
-    cells: Sequence[CellLike], *, title: str | None = None, errors: bool = False
-) -> str:
+def to_markdown(cells: Sequence[Cell], *, title: str | None = None, errors: bool = False) -> str:
     """A fault x configuration grid in GitHub Markdown, with a legend below it.
 
     ``errors`` adds, below the legend, the line go printed for every cell that did not recover
+    and the cell's notes (such as whether a relay's version list went stale)
     (long, so off by default: the grid is what a README shows).
     """
     faults, configs, by_pair = _grid(cells)
@@ -293,11 +304,11 @@ def to_markdown(
         + "."
     )
     if errors:
-        noted = [c for c in cells if c.verdict != "recovered" and c.error]
+        noted = [c for c in cells if _explanation(c)]
         if noted:
-            lines += ["", "Errors:", ""]
+            lines += ["", "Errors and notes:", ""]
             lines += [
-                f"- {_code(c.fault)}{_BY}{_code(c.config)}: {_md(c.error or '')}" for c in noted
+                f"- {_code(c.fault)}{_BY}{_code(c.config)}: {_md(_explanation(c))}" for c in noted
             ]
     return "\n".join(lines) + "\n"
 
@@ -327,7 +338,7 @@ def _svg_text(x: float, y: float, text: str, **attrs: str) -> str:
     return f'<text x="{x:g}" y="{y:g}"{extra}>{escape(text)}</text>'
 
 
-def _cell_detail(cell: CellLike) -> tuple[str, str]:
+def _cell_detail(cell: Cell) -> tuple[str, str]:
     """The two lines of an SVG cell: the verdict word, then time or failure class."""
     style = _style(cell.verdict)
     first = f"{style.symbol} {cell.verdict}"
@@ -340,7 +351,7 @@ def _cell_detail(cell: CellLike) -> tuple[str, str]:
     return first, second
 
 
-def to_svg(cells: Sequence[CellLike], *, title: str | None = None) -> str:
+def to_svg(cells: Sequence[Cell], *, title: str | None = None) -> str:
     """A standalone SVG heatmap: rows faults, columns configurations, one coloured rect per cell.
 
     Each cell carries its verdict word and its time or failure class (colour is never the only
@@ -407,8 +418,8 @@ def to_svg(cells: Sequence[CellLike], *, title: str | None = None) -> str:
                 style = _style(cell.verdict)
                 first, second = _cell_detail(cell)
                 tip = f"{fault}{_BY}{config}: {cell.verdict}"
-                if cell.error:
-                    tip += f"\n{cell.error}"
+                if _explanation(cell):
+                    tip += f"\n{_explanation(cell)}"
                 out.append('<g class="cell-group">')
                 out.append(f"<title>{escape(tip)}</title>")
                 out.append(
@@ -476,7 +487,7 @@ def parse_formats(formats: str | Iterable[str]) -> list[str]:
 
 
 def write_reports(
-    cells: Sequence[CellLike],
+    cells: Sequence[Cell],
     out_dir: str | Path,
     formats: str | Iterable[str] = tuple(FORMATS),
     *,
@@ -533,7 +544,7 @@ class MatrixProgress:
             transient=transient,
         )
         self._task: TaskID = self._progress.add_task("starting", total=total)
-        self.done: list[CellLike] = []
+        self.done: list[Cell] = []
 
     def start(self, total: int | None = None) -> None:
         """Start the display (and set the number of cells, when known only now)."""
@@ -545,7 +556,7 @@ class MatrixProgress:
         """A cell began: show which one, so a long wait has a name."""
         self._progress.update(self._task, description=f"running {fault}{_BY}{config}")
 
-    def finished(self, cell: CellLike) -> None:
+    def finished(self, cell: Cell) -> None:
         """A cell ended: count it and print its verdict above the bar."""
         self.done.append(cell)
         style = _style(cell.verdict)
@@ -555,7 +566,7 @@ class MatrixProgress:
         self._progress.console.print(line)
         self._progress.update(self._task, advance=1, description=f"last: {cell_label(cell)}")
 
-    def __call__(self, cell: CellLike) -> None:
+    def __call__(self, cell: Cell) -> None:
         """The plain callback form: ``progress=display`` reports each finished cell."""
         self.finished(cell)
 

@@ -10,11 +10,13 @@ import pytest
 from rich.console import Console
 from rich.table import Table
 
+from pytest_goproxy.matrix import Cell
 from pytest_goproxy.report import (
     FORMATS,
     VERDICTS,
     MatrixProgress,
     ReportFormatError,
+    cells_from_json,
     parse_formats,
     render_table,
     render_text,
@@ -23,24 +25,6 @@ from pytest_goproxy.report import (
     to_svg,
     write_reports,
 )
-
-try:
-    from pytest_goproxy.matrix import Cell
-except ModuleNotFoundError:  # matrix.py is being written in parallel: a double of its contract
-    from dataclasses import asdict, dataclass
-
-    @dataclass(frozen=True)
-    class Cell:  # type: ignore[no-redef]
-        fault: str
-        config: str
-        verdict: str
-        failure: str | None
-        seconds: float
-        error: str | None
-
-        def to_dict(self) -> dict[str, object]:
-            return asdict(self)
-
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -87,7 +71,23 @@ def test_json_round_trips() -> None:
     data = json.loads(text)
     assert data == [cell.to_dict() for cell in CELLS]
     assert set(data[2]) == {"fault", "config", "verdict", "failure", "seconds", "error"}
-    assert [Cell(**d) for d in data] == CELLS
+    assert cells_from_json(text) == CELLS
+
+
+def test_json_reader_rejects_what_is_not_a_cell_list() -> None:
+    with pytest.raises(ValueError, match="must be a list"):
+        cells_from_json('{"fault": "none"}')
+    with pytest.raises(ValueError, match="item 1 is not a cell"):
+        cells_from_json(to_json(CELLS[:1])[:-2] + ', {"fault": "x"}]')
+
+
+def test_notes_show_in_markdown_errors_and_svg_tooltips() -> None:
+    relay = Cell("refused", "relay", "recovered", None, 2.0, None, notes=("relay list: stale",))
+    text = to_markdown([*CELLS, relay], errors=True)
+    assert "- `refused` \u00d7 `relay`: relay list: stale\n" in text
+    assert "- `refused` \u00d7 `single`: dial tcp 127.0.0.1:1: connect: refused\n" in text
+    titles = [t.text or "" for t in ET.fromstring(to_svg([relay])).iter(f"{SVG}title")]
+    assert any(t.endswith("recovered\nrelay list: stale") for t in titles)
 
 
 def test_svg_is_xml_with_one_rect_per_cell_and_a_legend() -> None:
@@ -149,7 +149,7 @@ def test_formats_are_checked(tmp_path: Path) -> None:
 def test_write_reports_writes_every_format(tmp_path: Path) -> None:
     written = write_reports(CELLS, tmp_path / "out", "table,json,md,svg", title="matrix")
     assert {name: path.name for name, path in written.items()} == FORMATS
-    assert json.loads(written["json"].read_text(encoding="utf-8")) == json.loads(to_json(CELLS))
+    assert cells_from_json(written["json"].read_text(encoding="utf-8")) == CELLS
     assert written["md"].read_text(encoding="utf-8") == to_markdown(CELLS, title="matrix")
     ET.parse(written["svg"])
     assert "REFUSED" in written["table"].read_text(encoding="utf-8")
