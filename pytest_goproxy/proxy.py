@@ -27,7 +27,7 @@ import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO
+from typing import Protocol
 
 from pytest_httpserver import HTTPServer
 from werkzeug.wrappers import Request, Response
@@ -48,16 +48,14 @@ _STREAM_CHUNK = 256 * 1024
 _SMALL_BODY = 1024 * 1024
 
 
-class SumDBHandler:
-    """What the proxy needs of a checksum database to serve ``<proxy>/sumdb/<name>/...``.
+class SumDBHandler(Protocol):
+    """What the proxy needs of a checksum database to serve ``<proxy>/sumdb/<name>/...``:
+    :class:`pytest_goproxy.sumdb.ChecksumDB` fits it."""
 
-    A structural type: :class:`pytest_goproxy.sumdb.ChecksumDB` fits it.
-    """
+    @property
+    def name(self) -> str: ...
 
-    name: str
-
-    def handle(self, path: str) -> tuple[int, Mapping[str, str], bytes]:  # pragma: no cover
-        raise NotImplementedError
+    def handle(self, path: str) -> tuple[int, Mapping[str, str], bytes]: ...
 
 
 class _Body:
@@ -81,12 +79,8 @@ class _Body:
 
 def _file_chunks(path: Path) -> Iterator[bytes]:
     with path.open("rb") as handle:
-        yield from _read_chunks(handle)
-
-
-def _read_chunks(handle: BinaryIO) -> Iterator[bytes]:
-    while chunk := handle.read(_STREAM_CHUNK):
-        yield chunk
+        while chunk := handle.read(_STREAM_CHUNK):
+            yield chunk
 
 
 class FakeGoProxy(HTTPServer):
