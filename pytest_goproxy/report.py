@@ -161,6 +161,19 @@ def cell_label(cell: Cell) -> str:
     return f"{style.symbol} {cell.verdict} {detail}".rstrip()
 
 
+def _short_label(cell: Cell) -> str:
+    """The terminal form of a cell, narrow enough for many columns in 80 characters: the
+    symbol says the verdict (the caption is the legend), the rest what matters about it."""
+    symbol = _style(cell.verdict).symbol
+    if cell.verdict == "recovered":
+        return f"{symbol} {_seconds(cell.seconds)}"
+    if cell.verdict == "failed":
+        return f"{symbol} {cell.failure or 'UNKNOWN'}"
+    if cell.verdict == "hung":
+        return f"{symbol} hung {_seconds(cell.seconds)}"
+    return f"{symbol} {cell.verdict}"
+
+
 def _explanation(cell: Cell) -> str:
     """go's error line (for cells that did not recover) and the cell's notes, in one line."""
     parts = [cell.error] if cell.error and cell.verdict != "recovered" else []
@@ -176,7 +189,11 @@ def _legend_lines() -> list[tuple[str, str, str]]:
 
 
 def render_table(cells: Sequence[Cell], *, title: str | None = None) -> Table:
-    """A rich ``Table``: rows faults, columns configurations, a coloured verdict per cell."""
+    """A rich ``Table``: rows faults, columns configurations, a coloured verdict per cell.
+
+    Cells are short (``✓ 0.7s``, ``✗ REFUSED``, ``… hung 60s``) so that a dozen configurations
+    fit a terminal; the caption is the legend. Markdown and SVG spell the verdicts out.
+    """
     faults, configs, by_pair = _grid(cells)
     table = Table(
         title=title,
@@ -186,7 +203,8 @@ def render_table(cells: Sequence[Cell], *, title: str | None = None) -> Table:
     )
     table.add_column("fault \\ config", style="bold", no_wrap=True)
     for config in configs:
-        table.add_column(config, no_wrap=True)
+        # Names fold rather than being cut with an ellipsis: every character of a name matters.
+        table.add_column(config, overflow="fold")
     for fault in faults:
         row: list[Text | str] = [fault]
         for config in configs:
@@ -194,7 +212,7 @@ def render_table(cells: Sequence[Cell], *, title: str | None = None) -> Table:
             if cell is None:
                 row.append(Text(f"{_NOT_RUN.symbol} not run", style=_NOT_RUN.rich))
             else:
-                row.append(Text(cell_label(cell), style=_style(cell.verdict).rich))
+                row.append(Text(_short_label(cell), style=_style(cell.verdict).rich))
         table.add_row(*row)
     return table
 

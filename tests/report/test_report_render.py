@@ -127,7 +127,8 @@ def test_table_and_plain_text() -> None:
     assert [c.header for c in table.columns] == ["fault \\ config", "single", "pipe_backup"]
     text = render_text(CELLS, title="matrix")
     assert "\x1b[" not in text
-    assert "✗ failed REFUSED" in text and "\u2013 unavailable" in text
+    assert "✗ REFUSED" in text and "✓ 1.2s" in text and "… hung 4.0s" in text
+    assert "\u2013 unavailable" in text
     ascii_text = render_text(CELLS, ascii_only=True)
     assert "━" not in ascii_text and "-" in ascii_text
 
@@ -163,4 +164,4 @@ def test_progress_reports_each_cell() -> None:
             progress(cell)
     assert progress.done == CELLS
     out = console.export_text()
-    assert "refused \u00d7 single: ✗ failed REFUSED" in out
+    assert "refused \u00d7 single: ✗ failed REFUSED" in out  # spelled out above the bar
