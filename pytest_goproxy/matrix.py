@@ -625,8 +625,9 @@ class _CellRun:
         warmed = time.monotonic()
         self.inject()
         relay.set_upstream(self.primary_url())
-        # Let the cached @v/list expire, so nginx must ask the (faulted) primary again.
-        time.sleep(max(0.0, warmed + relay.list_valid + 0.1 - time.monotonic()))
+        # Let the cached @v/list expire, so nginx must ask the (faulted) primary again; nginx
+        # keeps time in whole seconds, so an entry valid 1 s may live almost 2.
+        time.sleep(max(0.0, warmed + relay.list_valid + 1.1 - time.monotonic()))
         result = self.go(env, self.m.timeout, self.cache())
         if probe is not None and newer is not None:
             self.notes.append(self._stale_note(relay, probe, newer))

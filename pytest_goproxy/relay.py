@@ -16,6 +16,7 @@ then fails inside nginx at request time, as a real outage of the name would. The
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import shutil
 import signal
@@ -72,6 +73,11 @@ def _resolver() -> str:
     return ""
 
 
+def _ms(seconds: float) -> str:
+    """An nginx time value: whole units only (``0.2s`` is refused, ``200ms`` is not)."""
+    return f"{max(1, round(seconds * 1000))}ms"
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -89,7 +95,8 @@ def _hostport(url: str) -> str:
 class NginxRelay:
     """nginx with ``proxy_cache`` relaying to ``upstream`` (``http://host:port``).
 
-    ``list_valid`` is how long ``@v/list`` and ``@latest`` answers stay fresh; immutable files
+    ``list_valid`` is how long ``@v/list`` and ``@latest`` answers stay fresh (whole seconds,
+    rounded up); immutable files
     (``.info``, ``.mod``, ``.zip``, checksum database tiles) are kept 30 days. Upstream timeouts
     (``connect_timeout``, ``read_timeout``) are what go itself lacks. Use as a context manager, or
     ``start()`` / ``stop()``; ``stop()`` ends every nginx process and removes the directory.
@@ -113,7 +120,8 @@ class NginxRelay:
             )
         self.binary = binary
         self.upstream = _hostport(upstream)
-        self.list_valid = list_valid
+        # proxy_cache_valid takes whole seconds (ngx_conf_set_sec_slot refuses ms)
+        self.list_valid = max(1, math.ceil(list_valid))
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         if workdir is not None:
@@ -152,9 +160,9 @@ class NginxRelay:
             proxy_cache_use_stale error timeout invalid_header updating http_500 http_502
                                   http_503 http_504;
             proxy_cache_lock on;
-            proxy_connect_timeout {self.connect_timeout:g}s;
-            proxy_read_timeout {self.read_timeout:g}s;
-            proxy_send_timeout {self.read_timeout:g}s;
+            proxy_connect_timeout {_ms(self.connect_timeout)};
+            proxy_read_timeout {_ms(self.read_timeout)};
+            proxy_send_timeout {_ms(self.read_timeout)};
             proxy_http_version 1.1;
             proxy_set_header Connection "";
             add_header X-Cache-Status $upstream_cache_status;"""
@@ -180,7 +188,7 @@ http {{
         set $upstream "{self.upstream}";
         location = {_STATUS_PATH} {{ return 200 "$upstream"; }}
         location ~ (/@v/list|/@latest)$ {{
-            proxy_cache_valid 200 {max(self.list_valid, 0.001):g}s;{common}
+            proxy_cache_valid 200 {self.list_valid}s;{common}
         }}
         location / {{
             proxy_cache_valid 200 30d;{common}

@@ -1,0 +1,94 @@
+"""The nginx caching relay: real nginx on loopback, cached answers, every process and file gone."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pytest_goproxy.proxy import FakeGoProxy
+from pytest_goproxy.relay import NginxRelay, RelayError, find_nginx
+
+LIB = "example.test/lib"
+
+
+@pytest.fixture
+def upstream() -> Iterator[FakeGoProxy]:
+    with FakeGoProxy() as proxy:
+        proxy.add_module(LIB, "v1.0.0", files={"lib.go": "package lib\n"})
+        yield proxy
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_relay_caches_and_is_removed_completely(nginx_binary: Path, upstream: FakeGoProxy) -> None:
+    relay = NginxRelay(upstream.url, nginx=nginx_binary, list_valid=60)
+    with relay:
+        assert relay.url.startswith("http://127.0.0.1:")
+        root, process = relay.root, relay._process
+        assert process is not None
+        listening = subprocess.run(
+            ["ss", "-ltnp"], capture_output=True, text=True, check=False
+        ).stdout
+        if listening:
+            mine = [ln for ln in listening.splitlines() if f":{relay.port} " in ln]
+            assert mine and all("127.0.0.1:" in ln for ln in mine), mine
+        for _ in range(2):
+            status, body = relay.get(f"/{LIB}/@v/v1.0.0.mod")
+            assert status == 200 and body.startswith(b"module example.test/lib")
+        status, body = relay.get(f"/{LIB}/@v/list")
+        assert (status, body) == (200, b"v1.0.0\n")
+        assert len(upstream.requests(kind="mod")) == 1  # the second came from the cache
+        assert any(line.endswith(" HIT") for line in relay.access_log())
+        assert (root / "nginx.conf").is_file() and (root / "cache").is_dir()
+    assert not root.exists()
+    assert not _group_alive(process.pid)
+
+
+def test_cached_files_survive_an_upstream_outage_and_the_list_goes_stale(
+    nginx_binary: Path, upstream: FakeGoProxy
+) -> None:
+    with NginxRelay(upstream.url, nginx=nginx_binary, list_valid=1) as relay:
+        assert relay.get(f"/{LIB}/@v/list")[0] == 200
+        assert relay.get(f"/{LIB}/@v/v1.0.0.zip")[0] == 200
+        upstream.add_module(LIB, "v1.1.0", files={"lib.go": "package lib\n"})
+        upstream.inject("status", code=502)
+        time.sleep(1.1)
+        assert relay.get(f"/{LIB}/@v/v1.0.0.zip")[0] == 200
+        assert relay.get(f"/{LIB}/@v/list") == (200, b"v1.0.0\n")  # stale: v1.1.0 is missing
+        upstream.faults.clear()
+        time.sleep(1.1)
+        assert relay.get(f"/{LIB}/@v/list") == (200, b"v1.0.0\nv1.1.0\n")
+
+
+def test_set_upstream_reloads_and_keeps_the_cache(
+    nginx_binary: Path, upstream: FakeGoProxy
+) -> None:
+    with NginxRelay(upstream.url, nginx=nginx_binary) as relay:
+        assert relay.get(f"/{LIB}/@v/v1.0.0.info")[0] == 200
+        relay.set_upstream("http://127.0.0.1:1")
+        assert relay.upstream == "127.0.0.1:1"
+        assert relay.get(f"/{LIB}/@v/v1.0.0.info")[0] == 200  # cache key is the URI alone
+        assert relay.get(f"/{LIB}/@v/v9.0.0.info")[0] == 502
+
+
+def test_missing_nginx_is_a_relay_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("NGINX_BIN", str(tmp_path / "no-nginx"))
+    assert find_nginx() is None
+    with pytest.raises(RelayError, match="apt-get install -y nginx"):
+        NginxRelay("http://127.0.0.1:1")
+
+
+def test_only_plain_http_upstreams(nginx_binary: Path) -> None:
+    with pytest.raises(RelayError, match="plain http://host:port"):
+        NginxRelay("https://127.0.0.1:1", nginx=nginx_binary)
