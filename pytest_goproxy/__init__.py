@@ -15,6 +15,7 @@ from pytest_goproxy.errors import (
     InvalidModuleError,
     ModuleSourceError,
     ModuleZipError,
+    ReportFormatError,
     ScenarioError,
     ToxiproxyError,
 )
@@ -52,6 +53,16 @@ from pytest_goproxy.network import (
     get_fault,
 )
 from pytest_goproxy.proxy import FakeGoProxy
+from pytest_goproxy.report import (
+    MatrixProgress,
+    cells_from_json,
+    render_table,
+    render_text,
+    to_json,
+    to_markdown,
+    to_svg,
+    write_reports,
+)
 from pytest_goproxy.requestlog import ProxyRequest, RequestKind
 from pytest_goproxy.sumdb import ChecksumDB, Misbehaviour, SumDBRequest
 
@@ -79,6 +90,7 @@ __all__ = [
     "HTTPFaultHandle",
     "HTTPFaultSpec",
     "InvalidModuleError",
+    "MatrixProgress",
     "Misbehaviour",
     "ModuleCache",
     "ModuleSourceError",
@@ -87,6 +99,7 @@ __all__ = [
     "ModuleZipError",
     "Network",
     "ProxyRequest",
+    "ReportFormatError",
     "RequestKind",
     "ScenarioError",
     "SumDBRequest",
@@ -94,6 +107,7 @@ __all__ = [
     "ToxiproxyClient",
     "ToxiproxyError",
     "ToxiproxyServer",
+    "cells_from_json",
     "classify",
     "fault_table_markdown",
     "find_go",
@@ -101,4 +115,10 @@ __all__ = [
     "get_http_fault",
     "http_fault_names",
     "http_fault_table_markdown",
+    "render_table",
+    "render_text",
+    "to_json",
+    "to_markdown",
+    "to_svg",
+    "write_reports",
 ]

@@ -13,6 +13,7 @@ catch them all in one place. The hierarchy::
     ├── FaultError              an unknown fault or a bad fault parameter (also ValueError)
     ├── ConfigError             an unknown configuration or a bad configuration value (ValueError)
     ├── ScenarioError           a scenario file that can't be read or breaks the format (ValueError)
+    ├── ReportFormatError       an unknown report format (ValueError)
     └── ChecksumDBError         the fake checksum database was asked for something it can't do
 
 The messages name the rule that was broken and, where there is one, the fix.
@@ -30,6 +31,7 @@ __all__ = [
     "InvalidModuleError",
     "ModuleSourceError",
     "ModuleZipError",
+    "ReportFormatError",
     "ScenarioError",
     "ToxiproxyError",
 ]
@@ -74,6 +76,10 @@ class ConfigError(GoProxyError, ValueError):
 class ScenarioError(GoProxyError, ValueError):
     """A scenario file that cannot be read or breaks the format; the message names the file,
     the field and the allowed values."""
+
+
+class ReportFormatError(GoProxyError, ValueError):
+    """An unknown report format was asked for (the message lists the known ones)."""
 
 
 class ChecksumDBError(GoProxyError):

@@ -44,6 +44,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from pytest_goproxy.errors import ReportFormatError
 from pytest_goproxy.matrix import Cell
 
 __all__ = [
@@ -110,10 +111,6 @@ FORMATS: dict[str, str] = {
     "md": "matrix.md",
     "svg": "matrix.svg",
 }
-
-
-class ReportFormatError(ValueError):
-    """An unknown report format was asked for (the message lists the known ones)."""
 
 
 # -- the grid every rendering shares ---------------------------------------------------------
