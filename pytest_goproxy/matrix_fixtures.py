@@ -198,7 +198,6 @@ def goproxy_matrix_session(
 def matrix_cell(
     request: pytest.FixtureRequest,
     goproxy_matrix_session: MatrixSession,
-    goproxy_matrix_project: MatrixProject,
 ) -> Cell:
     """The verdict of one matrix cell (``fault``, ``config``, ``verdict``, ``failure``,
     ``seconds``, ``error``), run for this test: fresh fake proxies, the fault, the go command.
@@ -217,9 +216,11 @@ def matrix_cell(
     fault, config = param
     marker = request.node.get_closest_marker(MARKER)
     options: dict[str, Any] = dict(marker.kwargs) if marker is not None else {}
-    project = goproxy_matrix_project
+    project: MatrixProject
     if "project" in options or "modules" in options:
         project = MatrixProject.of(options.get("project"), options.get("modules"))
+    else:
+        project = request.getfixturevalue("goproxy_matrix_project")
     matrix = goproxy_matrix_session.runner(
         project,
         timeout=float(options.get("timeout", DEFAULT_CELL_TIMEOUT)),

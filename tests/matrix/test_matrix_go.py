@@ -14,33 +14,15 @@ import pytest
 from pytest_goproxy.matrix import Cell, MatrixProject, MatrixRunner, run_matrix
 from pytest_goproxy.network import Toxiproxy
 
+from .conftest import FALLBACK_CONFIGS, FALLBACK_FAULTS
+
 pytestmark = [pytest.mark.network_faults, pytest.mark.usefixtures("need_go")]
 
-FALLBACK_FAULTS = ["none", "refused", "dns", "reset", "status"]
-FALLBACK_CONFIGS = ["comma_backup", "pipe_backup"]
 HANG_TIMEOUT = 5.0
 
 
 def by_pair(cells: list[Cell]) -> dict[tuple[str, str], Cell]:
     return {(c.fault, c.config): c for c in cells}
-
-
-@pytest.fixture(scope="module")
-def fallback_cells(small_project: MatrixProject, toxiproxy: Toxiproxy) -> list[Cell]:
-    seen: list[Cell] = []
-    cells = run_matrix(
-        small_project,
-        FALLBACK_FAULTS,
-        FALLBACK_CONFIGS,
-        jobs=2,
-        timeout=30,
-        toxiproxy=toxiproxy,
-        progress=seen.append,
-    )
-    assert sorted(seen, key=lambda c: (c.fault, c.config)) == sorted(
-        cells, key=lambda c: (c.fault, c.config)
-    )
-    return cells
 
 
 def test_comma_stops_at_a_broken_primary_and_pipe_gets_past(fallback_cells: list[Cell]) -> None:
