@@ -8,13 +8,16 @@ recorded from real runs):
   server sent a short text body, ``\\n\\tserver response: ...``. Go treats only 404 and 410 as
   "does not exist" (``HTTPError.Is``); everything else is an outage to it.
 * net/http (client.go, transport.go): ``Get "URL": <net error>`` for dial/request errors,
-  ``proxyconnect tcp: ...`` when the proxy itself is unreachable, and just the reason phrase
-  (``Get "URL": Forbidden``) when a proxy refuses ``CONNECT``.
+  ``proxyconnect tcp: ...`` when the proxy itself is unreachable, just the reason phrase
+  (``Get "URL": Forbidden``) when a proxy refuses ``CONNECT`` (the network guard does: that is
+  HTTP_STATUS 403 here, and :class:`~pytest_goproxy.gorun.result.GoResult` tells it apart
+  through ``escapes``), and ``Get "URL": stopped after 10 redirects``.
 * net (dial.go, dnsclient_unix.go, net.go): ``dial tcp H:P: connect: connection refused``,
   ``lookup H on S: no such host`` / ``server misbehaving``, ``i/o timeout``.
 * cmd/go/internal/modfetch/proxy.go: ``invalid response from proxy "URL": <json error>`` and
   ``read "URL": unexpected EOF`` (a body shorter than its Content-Length); archive/zip: ``zip: not
-  a valid zip file``.
+  a valid zip file``, ``zip: checksum error``; compress/flate: ``flate: corrupt input before
+  offset N``.
 * cmd/go/internal/modfetch/fetch.go: ``verifying M@V: checksum mismatch`` + ``SECURITY ERROR``;
   ``verifying module: ...`` / ``verifying go.mod: ...`` wrap checksum-database errors
   (modfetch/sumdb.go), ``invalid GOSUMDB: ...``.
@@ -74,8 +77,9 @@ class Failure(enum.Enum):
     PROXY_OFF = "proxy_off"
     """``module lookup disabled by GOPROXY=off``: go needed the network but may not use it."""
     INVALID_RESPONSE = "invalid_response"
-    """A 200 whose body is unusable: bad JSON for ``.info``/``@latest``, a ``.zip`` that is not
-    a zip, a ``.mod`` for another module."""
+    """An answer go cannot use: bad JSON for ``.info``/``@latest``, a ``.zip`` that is not a zip
+    or is damaged (``zip: checksum error``, ``flate: corrupt input``), a ``.mod`` for another
+    module, a redirect loop (``stopped after 10 redirects``)."""
     TOOLCHAIN = "toolchain"
     """The module needs a newer Go than the one running with ``GOTOOLCHAIN=local``, or a
     toolchain switch failed."""
@@ -148,8 +152,15 @@ _TRANSPORT: tuple[tuple[Failure, re.Pattern[str]], ...] = (
         ),
     ),
 )
+# A server that answered, but with something go cannot use. ``flate: corrupt input before offset
+# N`` (compress/flate) is a zip whose deflated data is damaged, the sibling of archive/zip's ``zip:
+# checksum error``. ``stopped after 10 redirects`` (net/http client.go; cmd/go/internal/web keeps
+# that limit) is a redirect loop: the server did answer (3xx), so it is no transport failure, and
+# go reports no status code, so it is not HTTP_STATUS either (whose ``status_code`` users read);
+# like a bad body it is a server answering wrongly, and a ``|`` list falls back past it.
 _INVALID = re.compile(
-    r"invalid response from proxy|(?<![.\w])zip: |malformed HTTP"
+    r"invalid response from proxy|(?<![.\w])zip: |malformed HTTP|flate: corrupt input"
+    r"|stopped after \d+ redirects"
     r"|@\S+: parsing go\.mod:|unexpected module path|invalid character .* looking for"
 )
 _STATUS_LINE = re.compile(r"reading (\S+): (\d{3})\b")

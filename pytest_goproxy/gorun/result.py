@@ -96,6 +96,21 @@ class GoResult:
         return self.classification.cause if self.classification else None
 
     @property
+    def refused_by_guard(self) -> bool:
+        """The failure is the network guard's refusal, not a server's answer.
+
+        The guard answers ``403 Forbidden`` to anything that is not loopback, which Go prints
+        like any proxy's refusal (``Get "https://proxy.golang.org/...": Forbidden``), so
+        :func:`classify` can only call it HTTP_STATUS 403. The run knows better: the host of the
+        failing URL is one it tried to leave for (``escapes``). Such a run did not test your
+        server at all; :meth:`assert_failure` refuses to pass it as HTTP_STATUS.
+        """
+        c = self.classification
+        if c is None or not self.escapes or c.host is None:
+            return False
+        return any(e.host == c.host.lower() for e in self.escapes)
+
+    @property
     def relevant_env(self) -> dict[str, str]:
         """The variables that decide where and how go fetches (GOPROXY, GOSUMDB, GOFLAGS...)."""
         return relevant_env(self.env)
@@ -118,6 +133,9 @@ class GoResult:
         else:
             outcome = f"failed with exit status {self.returncode} after {self.duration:.1f}s"
         lines = [f"`{command}`{where} ({self.go_version or 'go'}) {outcome}"]
+        if self.escapes:  # first: a run that tried to leave the machine tested nothing of ours
+            lines.append("the network guard refused (these requests tried to leave the machine):")
+            lines += [f"  {e}" for e in self.escapes]
         env = self.relevant_env
         if env:
             lines.append("environment that mattered:")
@@ -132,10 +150,12 @@ class GoResult:
             lines.append(
                 f"classified as {c.failure.name}"
                 + (f" ({', '.join(where_bits)})" if where_bits else "")
+                + (
+                    ": the network guard's refusal, not a server's answer"
+                    if self.refused_by_guard
+                    else ""
+                )
             )
-        if self.escapes:
-            lines.append("the network guard refused (these requests tried to leave the machine):")
-            lines += [f"  {e}" for e in self.escapes]
         tail = [ln for ln in self.stderr.splitlines() if ln.strip()][-_TAIL_LINES:]
         for error in json_errors(self.stdout)[:5]:
             lines.append(f"error in -json output: {error}")
@@ -164,6 +184,11 @@ class GoResult:
             problem = f"expected failure {expected.name}, got {failure}"
         elif status_code is not None and self.status_code != status_code:
             problem = f"expected HTTP status {status_code}, got {self.status_code}"
+        elif expected is Failure.HTTP_STATUS and self.refused_by_guard:
+            problem = (
+                f"expected failure HTTP_STATUS, but the {self.status_code} came from the network "
+                f"guard: go tried to reach {self.host}, which is not a loopback server"
+            )
         if problem:
             raise AssertionError(problem + "\n" + self.describe())
         return self

@@ -186,6 +186,31 @@ CASES: list[tuple[str, str, Failure, str | None, str | None, int | None]] = [
         403,
     ),
     (
+        "redirect-loop (the redirect fault with n=11 on the zip)",
+        'go: example.test/lib@v1.0.0: Get "http://127.0.0.1:44375/example.test/lib/@v/v1.0.0.zip'
+        '?pytest-goproxy-hop=redirect-1.10": stopped after 10 redirects\n',
+        Failure.INVALID_RESPONSE,
+        "http://127.0.0.1:44375/example.test/lib/@v/v1.0.0.zip?pytest-goproxy-hop=redirect-1.10",
+        "127.0.0.1",
+        None,
+    ),
+    (
+        "flate-corrupt (deflated data of a zip member damaged)",
+        "go: flate: corrupt input before offset 5\n",
+        Failure.INVALID_RESPONSE,
+        None,
+        None,
+        None,
+    ),
+    (
+        "zip-checksum (the corrupt_zip fault: every CRC-32 inverted)",
+        "go: zip: checksum error\n",
+        Failure.INVALID_RESPONSE,
+        None,
+        None,
+        None,
+    ),
+    (
         "bad-json",
         'go: module example.test/lib: invalid response from proxy "http://127.0.0.1:36597": '
         "invalid character 'n' looking for beginning of object key string\n",

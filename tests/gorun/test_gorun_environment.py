@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_goproxy.gorun import GoRunner
+from pytest_goproxy.gorun import Escape, Failure, GoResult, GoRunner
 from pytest_goproxy.gorun.environment import DEFAULTS, GUARD_NO_PROXY, build_env, layer_env
 
 EXPECTED_KEYS = {
@@ -146,6 +146,54 @@ def test_guard_records_what_tries_to_leave(go: GoRunner) -> None:
     with pytest.raises(AssertionError, match=r"CONNECT example\.test:443"):
         direct.assert_no_escapes()
     assert go.guard is not None and len(go.guard.escapes) == 3
+
+
+def test_a_guard_refusal_never_passes_for_a_servers_status(go: GoRunner, module_tree: Path) -> None:
+    """Go prints the guard's 403 like any proxy's; the run's escapes tell them apart."""
+    project = go.project(requires={"example.test/lib": "v1.2.0"})
+    leaked = project.tidy(env={"GOPROXY": "https://proxy.golang.org"})
+    # go: ...: Get "https://proxy.golang.org/example.test/lib/@v/v1.2.0.zip": Forbidden
+    assert (leaked.failure, leaked.status_code, leaked.host) == (
+        Failure.HTTP_STATUS,
+        403,
+        "proxy.golang.org",
+    )
+    assert leaked.refused_by_guard
+    with pytest.raises(AssertionError, match="came from the network guard") as info:
+        leaked.assert_failure(Failure.HTTP_STATUS, status_code=403)
+    described = str(info.value).splitlines()
+    assert described[2:4] == [  # right after what ran: what tried to leave
+        "the network guard refused (these requests tried to leave the machine):",
+        "  CONNECT proxy.golang.org:443",
+    ]
+    assert any(
+        "HTTP_STATUS" in line and "the network guard's refusal" in line for line in described
+    )
+    # a failure whose host is not what the guard refused is the server's own
+    ok = project.tidy(env={"GOPROXY": module_tree.as_uri()}).assert_ok()
+    assert not ok.refused_by_guard
+
+
+def test_a_servers_403_is_not_the_guards_even_when_something_else_escaped() -> None:
+    stderr = (
+        "go: example.test/lib@v1.2.0: reading http://127.0.0.1:4/example.test/lib/@v/v1.2.0.zip: "
+        "403 Forbidden\n"
+    )
+    result = GoResult.create(
+        args=("mod", "tidy"),
+        command=("go", "mod", "tidy"),
+        env={},
+        cwd=None,
+        returncode=1,
+        stdout="",
+        stderr=stderr,
+        duration=0.1,
+        hung=False,
+        timeout=10.0,
+        escapes=(Escape("CONNECT", "sum.golang.org:443", "sum.golang.org", 443),),
+    )
+    assert not result.refused_by_guard
+    result.assert_failure(Failure.HTTP_STATUS, status_code=403)
 
 
 def test_guard_can_be_turned_off(go_binary: object, tmp_path: Path) -> None:

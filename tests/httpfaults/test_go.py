@@ -178,6 +178,21 @@ def test_redirect_to_a_second_proxy_is_followed_and_logged_on_both(
     assert sorted(there) == [("info", 200, False), ("mod", 200, False), ("zip", 200, False)]
 
 
+def test_a_redirect_loop_is_an_invalid_response(download: Download, modules: FakeGoProxy) -> None:
+    """11 hops: go stops after 10 (net/http client.go); the server answered, but unusably."""
+    fault = modules.inject("redirect", n=11, kind="zip")
+    result = download().assert_failure(Failure.INVALID_RESPONSE)
+    # go: example.test/lib@v1.0.0: Get "http://127.0.0.1:PORT/example.test/lib/@v/v1.0.0.zip
+    #     ?pytest-goproxy-hop=redirect-1.10": stopped after 10 redirects
+    assert "stopped after 10 redirects" in result.stderr
+    assert result.url is not None and result.url.startswith(f"{modules.url}/{LIB}/@v/v1.0.0.zip")
+    assert fault.hits == 1  # one faulted request; its hops are logged one by one
+    hops = [r for r in modules.requests(kind="zip") if r.faulted]
+    # ten requests, each answered 302; go refused to follow the tenth redirect (client.go: the
+    # check sees 10 requests already made)
+    assert len(hops) == 10 and all(r.status == 302 for r in hops)
+
+
 def go_get_latest(go: GoRunner, proxy: FakeGoProxy) -> GoResult:
     project = go.project(requires={})
     return project.run(
