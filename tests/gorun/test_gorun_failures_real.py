@@ -6,9 +6,9 @@ Recorded with go1.26.8 on linux/amd64; the texts are in test_gorun_classify.py.
 from __future__ import annotations
 
 import http.server
-import os
 import socket
 import time
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from gorun_servers import (
     send,
 )
 
+from pytest_goproxy.gomod.store import ModuleStore
 from pytest_goproxy.gorun import Failure, GoProject, GoRunner
 from pytest_goproxy.gorun.process import group_alive
 
@@ -125,10 +126,7 @@ def test_tls_handshake_timeout_is_a_dial_timeout(app: GoProject, raw_server: Raw
     assert "TLS handshake timeout" in result.stderr
 
 
-@pytest.mark.skipif(
-    not os.environ.get("PYTEST_GOPROXY_SLOW"),
-    reason="takes 30+ s (Go's dial timeout); set PYTEST_GOPROXY_SLOW=1 to run it",
-)
+@pytest.mark.slow  # 30 s: net/http's dial timeout (DefaultTransport's Dialer.Timeout)
 def test_dial_timeout_against_a_full_accept_queue(app: GoProject) -> None:
     """A listener that never accepts, its queue filled: Linux drops further SYNs."""
     listener = socket.socket()
@@ -209,6 +207,25 @@ def test_not_a_zip(app: GoProject, tree_server: TreeStarter) -> None:
 
     server = tree_server(not_zip)
     app.tidy(env={"GOPROXY": server.url}).assert_failure(Failure.INVALID_RESPONSE)
+
+
+def test_damaged_deflate_data(go: GoRunner, tmp_path: Path) -> None:
+    """Bytes flipped inside a member's deflated data: go fails inflating it (compress/flate)."""
+    with ModuleStore(tmp_path / "store") as store:
+        store.add_module(LIB, LIB_VERSION, {"lib.go": "package lib\n\n// " + "abc " * 5000})
+        store.export_file_proxy(tmp_path / "proxy")
+    archive = tmp_path / "proxy" / LIB / "@v" / f"{LIB_VERSION}.zip"
+    with zipfile.ZipFile(archive) as zf:
+        member = next(i for i in zf.infolist() if i.filename.endswith("/lib.go"))
+    assert member.compress_type == zipfile.ZIP_DEFLATED
+    data = bytearray(archive.read_bytes())
+    start = member.header_offset + 30 + len(member.filename.encode()) + len(member.extra)
+    data[start : start + 8] = bytes(b ^ 0xFF for b in data[start : start + 8])
+    archive.write_bytes(bytes(data))
+    project = go.project(requires={LIB: LIB_VERSION})
+    result = project.download(env={"GOPROXY": (tmp_path / "proxy").as_uri()})
+    result.assert_failure(Failure.INVALID_RESPONSE)
+    assert "flate: corrupt input before offset" in result.stderr  # go: flate: corrupt input ...
 
 
 def test_toolchain_newer_than_local(go: GoRunner) -> None:
