@@ -1,0 +1,409 @@
+"""Record a real project's module closure once, replay it offline forever.
+
+``record(project_dir, out_dir)`` runs the go command **with the user's own Go settings** (GOPROXY,
+GOFLAGS, GONOSUMDB, GOPRIVATE, ``go env -w`` file, ``~/.netrc`` auth: the environment is inherited
+on purpose, this is the one command of the plugin that may reach the network) but with a fresh,
+empty ``GOMODCACHE``, so that the cache afterwards holds exactly the project's closure:
+
+1. ``go mod download -json all``: every module of the build list, zips included;
+2. ``go mod download -json m@v`` for every go.sum entry the build list lacks (the ``/go.mod``-only
+   lines of versions that MVS did not select): their zips too, so every hash in go.sum can be
+   checked and signed from real bytes (best effort: a version the proxy no longer has stays
+   ``.mod``-only);
+3. ``go mod tidy`` (best effort), which also loads the tests of dependencies, so a later
+   ``go mod tidy`` through the replay finds what it needs.
+
+All of it runs in a copy of the project (go may add go.sum lines; the user's files are never
+touched). The snapshot directory then holds::
+
+    SNAPSHOT_DIR/cache/download/<escaped module>/@v/<version>.{info,mod,zip}   (module-cache layout)
+    SNAPSHOT_DIR/go.sum          the project's go.sum, as it was on disk
+    SNAPSHOT_DIR/go.mod          the project's go.mod, for reference
+    SNAPSHOT_DIR/snapshot.json   what was recorded: module, go version, versions, warnings
+
+``Snapshot.load(dir).serve()`` starts a :class:`~pytest_goproxy.proxy.FakeGoProxy` serving the
+cache (``add_module_cache``) and a :class:`~pytest_goproxy.sumdb.ChecksumDB` whose log holds the
+project's go.sum hashes, so the go command verifies with default settings: ``GOSUMDB`` names our
+database and key, ``GONOSUMDB`` stays unset. Hashes of the recorded bytes are checked against the
+project's go.sum before anything is served (a snapshot that disagrees with go.sum is refused).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from urllib.parse import urlsplit, urlunsplit
+
+from pytest_goproxy.errors import GoProjectError, ModuleSourceError
+from pytest_goproxy.gomod.store import ModuleStore
+from pytest_goproxy.gorun.binary import GoBinary, find_go
+from pytest_goproxy.gorun.cache import remove_tree
+from pytest_goproxy.gorun.process import run_process
+from pytest_goproxy.gorun.project import VCS_DIRS
+from pytest_goproxy.proxy import FakeGoProxy
+from pytest_goproxy.sumdb import ChecksumDB
+
+__all__ = [
+    "MANIFEST",
+    "RecordError",
+    "RecordResult",
+    "ServedSnapshot",
+    "Snapshot",
+    "is_snapshot",
+    "parse_go_sum",
+    "record",
+]
+
+#: The manifest file of a snapshot directory.
+MANIFEST = "snapshot.json"
+#: Default time limit of each go command while recording (a cold download of a big project).
+RECORD_TIMEOUT = 1800.0
+#: Files of a module cache the snapshot keeps (lock files, partial downloads and the sumdb
+#: tile cache are left out: the replay has its own checksum database).
+_KEEP = re.compile(r".*\.(info|mod|zip)$|^list$")
+
+
+class RecordError(ModuleSourceError):
+    """Recording failed: go could not download the closure (the message carries go's error)."""
+
+
+def parse_go_sum(text: str) -> dict[tuple[str, str], dict[str, str]]:
+    """go.sum lines by (module, version): ``{"zip": h1, "mod": h1}`` (either may be missing)."""
+    found: dict[tuple[str, str], dict[str, str]] = {}
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) != 3:
+            continue
+        module, version, h = fields
+        kind = "zip"
+        if version.endswith("/go.mod"):
+            version, kind = version[: -len("/go.mod")], "mod"
+        found.setdefault((module, version), {})[kind] = h
+    return found
+
+
+def _redact(url: str) -> str:
+    """A GOPROXY entry without credentials (``https://user:token@host`` must not land on disk)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
+
+
+def _redact_goproxy(value: str) -> str:
+    return re.sub(r"[^,|]+", lambda m: _redact(m.group(0)), value)
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    """What :func:`record` wrote: the snapshot and the versions it holds."""
+
+    snapshot: Path
+    module: str
+    versions: tuple[tuple[str, str], ...]
+    with_zip: int
+    warnings: tuple[str, ...] = ()
+
+
+def _go_run(
+    go: GoBinary, args: list[str], cwd: Path, env: Mapping[str, str], timeout: float
+) -> tuple[int, str, str]:
+    outcome = run_process([str(go.path), *args], cwd=cwd, env=env, timeout=timeout)
+    if outcome.hung:
+        return -1, outcome.stdout, f"killed after {timeout:g} s"
+    return outcome.returncode, outcome.stdout, outcome.stderr
+
+
+def _json_objects(stdout: str) -> Iterator[dict[str, object]]:
+    """The objects of ``go mod download -json`` (one JSON object after another, no list)."""
+    decoder = json.JSONDecoder()
+    pos = 0
+    text = stdout.strip()
+    while pos < len(text):
+        obj, end = decoder.raw_decode(text, pos)
+        if isinstance(obj, dict):
+            yield obj
+        pos = end
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+
+
+def _tail(text: str, lines: int = 15) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+def record(
+    project_dir: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    go: GoBinary | str | os.PathLike[str] | None = None,
+    timeout: float = RECORD_TIMEOUT,
+    tidy: bool = True,
+) -> RecordResult:
+    """Download ``project_dir``'s module closure with the user's Go settings into ``out_dir``.
+
+    ``env`` is the environment go runs with (default: this process's, which is the point: the
+    user's GOPROXY, GOFLAGS, GOPRIVATE, auth); only ``GOMODCACHE`` is replaced by a fresh
+    directory and ``-modcacherw`` added to GOFLAGS (so the cache can be copied and removed).
+    ``out_dir`` must be empty or absent. Raises :class:`RecordError` with go's error when the
+    closure cannot be downloaded.
+    """
+    src = Path(project_dir)
+    if not (src / "go.mod").is_file():
+        raise GoProjectError(f"{src} has no go.mod: record needs the root of a Go module")
+    out = Path(out_dir)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise RecordError(f"{out} exists and is not empty: choose a new snapshot directory")
+    binary = go if isinstance(go, GoBinary) else find_go(go)
+    base = dict(os.environ if env is None else env)
+    work = Path(tempfile.mkdtemp(prefix="goproxy-record-"))
+    warnings: list[str] = []
+    try:
+        modcache = work / "modcache"
+        copy = work / "project"
+        shutil.copytree(src, copy, symlinks=True, ignore=shutil.ignore_patterns(*VCS_DIRS))
+        flags = base.get("GOFLAGS", "").split()
+        run_env = {
+            **base,
+            "GOMODCACHE": str(modcache),
+            "GOFLAGS": " ".join([*flags, *(["-modcacherw"] if "-modcacherw" not in flags else [])]),
+        }
+        code, stdout, stderr = _go_run(
+            binary, ["mod", "download", "-json", "all"], copy, run_env, timeout
+        )
+        errors = [str(o["Error"]) for o in _json_objects(stdout) if o.get("Error")]
+        if code != 0 or errors:
+            detail = "\n".join(errors) or _tail(stderr)
+            raise RecordError(
+                f"`go mod download all` failed in {src} (GOPROXY="
+                f"{_redact_goproxy(run_env.get('GOPROXY', '<go default>'))}):\n{detail}"
+            )
+        go_sum_path = src / "go.sum"
+        go_sum = go_sum_path.read_text(encoding="utf-8") if go_sum_path.is_file() else ""
+        if not go_sum:
+            warnings.append(
+                "the project has no go.sum: the checksum database signs what was downloaded"
+            )
+        listed = parse_go_sum(go_sum)
+        download = modcache / "cache" / "download"
+        missing = [
+            f"{m}@{v}"
+            for (m, v), hashes in sorted(listed.items())
+            if "zip" not in hashes or not _has_zip(download, m, v)
+        ]
+        if missing:
+            code, stdout, stderr = _go_run(
+                binary, ["mod", "download", "-json", *missing], copy, run_env, timeout
+            )
+            for obj in _json_objects(stdout):
+                if obj.get("Error"):
+                    warnings.append(f"{obj.get('Path')}@{obj.get('Version')}: {obj['Error']}")
+        if tidy:
+            code, _, stderr = _go_run(binary, ["mod", "tidy"], copy, run_env, timeout)
+            if code != 0:
+                warnings.append(
+                    f"`go mod tidy` failed (the snapshot may lack what tidy needs): "
+                    f"{_tail(stderr, 3)}"
+                )
+        out.mkdir(parents=True, exist_ok=True)
+        _copy_cache(download, out / "cache" / "download")
+        if go_sum:
+            (out / "go.sum").write_text(go_sum, encoding="utf-8")
+        shutil.copyfile(src / "go.mod", out / "go.mod")
+        module = _module_path((src / "go.mod").read_text(encoding="utf-8"))
+        with ModuleStore() as store:
+            versions = store.add_module_cache(out)
+            recorded = tuple((mv.path, mv.version) for mv in versions)
+            with_zip = sum(1 for mv in versions if mv.zip_path is not None)
+        manifest = {
+            "format": 1,
+            "module": module,
+            "recorded": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "go": binary.version,
+            "goproxy": _redact_goproxy(run_env.get("GOPROXY", "")),
+            "versions": [f"{m}@{v}" for m, v in recorded],
+            "warnings": warnings,
+        }
+        (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        return RecordResult(out, module, recorded, with_zip, tuple(warnings))
+    finally:
+        remove_tree(work)
+
+
+def _has_zip(download: Path, module: str, version: str) -> bool:
+    from pytest_goproxy.gomod.escape import escape_path, escape_version
+
+    return (download / escape_path(module) / "@v" / f"{escape_version(version)}.zip").is_file()
+
+
+def _module_path(go_mod: str) -> str:
+    match = re.search(r"^\s*module\s+\"?([^\s\"]+)\"?", go_mod, re.MULTILINE)
+    return match.group(1) if match else ""
+
+
+def _copy_cache(src: Path, dest: Path) -> None:
+    """Copy the module files of a download tree (no sumdb tiles, locks or partial files)."""
+    if not src.is_dir():
+        raise RecordError(f"go downloaded nothing into {src}")
+    for path in sorted(src.rglob("*")):
+        rel = path.relative_to(src)
+        if rel.parts[0] == "sumdb" or not path.is_file() or not _KEEP.match(path.name):
+            continue
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+
+
+# -- replay ----------------------------------------------------------------------------------------
+
+
+def is_snapshot(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a directory in module-cache layout (a recorded snapshot or a
+    ``$GOMODCACHE``)."""
+    p = Path(path)
+    return p.is_dir() and (p / "cache" / "download").is_dir()
+
+
+@dataclass
+class Snapshot:
+    """A recorded snapshot directory (see the module docstring for its layout)."""
+
+    path: Path
+    go_sum: str = ""
+    manifest: dict[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Snapshot:
+        """Read ``path``; ModuleSourceError when it is not in module-cache layout."""
+        root = Path(path)
+        if not is_snapshot(root):
+            raise ModuleSourceError(
+                f"{root} is not a snapshot: it has no cache/download directory (make one with "
+                "`pytest-goproxy record PROJECT_DIR --out SNAPSHOT_DIR`)"
+            )
+        go_sum_file = root / "go.sum"
+        go_sum = go_sum_file.read_text(encoding="utf-8") if go_sum_file.is_file() else ""
+        manifest: dict[str, object] = {}
+        if (root / MANIFEST).is_file():
+            try:
+                manifest = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
+            except ValueError as exc:
+                raise ModuleSourceError(f"{root / MANIFEST}: not valid JSON: {exc}") from exc
+        return cls(root, go_sum, manifest)
+
+    def fill(self, store: ModuleStore) -> None:
+        """Add the snapshot's modules to ``store`` and check them against the go.sum."""
+        store.add_module_cache(self.path)
+        self.check(store)
+
+    def check(self, store: ModuleStore) -> None:
+        """ModuleSourceError when a recorded zip or go.mod hashes differently from go.sum."""
+        bad = []
+        for (module, version), hashes in parse_go_sum(self.go_sum).items():
+            mv = store.get(module, version)
+            if mv is None:
+                continue
+            if "mod" in hashes and hashes["mod"] != mv.mod_hash:
+                bad.append(
+                    f"{module}@{version}/go.mod: go.sum {hashes['mod']}, recorded {mv.mod_hash}"
+                )
+            if "zip" in hashes and mv.zip_hash is not None and hashes["zip"] != mv.zip_hash:
+                bad.append(f"{module}@{version}: go.sum {hashes['zip']}, recorded {mv.zip_hash}")
+        if bad:
+            raise ModuleSourceError(
+                f"{self.path}: the recorded modules do not match the go.sum next to them "
+                f"(record again):\n" + "\n".join(bad)
+            )
+
+    def sign(self, db: ChecksumDB, store: ModuleStore) -> None:
+        """Log the go.sum's hashes in ``db`` (completed from the recorded bytes), then every other
+        recorded version, and let ``db`` look up versions added to ``store`` later."""
+        for (module, version), hashes in sorted(parse_go_sum(self.go_sum).items()):
+            mv = store.get(module, version)
+            zip_hash = hashes.get("zip") or (mv.zip_hash if mv is not None else None)
+            mod_hash = hashes.get("mod") or (mv.mod_hash if mv is not None else None)
+            if zip_hash is None or mod_hash is None:
+                # Neither go.sum nor the recording knows this hash; go can never need it in a
+                # replay (it would need the bytes the snapshot lacks), so the record is skipped.
+                continue
+            db.add_record(module, version, zip_hash=zip_hash, mod_hash=mod_hash)
+        for mv in store:
+            if mv.zip_hash is not None:
+                db.add_record(mv.path, mv.version, zip_hash=mv.zip_hash, mod_hash=mv.mod_hash)
+
+    def serve(self, *, host: str = "127.0.0.1") -> ServedSnapshot:
+        """Start a proxy and a checksum database serving this snapshot (stop with ``close()``
+        or ``with``)."""
+        store = ModuleStore()
+        proxy: FakeGoProxy | None = None
+        db: ChecksumDB | None = None
+        try:
+            self.fill(store)
+            proxy = FakeGoProxy(store, host=host)
+            db = ChecksumDB(host=host)
+            self.sign(db, store)
+            # Not db.attach(proxy): that would ask the store for go.sum lines of versions
+            # recorded without a zip, which have no zip hash.
+            proxy.serve_sumdb(db)
+            proxy.start()
+            db.start()
+            return ServedSnapshot(self, store, proxy, db)
+        except BaseException:
+            if db is not None:
+                db.stop()
+            if proxy is not None:
+                proxy.close()
+            store.close()
+            raise
+
+
+class ServedSnapshot:
+    """A running replay: ``proxy`` and ``sumdb``; ``env`` is what go needs (default settings:
+    GOPROXY is the proxy, GOSUMDB our database with its key, nothing else)."""
+
+    def __init__(
+        self, snapshot: Snapshot, store: ModuleStore, proxy: FakeGoProxy, sumdb: ChecksumDB
+    ) -> None:
+        self.snapshot = snapshot
+        self.store = store
+        self.proxy = proxy
+        self.sumdb = sumdb
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"GOPROXY": self.proxy.url, **self.sumdb.env}
+
+    def close(self) -> None:
+        try:
+            self.sumdb.stop()
+        finally:
+            try:
+                self.proxy.close()
+            finally:
+                self.store.close()
+
+    def __enter__(self) -> ServedSnapshot:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
