@@ -78,6 +78,16 @@ def _ms(seconds: float) -> str:
     return f"{max(1, round(seconds * 1000))}ms"
 
 
+def _children(pid: int) -> set[int]:
+    """The child processes of ``pid`` (Linux /proc; empty where that is not available)."""
+    found: set[int] = set()
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError):
+                found.update(int(c) for c in (task / "children").read_text().split())
+    return found
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -265,9 +275,17 @@ http {{
         self._write_config()
         if self._process is None:
             return
+        old_workers = _children(self._process.pid)
         os.kill(self._process.pid, signal.SIGHUP)
         if not self._wait_answer(new):
             raise RelayError(f"nginx did not reload to upstream {new}: {self.error_log.strip()}")
+        # Old workers keep accepting until they have processed the reload; a request reaching
+        # one would still go to the old upstream, so wait until they are gone.
+        deadline = time.monotonic() + _STOP_TIMEOUT
+        while any(Path(f"/proc/{pid}").exists() for pid in old_workers):
+            if time.monotonic() > deadline:
+                raise RelayError(f"nginx's old workers {sorted(old_workers)} did not exit")
+            time.sleep(0.02)
 
     def get(self, path: str, timeout: float = 10.0) -> tuple[int, bytes]:
         """``GET path`` through the relay: (status, body); status 0 when nothing answered."""
