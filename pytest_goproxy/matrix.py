@@ -72,7 +72,7 @@ NO_FAULT = "none"
 #: What each cell runs by default.
 DEFAULT_COMMAND: tuple[str, ...] = ("mod", "tidy")
 #: The bundled example project (a Go module with its dependencies as txtar files).
-DEFAULT_EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "hello"
+DEFAULT_EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "app"
 #: Where a project keeps its dependencies' module files when no ``modules`` is given, in order.
 MODULE_DIRS: tuple[str, ...] = ("testdata/mod", "modules", ".goproxy/modules")
 
