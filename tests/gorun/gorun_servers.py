@@ -7,41 +7,30 @@ from __future__ import annotations
 
 import contextlib
 import http.server
-import io
 import socket
 import struct
 import threading
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
+
+from pytest_goproxy.gomod.store import ModuleStore
 
 #: conftest for pytester runs: the plugin (loaded through its entry point) brings the fixtures.
 PYTESTER_CONFTEST = ""
 
 LIB = "example.test/lib"
 LIB_VERSION = "v1.2.0"
-LIB_GO_MOD = "module example.test/lib\n\ngo 1.21\n"
 LIB_FILES = {
-    "go.mod": LIB_GO_MOD,
     "lib.go": "package lib\n\n// Answer is here.\nconst Answer = 42\n",
 }
 
 
 def write_module_tree(root: Path) -> Path:
-    """A GOPROXY=file:// tree (layout of cmd/go/internal/modfetch/proxy.go) with the lib."""
-    base = root / LIB / "@v"
-    base.mkdir(parents=True)
-    (base / "list").write_text(f"{LIB_VERSION}\n")
-    (base / f"{LIB_VERSION}.info").write_text(
-        f'{{"Version":"{LIB_VERSION}","Time":"2024-01-02T03:04:05Z"}}'
-    )
-    (base / f"{LIB_VERSION}.mod").write_text(LIB_GO_MOD)
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name, text in LIB_FILES.items():
-            zf.writestr(f"{LIB}@{LIB_VERSION}/{name}", text)
-    (base / f"{LIB_VERSION}.zip").write_bytes(buf.getvalue())
-    return root
+    """A GOPROXY=file:// tree with the lib, exported by the module store the fake proxy uses."""
+    with ModuleStore(root / "store") as store:
+        store.add_module(LIB, LIB_VERSION, LIB_FILES)
+        store.export_file_proxy(root / "tree")
+    return root / "tree"
 
 
 Behaviour = Callable[[http.server.BaseHTTPRequestHandler, bytes | None], bool]
