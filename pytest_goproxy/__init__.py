@@ -5,6 +5,14 @@ The public API is re-exported here; the modules behind it are implementation det
 
 from __future__ import annotations
 
+from pytest_goproxy.configs import (
+    CONFIGS,
+    Config,
+    RetryPolicy,
+    config_names,
+    config_table_markdown,
+    get_config,
+)
 from pytest_goproxy.errors import (
     ChecksumDBError,
     ConfigError,
@@ -15,6 +23,7 @@ from pytest_goproxy.errors import (
     InvalidModuleError,
     ModuleSourceError,
     ModuleZipError,
+    RelayError,
     ReportFormatError,
     ScenarioError,
     ToxiproxyError,
@@ -40,6 +49,14 @@ from pytest_goproxy.httpfaults import (
     http_fault_names,
     http_fault_table_markdown,
 )
+from pytest_goproxy.matrix import (
+    Cell,
+    MatrixProject,
+    MatrixRunner,
+    all_fault_names,
+    run_matrix,
+)
+from pytest_goproxy.matrix_fixtures import matrix_params
 from pytest_goproxy.network import (
     FAULTS,
     Endpoint,
@@ -53,6 +70,7 @@ from pytest_goproxy.network import (
     get_fault,
 )
 from pytest_goproxy.proxy import FakeGoProxy
+from pytest_goproxy.relay import NginxRelay
 from pytest_goproxy.report import (
     MatrixProgress,
     cells_from_json,
@@ -67,11 +85,14 @@ from pytest_goproxy.requestlog import ProxyRequest, RequestKind
 from pytest_goproxy.sumdb import ChecksumDB, Misbehaviour, SumDBRequest
 
 __all__ = [
+    "CONFIGS",
     "FAULTS",
     "HTTP_FAULTS",
+    "Cell",
     "ChecksumDB",
     "ChecksumDBError",
     "Classification",
+    "Config",
     "ConfigError",
     "Endpoint",
     "Failure",
@@ -91,6 +112,8 @@ __all__ = [
     "HTTPFaultSpec",
     "InvalidModuleError",
     "MatrixProgress",
+    "MatrixProject",
+    "MatrixRunner",
     "Misbehaviour",
     "ModuleCache",
     "ModuleSourceError",
@@ -98,25 +121,34 @@ __all__ = [
     "ModuleVersion",
     "ModuleZipError",
     "Network",
+    "NginxRelay",
     "ProxyRequest",
+    "RelayError",
     "ReportFormatError",
     "RequestKind",
+    "RetryPolicy",
     "ScenarioError",
     "SumDBRequest",
     "Toxiproxy",
     "ToxiproxyClient",
     "ToxiproxyError",
     "ToxiproxyServer",
+    "all_fault_names",
     "cells_from_json",
     "classify",
+    "config_names",
+    "config_table_markdown",
     "fault_table_markdown",
     "find_go",
+    "get_config",
     "get_fault",
     "get_http_fault",
     "http_fault_names",
     "http_fault_table_markdown",
+    "matrix_params",
     "render_table",
     "render_text",
+    "run_matrix",
     "to_json",
     "to_markdown",
     "to_svg",

@@ -12,6 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from pytest_goproxy.cli_matrix import add_matrix_command
 from pytest_goproxy.errors import GoProxyError
 
 __all__ = ["main"]
@@ -200,6 +201,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_record(commands)
     _add_run(commands)
     _add_serve(commands)
+    add_matrix_command(commands)
     return parser
 
 

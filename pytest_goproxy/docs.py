@@ -16,16 +16,31 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from pytest_goproxy.configs import config_table_markdown
 from pytest_goproxy.errors import GoProxyError
 from pytest_goproxy.httpfaults import http_fault_table_markdown
 from pytest_goproxy.network import fault_table_markdown
+from pytest_goproxy.report import cells_from_json, to_markdown
 
-__all__ = ["SECTIONS", "render_readme", "update_readme"]
+__all__ = ["EXAMPLE_MATRIX", "SECTIONS", "render_readme", "update_readme"]
+
+#: The measured matrix of the bundled example, written by
+#: ``pytest-goproxy matrix --timeout 5 --format json --out DIR`` and checked by the test suite,
+#: which runs the same cells again (tests/matrix/test_example_matrix.py).
+EXAMPLE_MATRIX = Path(__file__).resolve().parent.parent / "examples" / "matrix.json"
+
+
+def _example_matrix() -> str:
+    cells = cells_from_json(EXAMPLE_MATRIX.read_text(encoding="utf-8"))
+    return to_markdown(cells, title="Outage matrix of the bundled example (examples/app)")
+
 
 #: Generated section name -> the function that writes its Markdown.
 SECTIONS: dict[str, Callable[[], str]] = {
     "network-faults": fault_table_markdown,
     "http-faults": http_fault_table_markdown,
+    "configs": config_table_markdown,
+    "example-matrix": _example_matrix,
 }
 
 _BLOCK = re.compile(

@@ -14,6 +14,7 @@ catch them all in one place. The hierarchy::
     ├── ConfigError             an unknown configuration or a bad configuration value (ValueError)
     ├── ScenarioError           a scenario file that can't be read or breaks the format (ValueError)
     ├── ReportFormatError       an unknown report format (ValueError)
+    ├── RelayError              nginx (the caching relay) can't be found, configured or started
     └── ChecksumDBError         the fake checksum database was asked for something it can't do
 
 The messages name the rule that was broken and, where there is one, the fix.
@@ -31,6 +32,7 @@ __all__ = [
     "InvalidModuleError",
     "ModuleSourceError",
     "ModuleZipError",
+    "RelayError",
     "ReportFormatError",
     "ScenarioError",
     "ToxiproxyError",
@@ -80,6 +82,10 @@ class ScenarioError(GoProxyError, ValueError):
 
 class ReportFormatError(GoProxyError, ValueError):
     """An unknown report format was asked for (the message lists the known ones)."""
+
+
+class RelayError(GoProxyError):
+    """nginx could not be found, configured, started or reloaded."""
 
 
 class ChecksumDBError(GoProxyError):

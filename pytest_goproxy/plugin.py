@@ -10,6 +10,13 @@ import pytest
 from pytest_goproxy.gomod.store import ModuleStore
 from pytest_goproxy.gorun.fixtures import add_options as add_gorun_options
 from pytest_goproxy.gorun.fixtures import generate_go_tests, go, go_binary, go_build_cache  # noqa: F401  (fixtures)
+from pytest_goproxy.matrix_fixtures import add_markers as add_matrix_markers
+from pytest_goproxy.matrix_fixtures import (  # noqa: F401  (fixtures)
+    generate_matrix_tests,
+    goproxy_matrix_project,
+    goproxy_matrix_session,
+    matrix_cell,
+)
 from pytest_goproxy.network.fixtures import add_options as add_network_options
 from pytest_goproxy.network.fixtures import network, toxiproxy  # noqa: F401  (fixtures)
 from pytest_goproxy.proxy import FakeGoProxy
@@ -21,7 +28,7 @@ from pytest_goproxy.sumdb.fixtures import (  # noqa: F401  (fixtures, registered
 )
 
 #: Fixtures that put a test under a fault; such a test is marked ``network_faults`` for ``-m``.
-FAULT_FIXTURES = frozenset({"network", "toxiproxy"})
+FAULT_FIXTURES = frozenset({"network", "toxiproxy", "matrix_cell"})
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -31,6 +38,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     generate_go_tests(metafunc)
+    generate_matrix_tests(metafunc)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -45,6 +53,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "network_faults: a test that puts the go command under a network or HTTP fault "
         "(select them with `pytest -m network_faults`)",
     )
+    add_matrix_markers(config)
 
 
 # -- the fake module proxy ----------------------------------------------------------------------

@@ -30,17 +30,13 @@ from pathlib import Path
 from types import TracebackType
 from urllib.parse import urlsplit
 
-from pytest_goproxy.errors import GoProxyError
+from pytest_goproxy.errors import RelayError
 
 __all__ = ["NginxRelay", "RelayError", "find_nginx"]
 
 _STATUS_PATH = "/_pytest_goproxy/upstream"
 _START_TIMEOUT = 10.0
 _STOP_TIMEOUT = 5.0
-
-
-class RelayError(GoProxyError):
-    """nginx could not be found, configured, started or reloaded."""
 
 
 def find_nginx(explicit: str | os.PathLike[str] | None = None) -> Path | None:

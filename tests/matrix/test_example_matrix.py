@@ -1,0 +1,49 @@
+"""README's matrix is measured: the bundled example's cells, run again, give the same verdicts.
+
+Twice: once through ``run_matrix`` (what ``pytest-goproxy matrix`` does) and once cell by cell as
+pytest tests (the ``goproxy_matrix`` marker), so the command and the tests agree with each other
+and with examples/matrix.json, which README's table is generated from.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_goproxy import Cell, Toxiproxy, cells_from_json, run_matrix
+from pytest_goproxy.docs import EXAMPLE_MATRIX
+from pytest_goproxy.relay import find_nginx
+
+RECORDED = cells_from_json(EXAMPLE_MATRIX.read_text(encoding="utf-8"))
+FAULTS = list(dict.fromkeys(cell.fault for cell in RECORDED))
+CONFIGS = list(dict.fromkeys(cell.config for cell in RECORDED))
+#: The recorded timeout: a hang costs this much per hanging cell.
+TIMEOUT = 5.0
+
+
+def expected(fault: str, config: str) -> tuple[str, str | None]:
+    """The recorded verdict; ``relay`` cells are ``unavailable`` on a machine without nginx."""
+    if config == "relay" and find_nginx() is None:
+        return "unavailable", None
+    [cell] = [c for c in RECORDED if (c.fault, c.config) == (fault, config)]
+    return cell.verdict, cell.failure
+
+
+def test_recorded_matrix_covers_the_quickstart_cells() -> None:
+    assert len(RECORDED) == len(FAULTS) * len(CONFIGS) >= 40
+    assert {"recovered", "failed", "hung"} <= {cell.verdict for cell in RECORDED}
+
+
+def test_run_matrix_reproduces_the_recorded_verdicts(toxiproxy: Toxiproxy) -> None:
+    cells = run_matrix(None, FAULTS, CONFIGS, jobs=2, timeout=TIMEOUT, toxiproxy=toxiproxy)
+    measured = {(c.fault, c.config): (c.verdict, c.failure) for c in cells}
+    wanted = {(f, c): expected(f, c) for f in FAULTS for c in CONFIGS}
+    differences = {
+        key: (measured[key], wanted[key]) for key in wanted if measured[key] != wanted[key]
+    }
+    assert not differences, f"(measured, recorded) per cell: {differences}"
+
+
+@pytest.mark.goproxy_matrix(faults=FAULTS, configs=CONFIGS, timeout=TIMEOUT)
+def test_each_cell_as_a_pytest_test(matrix_cell: Cell) -> None:
+    verdict = (matrix_cell.verdict, matrix_cell.failure)
+    assert verdict == expected(matrix_cell.fault, matrix_cell.config), matrix_cell.error
