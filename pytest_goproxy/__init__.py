@@ -70,6 +70,7 @@ from pytest_goproxy.network import (
     get_fault,
 )
 from pytest_goproxy.proxy import FakeGoProxy
+from pytest_goproxy.record import RecordError, ServedSnapshot, Snapshot, record
 from pytest_goproxy.relay import NginxRelay
 from pytest_goproxy.report import (
     MatrixProgress,
@@ -82,6 +83,14 @@ from pytest_goproxy.report import (
     write_reports,
 )
 from pytest_goproxy.requestlog import ProxyRequest, RequestKind
+from pytest_goproxy.scenarios import (
+    Scenario,
+    ScenarioResult,
+    ScenarioRunner,
+    bundled_scenarios,
+    load_scenario,
+)
+from pytest_goproxy.serve import OutageServer
 from pytest_goproxy.sumdb import ChecksumDB, Misbehaviour, SumDBRequest
 
 __all__ = [
@@ -122,18 +131,26 @@ __all__ = [
     "ModuleZipError",
     "Network",
     "NginxRelay",
+    "OutageServer",
     "ProxyRequest",
+    "RecordError",
     "RelayError",
     "ReportFormatError",
     "RequestKind",
     "RetryPolicy",
+    "Scenario",
     "ScenarioError",
+    "ScenarioResult",
+    "ScenarioRunner",
+    "ServedSnapshot",
+    "Snapshot",
     "SumDBRequest",
     "Toxiproxy",
     "ToxiproxyClient",
     "ToxiproxyError",
     "ToxiproxyServer",
     "all_fault_names",
+    "bundled_scenarios",
     "cells_from_json",
     "classify",
     "config_names",
@@ -145,7 +162,9 @@ __all__ = [
     "get_http_fault",
     "http_fault_names",
     "http_fault_table_markdown",
+    "load_scenario",
     "matrix_params",
+    "record",
     "render_table",
     "render_text",
     "run_matrix",

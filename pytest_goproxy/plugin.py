@@ -20,6 +20,8 @@ from pytest_goproxy.matrix_fixtures import (  # noqa: F401  (fixtures)
 from pytest_goproxy.network.fixtures import add_options as add_network_options
 from pytest_goproxy.network.fixtures import network, toxiproxy  # noqa: F401  (fixtures)
 from pytest_goproxy.proxy import FakeGoProxy
+from pytest_goproxy.scenario_plugin import add_options as add_scenario_options
+from pytest_goproxy.scenario_plugin import add_scenario_items, close_runner
 from pytest_goproxy.sumdb.fixtures import (  # noqa: F401  (fixtures, registered by import)
     gosumdb,
     gosumdb_listen_host,
@@ -34,6 +36,7 @@ FAULT_FIXTURES = frozenset({"network", "toxiproxy", "matrix_cell"})
 def pytest_addoption(parser: pytest.Parser) -> None:
     add_gorun_options(parser)
     add_network_options(parser)
+    add_scenario_options(parser)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -41,7 +44,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     generate_matrix_tests(metafunc)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    """Add the ``--goproxy-scenario`` items, and mark fault tests ``network_faults``."""
+    add_scenario_items(session, config, items)
     for item in items:
         if FAULT_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.network_faults)
@@ -54,6 +62,10 @@ def pytest_configure(config: pytest.Config) -> None:
         "(select them with `pytest -m network_faults`)",
     )
     add_matrix_markers(config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    close_runner(config)
 
 
 # -- the fake module proxy ----------------------------------------------------------------------

@@ -139,21 +139,3 @@ def close_runner(config: pytest.Config) -> None:
     if runner is not None:
         runner.close()
         del config.stash[_RUNNER]
-
-
-# -- hooks, when loaded as a plugin of its own ---------------------------------------------------
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    add_options(parser)
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(
-    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
-) -> None:
-    add_scenario_items(session, config, items)
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    close_runner(config)

@@ -296,7 +296,7 @@ HTTP_FAULTS: dict[str, HTTPFault] = {
             "logged as a faulted request.",
             go="Followed up to 10 redirects (web/http.go `checkRedirect`); 11 or more: "
             '`Get "<url>": stopped after 10 redirects`.',
-            failure="none for n <= 10; UNKNOWN above",
+            failure="none for n <= 10; INVALID_RESPONSE above (go stops after 10 redirects)",
             comma="Followed; above 10 hops: " + _COMMA_STOPS,
             pipe="Followed; above 10 hops: " + _PIPE_FALLS,
             params=(

@@ -23,8 +23,6 @@ def test_scenarios_run_as_marked_tests(pytester: pytest.Pytester) -> None:
     (scenarios / "cdn.toml").write_text(PASSING)
     (scenarios / "wrong.toml").write_text(WRONG)
     result = pytester.runpytest(
-        "-p",
-        "pytest_goproxy.scenario_plugin",
         f"--goproxy-scenario={scenarios}",
         "-m",
         "network_faults",
@@ -41,18 +39,14 @@ def test_scenarios_run_as_marked_tests(pytester: pytest.Pytester) -> None:
 def test_collect_only_lists_scenarios(pytester: pytest.Pytester) -> None:
     path = pytester.path / "cdn.toml"
     path.write_text(PASSING)
-    result = pytester.runpytest(
-        "-p", "pytest_goproxy.scenario_plugin", f"--goproxy-scenario={path}", "--collect-only", "-q"
-    )
+    result = pytester.runpytest(f"--goproxy-scenario={path}", "--collect-only", "-q")
     result.stdout.fnmatch_lines(["*cdn.toml::cdn*"])
 
 
 def test_a_bad_file_is_a_collection_error_naming_the_field(pytester: pytest.Pytester) -> None:
     path = pytester.path / "bad.toml"
     path.write_text('config = "nope"\n[expect]\nverdict = "failed"\n')
-    result = pytester.runpytest(
-        "-p", "pytest_goproxy.scenario_plugin", f"--goproxy-scenario={path}"
-    )
+    result = pytester.runpytest(f"--goproxy-scenario={path}")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
         ["*bad.toml: config: unknown configuration 'nope'; allowed: single*"]
