@@ -84,7 +84,9 @@ def test_latency_is_slower_than_without(endpoint: Endpoint) -> None:
     with endpoint.fault("latency", ms=150):
         slowed = timed(lambda: get(url))
     assert slowed > baseline
-    assert slowed > 2 * baseline
+    # The toxic holds the response back 150 ms (jitter 0), whatever the machine's load: a lower
+    # bound set by the fault itself, not a speed target (a ratio to a loaded baseline was flaky).
+    assert slowed >= 0.15
 
 
 def test_bandwidth_is_slower_than_without(endpoint: Endpoint) -> None:
@@ -92,7 +94,8 @@ def test_bandwidth_is_slower_than_without(endpoint: Endpoint) -> None:
     baseline = min(timed(lambda: get(url)) for _ in range(3))
     with endpoint.fault("bandwidth", rate=20):  # 10 KiB at 20 KB/s: about half a second
         slowed = timed(lambda: get(url))
-    assert slowed > 2 * baseline
+    assert slowed > baseline
+    assert slowed >= 0.4  # 10240 bytes at 20 KB/s take 0.51 s: a bound set by the fault itself
 
 
 @pytest.mark.parametrize(
