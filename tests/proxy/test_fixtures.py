@@ -62,4 +62,5 @@ def test_invalid_module_path_is_one_clear_error(pytester: pytest.Pytester) -> No
 
 def test_fixtures_are_documented(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--fixtures")
-    result.stdout.fnmatch_lines(["*goproxy -- *", "*fake GOPROXY*", "*goproxy_factory -- *"])
+    for fixture, doc in (("goproxy", "*fake GOPROXY*"), ("goproxy_factory", "*independent*")):
+        result.stdout.fnmatch_lines([f"{fixture} -- *", doc])  # each name, then its docstring
