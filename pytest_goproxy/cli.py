@@ -174,6 +174,44 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.set_defaults(func=_serve)
 
 
+def _probe(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from pytest_goproxy.probe import explanation, probe, report_table, write_scenario
+
+    report = probe(module=args.module, timeout=args.timeout, go=args.go)
+    console = Console(width=args.width)
+    console.print(report_table(report))
+    for line in explanation(report):
+        console.print(line, markup=False, highlight=False)
+    if args.write_scenario:
+        written = write_scenario(report, args.write_scenario)
+        print(f"wrote {written}; replay it: pytest-goproxy run {written}", file=sys.stderr)
+    return report.exit_code
+
+
+def _add_probe(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    probe = commands.add_parser(
+        "probe",
+        help="probe your GOPROXY entries and checksum database, say what go will do",
+        description="Read `go env -json` (your environment), probe each GOPROXY entry (DNS, TCP, "
+        "TLS, GET <entry>/<module>/@v/list) and the checksum database, classify each like a "
+        "troubleshooting table, explain what go does given `,` and `|`; exit 0 when go would "
+        "succeed, 1 otherwise. --write-scenario FILE writes a scenario reproducing it for "
+        "`pytest-goproxy run`.",
+    )
+    probe.add_argument(
+        "--module",
+        default="golang.org/x/text",
+        help="a module your proxies serve (default golang.org/x/text)",
+    )
+    probe.add_argument("--timeout", type=float, default=3.0, help="seconds per step (default 3)")
+    probe.add_argument("--write-scenario", default=None, metavar="FILE")
+    probe.add_argument("--go", default=None, help="the go binary (default: go on PATH)")
+    probe.add_argument("--width", type=int, default=None, help="table width (default: terminal)")
+    probe.set_defaults(func=_probe)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pytest-goproxy", description="Helpers for the pytest-goproxy plugin."
@@ -201,6 +239,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_record(commands)
     _add_run(commands)
     _add_serve(commands)
+    _add_probe(commands)
     add_matrix_command(commands)
     return parser
 
