@@ -81,6 +81,8 @@ GO_ENV_KEYS = ("GOPROXY", "GOSUMDB", "GONOSUMDB", "GOPRIVATE", "GONOPROXY", "GOF
 DEFAULT_TIMEOUT = 3.0
 #: net/http's DefaultTransport dial limit, which cmd/go keeps (the ``dial_timeout`` fault's 30 s).
 GO_DIAL_LIMIT = 30
+#: Steps whose failure a /supported request to the same host would meet as well.
+_CONNECTION_STEPS = ("dns", "connect", "tls")
 #: cmd/go/internal/modfetch/sumdb.go ``knownGOSUMDB``.
 _KNOWN_GOSUMDB = {
     "sum.golang.org": "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8",
@@ -683,7 +685,7 @@ def _probe_sumdb(report: ProbeReport, sumdb: SumDBConfig, env: Mapping[str, str]
             if not entry.is_proxy:
                 break
             listed = report.observed[entry.url]
-            if listed.step in ("dns", "connect", "tls"):
+            if listed.step in _CONNECTION_STEPS or listed.status == "HUNG":
                 report.supported[entry.url] = listed  # the same host fails the same way
             else:
                 report.supported[entry.url] = probe_url(
@@ -751,8 +753,6 @@ _PLAYED: dict[str, Played] = {
     "TRUNCATED": ("http", "cut_body", {}),
     "INVALID_RESPONSE": ("http", "invalid_body", {}),
 }
-#: Connection-level outcomes: a /supported request to the same host meets the same fate.
-_CONNECTION_STEPS = ("dns", "connect", "tls")
 
 
 def _played(o: Observation) -> tuple[Observation, Played | None, str]:
@@ -792,7 +792,7 @@ def _fault_toml(fault: Played, **extra: object) -> str:
 
 
 def _toml_value(value: object) -> str:
-    return json.dumps(value)  # numbers and strings: JSON's spelling is valid TOML
+    return json.dumps(value, ensure_ascii=False)  # numbers, strings: JSON spells them as TOML
 
 
 def _proxy_endpoint(
@@ -875,7 +875,7 @@ def scenario_toml(report: ProbeReport, *, name: str = "probe") -> str:
     seen = [*observed.values(), *supported.values(), *([direct] if direct else [])]
     timeout = 150 if any(o.status == "DIAL_TIMEOUT" for o in seen) else 30
     if expect.verdict == "hung":
-        timeout = 15  # the verdict is the timeout itself: keep it short
+        timeout = 5  # the verdict is the timeout itself (as in outages/proxy_blackholed.toml)
     described = f"What `pytest-goproxy probe` saw for {report.module}: " + "; ".join(
         report.prediction.steps
     )
