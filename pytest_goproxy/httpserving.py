@@ -1,6 +1,6 @@
 """Serving tweaks shared by our pytest-httpserver servers (the fake proxy, the checksum database).
 
-Three costs of werkzeug's development server matter when the go command downloads hundreds of
+Four costs of werkzeug's development server matter when the go command downloads hundreds of
 modules in parallel (measured in issue 2, see benchmarks/bench_download.py):
 
 - It writes the headers and the body in separate ``send`` calls; with Nagle on, the body waits for
@@ -11,6 +11,8 @@ modules in parallel (measured in issue 2, see benchmarks/bench_download.py):
   For plain GETs the fake proxy can answer itself (``fast_answer``): one write for the headers and
   the first body chunk, and the connection kept alive for the next request, as a real proxy does.
   Everything else (hand-made handlers, HTTP faults, HEAD, request bodies) takes werkzeug's path.
+- It stops only at its next poll, up to 0.5 s after ``shutdown()``: :class:`QuickStopHTTPServer`
+  polls every 20 ms.
 - It logs every request through ``logging``, which pytest captures into every report; our servers
   keep request logs of their own.
 """
@@ -23,7 +25,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wrappers import Response
 
-__all__ = ["FastAnswer", "tune_server"]
+__all__ = ["FastAnswer", "QuickStopHTTPServer", "tune_server"]
 
 #: ``fast_answer(method, request_target)``: a complete response, or None for werkzeug's path.
 FastAnswer = Callable[[str, str], "Response | None"]
@@ -64,6 +66,20 @@ class _QuietNoDelayHandler(WSGIRequestHandler):
                 self.wfile.write(chunk)
         finally:
             response.close()
+
+
+class QuickStopHTTPServer(HTTPServer):
+    """pytest-httpserver's server, stopping in milliseconds instead of up to half a second.
+
+    ``serve_forever`` notices ``shutdown()`` only between polls, every 0.5 s by default; a matrix
+    cell starts and stops three servers, which made that wait most of a cell's cost.
+    """
+
+    POLL_INTERVAL = 0.02
+
+    def thread_target(self) -> None:
+        assert self.server is not None
+        self.server.serve_forever(poll_interval=self.POLL_INTERVAL)
 
 
 def tune_server(server: HTTPServer, fast_answer: FastAnswer | None = None) -> None:

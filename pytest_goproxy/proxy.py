@@ -29,7 +29,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Protocol
 
-from pytest_httpserver import HTTPServer
 from werkzeug.wrappers import Request, Response
 
 from pytest_goproxy.errors import InvalidModuleError
@@ -37,7 +36,7 @@ from pytest_goproxy.gomod.escape import unescape_path, unescape_version
 from pytest_goproxy.gomod.semver import is_pseudo_version, pseudo_version_rev
 from pytest_goproxy.gomod.store import ModuleStore, ModuleVersion
 from pytest_goproxy.httpfaults import HTTPFaultHandle, HTTPFaults
-from pytest_goproxy.httpserving import tune_server
+from pytest_goproxy.httpserving import QuickStopHTTPServer, tune_server
 from pytest_goproxy.requestlog import ProxyRequest, RequestKind
 
 __all__ = ["FakeGoProxy", "ProxyRequest", "RequestKind", "SumDBHandler"]
@@ -83,7 +82,7 @@ def _file_chunks(path: Path) -> Iterator[bytes]:
             yield chunk
 
 
-class FakeGoProxy(HTTPServer):
+class FakeGoProxy(QuickStopHTTPServer):
     """A module proxy for the go command, serving modules from a :class:`ModuleStore`.
 
     It is a pytest-httpserver ``HTTPServer`` (threaded: go downloads in parallel), so everything

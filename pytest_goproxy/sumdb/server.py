@@ -27,11 +27,10 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol, cast
 
-from pytest_httpserver import HTTPServer
 from werkzeug.wrappers import Request, Response
 
 from pytest_goproxy.errors import ChecksumDBError
-from pytest_goproxy.httpserving import tune_server
+from pytest_goproxy.httpserving import QuickStopHTTPServer, tune_server
 from pytest_goproxy.sumdb.note import Signer, sign_note
 from pytest_goproxy.sumdb.tlog import (
     TILE_HEIGHT,
@@ -296,7 +295,7 @@ class ChecksumDB:
         self._signed: dict[int, bytes] = {}
         self._requests: list[SumDBRequest] = []
         self.misbehave = Misbehaviour(self)
-        self._server = HTTPServer(host=host, port=port, threaded=True)
+        self._server = QuickStopHTTPServer(host=host, port=port, threaded=True)
         self._server.no_handler_status_code = 404
         self._server.expect_request(re.compile(".*")).respond_with_handler(self._wsgi)
 
