@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_goproxy import GoProxyError, InvalidModuleError, load_scenario
+from pytest_goproxy import FakeGoProxy, GoProxyError, InvalidModuleError, load_scenario
 from pytest_goproxy.probe import (
     Observation,
     ProbeError,
@@ -142,11 +142,9 @@ def test_bad_module_and_private_module_are_clear_errors() -> None:
 
 
 def test_unknown_module_is_not_found_and_the_scenario_says_so(
-    goproxy: object, tmp_path: Path
+    goproxy: FakeGoProxy, tmp_path: Path
 ) -> None:
-    from pytest_goproxy import FakeGoProxy
-
-    assert isinstance(goproxy, FakeGoProxy)  # empty: it knows no module
+    # goproxy is empty: it knows no module.
     report = probe(goenv=_goenv(goproxy.url), module="example.test/nothing")
     assert report.observed[goproxy.url].status == "NOT_FOUND"
     assert report.prediction.label() == "failed (NOT_FOUND)" and report.exit_code == 1
@@ -157,10 +155,7 @@ def test_unknown_module_is_not_found_and_the_scenario_says_so(
     assert s.endpoints["proxy1"].faults[0].params == {"code": 404}
 
 
-def test_direct_cannot_be_written_as_a_scenario(goproxy: object) -> None:
-    from pytest_goproxy import FakeGoProxy
-
-    assert isinstance(goproxy, FakeGoProxy)
+def test_direct_cannot_be_written_as_a_scenario(goproxy: FakeGoProxy) -> None:
     report = probe(goenv=_goenv(f"{goproxy.url},direct"), module="example.test/nothing")
     assert report.prediction.verdict == "direct" and report.exit_code == 0
     with pytest.raises(ProbeError, match="cannot play offline"):
