@@ -23,6 +23,7 @@ from pytest_goproxy.errors import (
     InvalidModuleError,
     ModuleSourceError,
     ModuleZipError,
+    ProbeError,
     RelayError,
     ReportFormatError,
     ScenarioError,
@@ -69,6 +70,7 @@ from pytest_goproxy.network import (
     fault_table_markdown,
     get_fault,
 )
+from pytest_goproxy.probe import ProbeReport, parse_goproxy, probe, write_scenario
 from pytest_goproxy.proxy import FakeGoProxy
 from pytest_goproxy.record import RecordError, ServedSnapshot, Snapshot, record
 from pytest_goproxy.relay import NginxRelay
@@ -132,6 +134,8 @@ __all__ = [
     "Network",
     "NginxRelay",
     "OutageServer",
+    "ProbeError",
+    "ProbeReport",
     "ProxyRequest",
     "RecordError",
     "RelayError",
@@ -164,6 +168,8 @@ __all__ = [
     "http_fault_table_markdown",
     "load_scenario",
     "matrix_params",
+    "parse_goproxy",
+    "probe",
     "record",
     "render_table",
     "render_text",
@@ -172,4 +178,5 @@ __all__ = [
     "to_markdown",
     "to_svg",
     "write_reports",
+    "write_scenario",
 ]

@@ -15,6 +15,8 @@ catch them all in one place. The hierarchy::
     ├── ScenarioError           a scenario file that can't be read or breaks the format (ValueError)
     ├── ReportFormatError       an unknown report format (ValueError)
     ├── RelayError              nginx (the caching relay) can't be found, configured or started
+    ├── ProbeError              go settings probe can't use (malformed GOPROXY/GOSUMDB, a module
+    │                           outside GOPROXY, go env failing) (ValueError)
     └── ChecksumDBError         the fake checksum database was asked for something it can't do
 
 The messages name the rule that was broken and, where there is one, the fix.
@@ -32,6 +34,7 @@ __all__ = [
     "InvalidModuleError",
     "ModuleSourceError",
     "ModuleZipError",
+    "ProbeError",
     "RelayError",
     "ReportFormatError",
     "ScenarioError",
@@ -82,6 +85,11 @@ class ScenarioError(GoProxyError, ValueError):
 
 class ReportFormatError(GoProxyError, ValueError):
     """An unknown report format was asked for (the message lists the known ones)."""
+
+
+class ProbeError(GoProxyError, ValueError):
+    """Probe input that cannot be used: a malformed GOPROXY or GOSUMDB, a module that goes
+    around the proxies, ``go env`` failing, or an observation a scenario cannot reproduce."""
 
 
 class RelayError(GoProxyError):

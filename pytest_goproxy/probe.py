@@ -50,7 +50,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from pytest_goproxy.errors import GoProxyError
+from pytest_goproxy.errors import ProbeError
 from pytest_goproxy.gomod.escape import escape_path
 from pytest_goproxy.gomod.semver import is_valid
 from pytest_goproxy.gorun import GoBinary, find_go
@@ -102,11 +102,6 @@ Status = Literal[
     "INVALID_RESPONSE",
 ]
 Verdict = Literal["recovered", "failed", "hung", "direct"]
-
-
-class ProbeError(GoProxyError, ValueError):
-    """Probe input that cannot be used: a malformed GOPROXY or GOSUMDB, a module that goes
-    around the proxies, ``go env`` failing, or an observation a scenario cannot reproduce."""
 
 
 # -- configuration as data -------------------------------------------------------------------------
