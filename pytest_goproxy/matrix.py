@@ -37,7 +37,6 @@ from pytest_goproxy.errors import (
     FaultError,
     GoProjectError,
     ModuleSourceError,
-    ToxiproxyError,
 )
 from pytest_goproxy.gomod.escape import escape_path
 from pytest_goproxy.gomod.semver import is_pseudo_version, sort_versions
@@ -46,6 +45,7 @@ from pytest_goproxy.gorun import GoBinary, GoProject, GoResult, GoRunner
 from pytest_goproxy.gorun.cache import ModuleCache, remove_tree
 from pytest_goproxy.httpfaults import HTTP_FAULTS, get_http_fault
 from pytest_goproxy.network import FAULTS, Network, Toxiproxy, get_fault
+from pytest_goproxy.network.session import LazyToxiproxy
 from pytest_goproxy.proxy import FakeGoProxy
 from pytest_goproxy.relay import NginxRelay, RelayError, find_nginx
 from pytest_goproxy.sumdb import ChecksumDB
@@ -321,10 +321,7 @@ class MatrixRunner:
         self.runner = (
             runner if runner is not None else GoRunner(go, workdir=self.workdir, timeout=timeout)
         )
-        self._toxiproxy = toxiproxy
-        self._toxiproxy_bin = toxiproxy_bin
-        self._own_toxiproxy = False
-        self._toxiproxy_error: str | None = None
+        self._toxiproxy = LazyToxiproxy(toxiproxy, toxiproxy_bin)
         self._lock = threading.Lock()
         self._store: ModuleStore | None = None
         self._private = private
@@ -349,28 +346,12 @@ class MatrixRunner:
 
     def use_toxiproxy(self, toxiproxy: Toxiproxy) -> None:
         """Use this (running, not ours to stop) toxiproxy for network faults from now on."""
-        with self._lock:
-            if self._toxiproxy is None:
-                self._toxiproxy = toxiproxy
-                self._toxiproxy_error = None
+        self._toxiproxy.use(toxiproxy)
 
     def toxiproxy(self) -> Toxiproxy | None:
-        """The toxiproxy for network faults (started on first use), or None with the reason in
-        :attr:`toxiproxy_error`."""
-        with self._lock:
-            if self._toxiproxy is None and self._toxiproxy_error is None:
-                from pytest_goproxy.network.server import resolve_toxiproxy
-                from pytest_goproxy.network.session import start_toxiproxy
-
-                try:
-                    binary = resolve_toxiproxy(
-                        self._toxiproxy_bin or os.environ.get("TOXIPROXY_BIN")
-                    )
-                    self._toxiproxy = start_toxiproxy(binary)
-                    self._own_toxiproxy = True
-                except (ToxiproxyError, OSError) as exc:
-                    self._toxiproxy_error = f"toxiproxy is not available: {exc}"
-            return self._toxiproxy
+        """The toxiproxy for network faults (started on first use), or None (the reason is in
+        the cell)."""
+        return self._toxiproxy.get()
 
     # -- one cell --------------------------------------------------------------------------------
 
@@ -385,7 +366,7 @@ class MatrixRunner:
         network_fault = fault in FAULTS
         toxi = self.toxiproxy() if network_fault else None
         if network_fault and toxi is None:
-            return _unavailable(fault, cfg.name, self._toxiproxy_error or "no toxiproxy")
+            return _unavailable(fault, cfg.name, self._toxiproxy.error or "no toxiproxy")
         servers = _Servers()
         project: GoProject | None = None
         caches: list[ModuleCache] = []
@@ -435,11 +416,8 @@ class MatrixRunner:
         """Stop what this object started: its toxiproxy, its runner, its module store."""
         with self._lock:
             store, self._store = self._store, None
-            toxi = self._toxiproxy if self._own_toxiproxy else None
-            self._toxiproxy = None
         try:
-            if toxi is not None:
-                toxi.close()
+            self._toxiproxy.close()
         finally:
             try:
                 if store is not None:

@@ -59,13 +59,14 @@ from types import TracebackType
 from typing import Any, Literal
 
 from pytest_goproxy.configs import CONFIGS, Config
-from pytest_goproxy.errors import FaultError, ScenarioError, ToxiproxyError
+from pytest_goproxy.errors import FaultError, ScenarioError
 from pytest_goproxy.gomod.store import ModuleStore
 from pytest_goproxy.gorun import Failure, GoBinary, GoProject, GoResult, GoRunner
 from pytest_goproxy.gorun.cache import ModuleCache
 from pytest_goproxy.httpfaults import HTTP_FAULTS, HTTPFaultSpec
 from pytest_goproxy.matrix import Cell, error_line
 from pytest_goproxy.network import FAULTS, Endpoint, Network, Toxiproxy, get_fault
+from pytest_goproxy.network.session import LazyToxiproxy
 from pytest_goproxy.proxy import FakeGoProxy
 from pytest_goproxy.record import Snapshot, is_snapshot
 from pytest_goproxy.sumdb import ChecksumDB
@@ -550,34 +551,15 @@ class ScenarioRunner:
         self.workdir = Path(workdir) if workdir is not None else None
         self._own_runner = runner is None
         self.runner = runner if runner is not None else GoRunner(go, workdir=self.workdir)
-        self._toxiproxy = toxiproxy
-        self._toxiproxy_bin = toxiproxy_bin
-        self._own_toxiproxy = False
-        self.toxiproxy_error: str | None = None
-        self._lock = threading.Lock()
+        self._toxiproxy = LazyToxiproxy(toxiproxy, toxiproxy_bin)
 
     def toxiproxy(self) -> Toxiproxy | None:
-        with self._lock:
-            if self._toxiproxy is None and self.toxiproxy_error is None:
-                from pytest_goproxy.network.server import resolve_toxiproxy
-                from pytest_goproxy.network.session import start_toxiproxy
-
-                try:
-                    binary = resolve_toxiproxy(
-                        self._toxiproxy_bin or os.environ.get("TOXIPROXY_BIN")
-                    )
-                    self._toxiproxy = start_toxiproxy(binary)
-                    self._own_toxiproxy = True
-                except (ToxiproxyError, OSError) as exc:
-                    self.toxiproxy_error = f"toxiproxy is not available: {exc}"
-            return self._toxiproxy
+        return self._toxiproxy.get()
 
     def close(self) -> None:
         try:
-            if self._own_toxiproxy and self._toxiproxy is not None:
-                self._toxiproxy.close()
+            self._toxiproxy.close()
         finally:
-            self._toxiproxy = None
             if self._own_runner:
                 self.runner.close()
 
@@ -603,7 +585,7 @@ class ScenarioRunner:
         s = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         toxi = self.toxiproxy() if s.needs_toxiproxy else None
         if s.needs_toxiproxy and toxi is None:
-            return ScenarioResult(s, "unavailable", None, 0.0, self.toxiproxy_error)
+            return ScenarioResult(s, "unavailable", None, 0.0, self._toxiproxy.error)
         running = _Running()
         store = ModuleStore(self.workdir)
         running.closers.append(store.close)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from types import TracebackType
 
 from pytest_goproxy.errors import ToxiproxyError
@@ -10,7 +11,7 @@ from pytest_goproxy.network.client import ToxiproxyClient
 from pytest_goproxy.network.endpoint import Network
 from pytest_goproxy.network.server import ToxiproxyServer
 
-__all__ = ["Toxiproxy", "connect_toxiproxy", "start_toxiproxy"]
+__all__ = ["LazyToxiproxy", "Toxiproxy", "connect_toxiproxy", "start_toxiproxy"]
 
 
 class Toxiproxy:
@@ -73,3 +74,47 @@ def start_toxiproxy(binary: str | os.PathLike[str], *, startup_timeout: float = 
     except BaseException:
         server.stop()
         raise
+
+
+class LazyToxiproxy:
+    """A toxiproxy for long-lived runners (the matrix, scenarios): the one given, or one started
+    on first use (``binary``, else ``$TOXIPROXY_BIN``, PATH, or built once) and stopped by
+    :meth:`close`. When none can be had, :meth:`get` returns None and :attr:`error` says why, so
+    cells that need it are reported unavailable instead of crashing the run."""
+
+    def __init__(
+        self, given: Toxiproxy | None = None, binary: str | os.PathLike[str] | None = None
+    ) -> None:
+        self._toxiproxy = given
+        self._binary = binary
+        self._owned = False
+        self.error: str | None = None
+        self._lock = threading.Lock()
+
+    def use(self, toxiproxy: Toxiproxy) -> None:
+        """Use this running toxiproxy (not ours to stop) unless one is already in use."""
+        with self._lock:
+            if self._toxiproxy is None:
+                self._toxiproxy = toxiproxy
+                self.error = None
+
+    def get(self) -> Toxiproxy | None:
+        with self._lock:
+            if self._toxiproxy is None and self.error is None:
+                from pytest_goproxy.network.server import resolve_toxiproxy
+
+                try:
+                    binary = resolve_toxiproxy(self._binary or os.environ.get("TOXIPROXY_BIN"))
+                    self._toxiproxy = start_toxiproxy(binary)
+                    self._owned = True
+                except (ToxiproxyError, OSError) as exc:
+                    self.error = f"toxiproxy is not available: {exc}"
+            return self._toxiproxy
+
+    def close(self) -> None:
+        """Stop the toxiproxy if it was started here; forget it either way."""
+        with self._lock:
+            toxiproxy = self._toxiproxy if self._owned else None
+            self._toxiproxy, self._owned = None, False
+        if toxiproxy is not None:
+            toxiproxy.close()
