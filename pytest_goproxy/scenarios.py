@@ -1,40 +1,7 @@
 """Scenario files: a reported outage as a TOML file, reproduced with real go and real toxiproxy.
 
-A scenario names **endpoints** (fake module proxies and checksum databases, all serving the same
-modules), puts **faults** on them (network faults from
-:data:`~pytest_goproxy.network.FAULTS`, played by toxiproxy in front of the endpoint, time windows
-included; HTTP faults from :data:`~pytest_goproxy.httpfaults.HTTP_FAULTS`, played by a proxy
-itself), says how go is **configured** (a named configuration from
-:data:`~pytest_goproxy.configs.CONFIGS`, or an ``[env]`` table with ``{endpoint}`` placeholders),
-which **modules** are served (a txtar file or directory, or a snapshot made by
-``pytest-goproxy record``), the **project** and **go command**, a **timeout**, and the
-**expected outcome**. The format (every field optional except ``expect.verdict``)::
-
-    description = "CI broke when the CDN in front of our proxy answered 502 for zips"
-    modules = "modules"            # txtar dir/file or snapshot dir, relative to this file
-    project = "project"            # Go module dir, relative to this file
-    command = "mod tidy"           # go arguments, a string or a list (default "mod tidy")
-    timeout = 20                   # seconds before go is killed and the run counts as hung
-    config = "single"              # a named configuration ... or an [env] table, not both
-
-    [env]                          # placeholders: {<proxy endpoint>} its URL as go sees it,
-    GOPROXY = "{primary}|{backup}" # {<sumdb endpoint>} "<key> <url>", {<sumdb>_key}, {<sumdb>_url},
-    GOSUMDB = "{sumdb}"            # {private} the modules' first path elements
-
-    [endpoints.primary]            # kind = "proxy" (default) or "sumdb"
-    network = [{ fault = "down_for", seconds = 3 }]
-    http = [{ fault = "status", code = 502, kind = "zip", times = 2 }]
-
-    [expect]
-    verdict = "failed"             # recovered | failed | hung
-    failure = "HTTP_STATUS"        # a Failure name (optional)
-    go_mod_contains = ["example.test/greet v1.1.0"]   # optional
-
-A named configuration gets the endpoints it needs made for it, without faults: ``primary``,
-``backup`` when it uses one, and a checksum database ``sumdb`` reached through the proxies.
-Without ``modules`` and ``project``, the bundled module set and project of
-:data:`BUNDLED` are used. With ``modules`` but no ``project``, a project is generated that
-requires the newest version of every module and imports its root package.
+The format (every field, what each means, how it is validated) is in
+:mod:`pytest_goproxy.scenario_format`; its names are re-exported here.
 
 :class:`ScenarioRunner` runs one scenario and returns a :class:`ScenarioResult`: the verdict
 (matrix vocabulary: recovered, failed, hung, unavailable), the classified failure, go's error
@@ -47,9 +14,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shlex
-import string
-import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -58,23 +22,30 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 
-from pytest_goproxy.configs import CONFIGS, Config
-from pytest_goproxy.errors import FaultError, ScenarioError
+from pytest_goproxy.configs import Config
+from pytest_goproxy.errors import FaultError
 from pytest_goproxy.gomod.store import ModuleStore
-from pytest_goproxy.gorun import Failure, GoBinary, GoProject, GoResult, GoRunner
+from pytest_goproxy.gorun import GoBinary, GoProject, GoResult, GoRunner
 from pytest_goproxy.gorun.cache import ModuleCache
-from pytest_goproxy.httpfaults import HTTP_FAULTS, HTTPFaultSpec
+from pytest_goproxy.httpfaults import HTTP_FAULTS
 from pytest_goproxy.matrix import Cell, error_line
-from pytest_goproxy.network import FAULTS, Endpoint, Network, Toxiproxy, get_fault
+from pytest_goproxy.network import FAULTS, Endpoint, Network, Toxiproxy
 from pytest_goproxy.network.session import LazyToxiproxy
 from pytest_goproxy.proxy import FakeGoProxy
 from pytest_goproxy.record import Snapshot, is_snapshot
+from pytest_goproxy.scenario_format import (
+    BUNDLED,
+    VERDICTS,
+    EndpointSpec,
+    Expect,
+    FaultSpec,
+    Scenario,
+    bundled_scenarios,
+    find_scenarios,
+    load_scenario,
+    parse_scenario,
+)
 from pytest_goproxy.sumdb import ChecksumDB
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 __all__ = [
     "BUNDLED",
@@ -88,354 +59,10 @@ __all__ = [
     "bundled_scenarios",
     "find_scenarios",
     "load_scenario",
+    "parse_scenario",
 ]
 
-#: The bundled library of outages, its module set (``modules/``) and project (``project/``).
-BUNDLED = Path(__file__).resolve().parent / "outages"
-#: Verdicts a scenario may expect (``unavailable`` is never expected: it is never a pass).
-VERDICTS = ("recovered", "failed", "hung")
-DEFAULT_TIMEOUT = 30.0
-_TOP = (
-    "name",
-    "description",
-    "modules",
-    "project",
-    "command",
-    "timeout",
-    "config",
-    "env",
-    "endpoints",
-    "expect",
-)
-_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-EndpointKind = Literal["proxy", "sumdb"]
 Verdict = Literal["recovered", "failed", "hung", "unavailable"]
-
-
-# -- the format ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FaultSpec:
-    """One fault on one endpoint: ``layer`` network (toxiproxy) or http (the proxy plays it)."""
-
-    layer: Literal["network", "http"]
-    name: str
-    params: Mapping[str, Any] = field(default_factory=dict)
-
-    def label(self) -> str:
-        args = ",".join(f"{k}={v}" for k, v in self.params.items())
-        return f"{self.name}({args})" if args else self.name
-
-
-@dataclass(frozen=True)
-class EndpointSpec:
-    name: str
-    kind: EndpointKind = "proxy"
-    faults: tuple[FaultSpec, ...] = ()
-
-    @property
-    def network_faults(self) -> tuple[FaultSpec, ...]:
-        return tuple(f for f in self.faults if f.layer == "network")
-
-
-@dataclass(frozen=True)
-class Expect:
-    verdict: str
-    failure: str | None = None
-    go_mod_contains: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """A validated scenario file (see the module docstring for the format)."""
-
-    name: str
-    path: Path | None
-    description: str
-    endpoints: Mapping[str, EndpointSpec]
-    config: Config | None
-    env: Mapping[str, str] | None
-    modules: Path
-    project: Path | None
-    command: tuple[str, ...]
-    timeout: float
-    expect: Expect
-
-    @property
-    def needs_toxiproxy(self) -> bool:
-        return any(ep.network_faults for ep in self.endpoints.values())
-
-    def faults_label(self) -> str:
-        parts = [f"{ep.name}:{f.label()}" for ep in self.endpoints.values() for f in ep.faults]
-        return " ".join(parts) or "none"
-
-    def config_label(self) -> str:
-        if self.config is not None:
-            return self.config.name
-        return " ".join(f"{k}={v}" for k, v in (self.env or {}).items())
-
-    def expected_label(self) -> str:
-        e = self.expect
-        return e.verdict + (f" ({e.failure})" if e.failure else "")
-
-
-class _Checker:
-    """Validation with messages that name the file, the field and what is allowed."""
-
-    def __init__(self, where: str) -> None:
-        self.where = where
-
-    def fail(self, fld: str, problem: str) -> ScenarioError:
-        return ScenarioError(f"{self.where}: {fld}: {problem}")
-
-    def table(self, value: object, fld: str) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise self.fail(fld, f"must be a table, got {value!r}")
-        return value
-
-    def keys(self, data: Mapping[str, Any], fld: str, allowed: Sequence[str]) -> None:
-        unknown = sorted(set(data) - set(allowed))
-        if unknown:
-            where = f"{fld}." if fld else ""
-            raise self.fail(
-                f"{where}{unknown[0]}", f"unknown field; allowed fields: {', '.join(allowed)}"
-            )
-
-    def text(self, value: object, fld: str) -> str:
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(fld, f"must be a non-empty string, got {value!r}")
-        return value
-
-
-def _fault(c: _Checker, layer: Literal["network", "http"], raw: object, fld: str) -> FaultSpec:
-    catalogue = FAULTS if layer == "network" else HTTP_FAULTS
-    allowed = ", ".join(catalogue)
-    if isinstance(raw, str):
-        raw = {"fault": raw}
-    entry = dict(c.table(raw, fld))
-    name = entry.pop("fault", None)
-    if name is None:
-        raise c.fail(f"{fld}.fault", f"missing; allowed {layer} faults: {allowed}")
-    if name not in catalogue:
-        other = "http" if layer == "network" else "network"
-        hint = (
-            f" ({name!r} is an {other} fault: put it under `{other}`)"
-            if (name in (HTTP_FAULTS if layer == "network" else FAULTS))
-            else ""
-        )
-        raise c.fail(f"{fld}.fault", f"unknown {layer} fault {name!r}{hint}; allowed: {allowed}")
-    try:
-        if layer == "network":
-            get_fault(name).bind(entry)
-        else:
-            HTTPFaultSpec.from_params(name, entry)
-    except FaultError as exc:
-        raise c.fail(fld, str(exc)) from None
-    return FaultSpec(layer, name, entry)
-
-
-def _endpoint(c: _Checker, name: str, raw: object) -> EndpointSpec:
-    fld = f"endpoints.{name}"
-    if not _NAME.match(name):
-        raise c.fail(fld, "endpoint names are letters, digits and _ (they become placeholders)")
-    data = c.table(raw, fld)
-    c.keys(data, fld, ("kind", "network", "http"))
-    kind = data.get("kind", "proxy")
-    if kind not in ("proxy", "sumdb"):
-        raise c.fail(f"{fld}.kind", f"got {kind!r}; allowed: proxy, sumdb")
-    faults: list[FaultSpec] = []
-    for layer in ("network", "http"):
-        entries = data.get(layer, [])
-        if not isinstance(entries, list):
-            entries = [entries]
-        if layer == "http" and entries and kind == "sumdb":
-            raise c.fail(
-                f"{fld}.http",
-                "HTTP faults are played by proxies; a sumdb endpoint takes network faults only",
-            )
-        for i, entry in enumerate(entries):
-            faults.append(_fault(c, layer, entry, f"{fld}.{layer}[{i}]"))
-    return EndpointSpec(name, kind, tuple(faults))
-
-
-def _placeholders(c: _Checker, env: Mapping[str, str], allowed: Sequence[str]) -> None:
-    for key, template in env.items():
-        try:
-            parsed = list(string.Formatter().parse(template))
-        except ValueError as exc:
-            raise c.fail(f"env.{key}", f"{template!r}: {exc}") from None
-        for _, name, spec, conv in parsed:
-            if name is not None and (name not in allowed or spec or conv):
-                raise c.fail(
-                    f"env.{key}",
-                    f"unknown placeholder {{{name}}}; allowed: "
-                    + ", ".join(f"{{{a}}}" for a in allowed),
-                )
-
-
-def parse_scenario(data: Mapping[str, Any], *, path: Path | None = None) -> Scenario:
-    """A :class:`Scenario` from parsed TOML; :class:`ScenarioError` names field and values."""
-    where = str(path) if path is not None else "<scenario>"
-    c = _Checker(where)
-    base = path.parent if path is not None else Path.cwd()
-    c.keys(data, "", _TOP)
-    name = data.get("name", path.stem if path is not None else "scenario")
-    c.text(name, "name")
-    description = str(data.get("description", ""))
-    # modules and project
-    modules = BUNDLED / "modules"
-    project: Path | None = BUNDLED / "project"
-    if "modules" in data:
-        modules = (base / c.text(data["modules"], "modules")).resolve()
-        if not modules.exists():
-            raise c.fail(
-                "modules",
-                f"{modules} does not exist (a txtar file or directory, or a "
-                "snapshot directory from `pytest-goproxy record`)",
-            )
-        project = None
-    if "project" in data:
-        project = (base / c.text(data["project"], "project")).resolve()
-        if not (project / "go.mod").is_file():
-            raise c.fail("project", f"{project} is not a Go module (no go.mod)")
-    # command and timeout
-    command_raw = data.get("command", "mod tidy")
-    if isinstance(command_raw, str):
-        command = tuple(shlex.split(command_raw))
-    elif isinstance(command_raw, list) and all(isinstance(a, str) for a in command_raw):
-        command = tuple(command_raw)
-    else:
-        raise c.fail("command", f"must be a string or a list of strings, got {command_raw!r}")
-    if not command:
-        raise c.fail("command", 'is empty; e.g. "mod tidy" or "build ./..."')
-    if command[0] == "go":
-        command = command[1:]
-    timeout = data.get("timeout", DEFAULT_TIMEOUT)
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-        raise c.fail("timeout", f"must be a positive number of seconds, got {timeout!r}")
-    # endpoints
-    raw_eps = c.table(data.get("endpoints", {}), "endpoints")
-    endpoints = {n: _endpoint(c, n, raw) for n, raw in raw_eps.items()}
-    # configuration
-    config: Config | None = None
-    env: dict[str, str] | None = None
-    if "config" in data and "env" in data:
-        raise c.fail("config", "give either `config` (a named configuration) or `[env]`, not both")
-    if "config" in data:
-        cname = data["config"]
-        if cname not in CONFIGS:
-            raise c.fail(
-                "config", f"unknown configuration {cname!r}; allowed: {', '.join(CONFIGS)}"
-            )
-        config = CONFIGS[cname]
-        if config.procedure == "relay":
-            raise c.fail(
-                "config",
-                "`relay` needs nginx and its own procedure: use "
-                "`pytest-goproxy matrix --configs relay`; allowed here: "
-                + ", ".join(n for n, cf in CONFIGS.items() if cf.procedure != "relay"),
-            )
-        needed = {"primary": "proxy"}
-        if config.uses_backup:
-            needed["backup"] = "proxy"
-        if config.uses_sumdb:
-            needed["sumdb"] = "sumdb"
-        for ep_name, kind in needed.items():
-            ep = endpoints.setdefault(ep_name, EndpointSpec(ep_name, kind))  # type: ignore[arg-type]
-            if ep.kind != kind:
-                raise c.fail(
-                    f"endpoints.{ep_name}.kind",
-                    f"configuration {cname!r} needs {ep_name!r} to be a {kind}",
-                )
-        extra = sorted(set(endpoints) - set(needed))
-        if extra:
-            raise c.fail(
-                f"endpoints.{extra[0]}",
-                f"configuration {cname!r} does not use it; "
-                f"its endpoints: {', '.join(needed)} (or write an [env] table)",
-            )
-    else:
-        raw_env = c.table(data.get("env", {}), "env")
-        env = {}
-        for key, value in raw_env.items():
-            env[key] = c.text(value, f"env.{key}") if not isinstance(value, str) else value
-        allowed = ["private"]
-        for ep in endpoints.values():
-            allowed += [ep.name] + (
-                [f"{ep.name}_key", f"{ep.name}_url"] if ep.kind == "sumdb" else []
-            )
-        _placeholders(c, env, allowed)
-        if "GOPROXY" not in env:
-            raise c.fail(
-                "env.GOPROXY",
-                "missing (go would run with GOPROXY=off); e.g. "
-                'GOPROXY = "{primary}", or use `config = ...`',
-            )
-    # expectation
-    exp = c.table(data.get("expect"), "expect") if "expect" in data else None
-    if exp is None:
-        raise c.fail(
-            "expect",
-            f'missing; e.g. [expect] verdict = "failed" (allowed verdicts: {", ".join(VERDICTS)})',
-        )
-    c.keys(exp, "expect", ("verdict", "failure", "go_mod_contains"))
-    verdict = exp.get("verdict")
-    if verdict not in VERDICTS:
-        raise c.fail("expect.verdict", f"got {verdict!r}; allowed: {', '.join(VERDICTS)}")
-    failure = exp.get("failure")
-    if failure is not None:
-        names = [f.name for f in Failure]
-        if not isinstance(failure, str) or failure.upper() not in names:
-            raise c.fail("expect.failure", f"got {failure!r}; allowed: {', '.join(names)}")
-        if verdict != "failed":
-            raise c.fail("expect.failure", "only a `failed` verdict has a failure")
-        failure = failure.upper()
-    contains = exp.get("go_mod_contains", [])
-    if isinstance(contains, str):
-        contains = [contains]
-    if not isinstance(contains, list) or not all(isinstance(x, str) for x in contains):
-        raise c.fail("expect.go_mod_contains", f"must be a list of strings, got {contains!r}")
-    return Scenario(
-        name=name,
-        path=path,
-        description=description,
-        endpoints=endpoints,
-        config=config,
-        env=env,
-        modules=modules,
-        project=project,
-        command=command,
-        timeout=float(timeout),
-        expect=Expect(verdict, failure, tuple(contains)),
-    )
-
-
-def load_scenario(path: str | os.PathLike[str]) -> Scenario:
-    """Read and validate one scenario file."""
-    p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ScenarioError(f"{p}: cannot read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{p}: not valid TOML: {exc}") from None
-    return parse_scenario(data, path=p)
-
-
-def find_scenarios(path: str | os.PathLike[str]) -> list[Path]:
-    """The scenario files at ``path``: the file itself, or every ``*.toml`` below a directory."""
-    p = Path(path)
-    if p.is_file():
-        return [p]
-    if p.is_dir():
-        return sorted(f for f in p.rglob("*.toml") if f.is_file())
-    raise ScenarioError(f"{p}: no such scenario file or directory")
-
-
-def bundled_scenarios() -> list[Path]:
-    """The bundled library of outages users report (see ``pytest_goproxy/outages``)."""
-    return find_scenarios(BUNDLED)
 
 
 # -- running ---------------------------------------------------------------------------------------
