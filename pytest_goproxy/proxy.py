@@ -284,11 +284,15 @@ class FakeGoProxy(QuickStopHTTPServer):
         """
         if self._hand_made_first(request):
             return super().application(request)
-        return self.dispatch(request)
+        return self._answer_request(request)
 
     def dispatch(self, request: Request) -> Response:
         if self._hand_made_first(request):
             return super().dispatch(request)
+        return self._answer_request(request)
+
+    def _answer_request(self, request: Request) -> Response:
+        """:meth:`_answer` for a WSGI request (its target as sent, before werkzeug decodes it)."""
         raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.path
         return self._answer(request.method, raw, request)
 
