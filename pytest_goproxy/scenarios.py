@@ -28,7 +28,7 @@ from pytest_goproxy.gomod.store import ModuleStore
 from pytest_goproxy.gorun import GoBinary, GoProject, GoResult, GoRunner
 from pytest_goproxy.gorun.cache import ModuleCache
 from pytest_goproxy.httpfaults import HTTP_FAULTS
-from pytest_goproxy.matrix import Cell, error_line
+from pytest_goproxy.matrix import Cell, error_line, private_pattern
 from pytest_goproxy.network import FAULTS, Endpoint, Network, Toxiproxy
 from pytest_goproxy.network.session import LazyToxiproxy
 from pytest_goproxy.proxy import FakeGoProxy
@@ -280,7 +280,7 @@ class ScenarioRunner:
     # -- the procedure ----------------------------------------------------------------------------
 
     def _values(self, s: Scenario, store: ModuleStore, running: _Running) -> dict[str, str]:
-        values = {"private": ",".join(sorted({m.split("/", 1)[0] for m in store.modules()}))}
+        values = {"private": private_pattern(store)}
         for name, proxy in running.proxies.items():
             front = running.fronts.get(name)
             values[name] = front.url if front is not None else proxy.url
