@@ -274,7 +274,7 @@ class _Servers:
 
 def _quiet(closer: Callable[[], None]) -> Callable[[], None]:
     def run() -> None:
-        with contextlib.suppress(Exception):
+        with contextlib.suppress(Exception):  # cleanup goes on whatever one server did
             closer()
 
     return run

@@ -11,7 +11,6 @@ in GOPROXY, and what each endpoint was asked.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import threading
@@ -28,7 +27,7 @@ from pytest_goproxy.gomod.store import ModuleStore
 from pytest_goproxy.gorun import GoBinary, GoProject, GoResult, GoRunner
 from pytest_goproxy.gorun.cache import ModuleCache
 from pytest_goproxy.httpfaults import HTTP_FAULTS
-from pytest_goproxy.matrix import Cell, error_line, private_pattern
+from pytest_goproxy.matrix import Cell, _Servers, error_line, private_pattern
 from pytest_goproxy.network import FAULTS, Endpoint, Network, Toxiproxy
 from pytest_goproxy.network.session import LazyToxiproxy
 from pytest_goproxy.proxy import FakeGoProxy
@@ -135,29 +134,14 @@ class ScenarioResult:
         return "\n".join(lines)
 
 
-class _Running:
-    """The servers and endpoints of one scenario run; ``close()`` stops them all."""
+class _Running(_Servers):
+    """The servers and endpoints of one scenario run; ``close()`` stops them all, in parallel."""
 
     def __init__(self) -> None:
-        self.closers: list[Any] = []
+        super().__init__()
         self.proxies: dict[str, FakeGoProxy] = {}
         self.sumdbs: dict[str, ChecksumDB] = {}
         self.fronts: dict[str, Endpoint] = {}
-
-    def close(self) -> None:
-        threads = [threading.Thread(target=_quiet(c)) for c in reversed(self.closers)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(30)
-
-
-def _quiet(closer: Any) -> Any:
-    def run() -> None:
-        with contextlib.suppress(Exception):  # cleanup goes on whatever one server did
-            closer()
-
-    return run
 
 
 class ScenarioRunner:
