@@ -236,15 +236,20 @@ def error_line(result: GoResult) -> str | None:
     return lines[-1]
 
 
+def verdict_of(result: GoResult) -> tuple[Verdict, str | None]:
+    """The verdict of a go run and, for ``failed``, the name of its failure."""
+    if result.ok:
+        return "recovered", None
+    if result.hung:
+        return "hung", None
+    return "failed", result.failure.name if result.failure is not None else "UNKNOWN"
+
+
 def _verdict(
     fault: str, config: str, result: GoResult, seconds: float, notes: Sequence[str] = ()
 ) -> Cell:
-    if result.ok:
-        return Cell(fault, config, "recovered", None, seconds, None, tuple(notes))
-    if result.hung:
-        return Cell(fault, config, "hung", None, seconds, error_line(result), tuple(notes))
-    failure = result.failure.name if result.failure is not None else "UNKNOWN"
-    return Cell(fault, config, "failed", failure, seconds, error_line(result), tuple(notes))
+    verdict, failure = verdict_of(result)
+    return Cell(fault, config, verdict, failure, seconds, error_line(result), tuple(notes))
 
 
 def _unavailable(fault: str, config: str, why: str) -> Cell:

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any
 
 from pytest_goproxy.configs import Config
 from pytest_goproxy.errors import FaultError
@@ -27,7 +27,14 @@ from pytest_goproxy.gomod.store import ModuleStore
 from pytest_goproxy.gorun import GoBinary, GoProject, GoResult, GoRunner
 from pytest_goproxy.gorun.cache import ModuleCache
 from pytest_goproxy.httpfaults import HTTP_FAULTS
-from pytest_goproxy.matrix import Cell, _Servers, error_line, private_pattern
+from pytest_goproxy.matrix import (
+    Cell,
+    Verdict,
+    _Servers,
+    error_line,
+    private_pattern,
+    verdict_of,
+)
 from pytest_goproxy.network import FAULTS, Endpoint, Network, Toxiproxy
 from pytest_goproxy.network.session import LazyToxiproxy
 from pytest_goproxy.proxy import FakeGoProxy
@@ -60,9 +67,6 @@ __all__ = [
     "load_scenario",
     "parse_scenario",
 ]
-
-Verdict = Literal["recovered", "failed", "hung", "unavailable"]
-
 
 # -- running ---------------------------------------------------------------------------------------
 
@@ -357,15 +361,7 @@ class ScenarioRunner:
         running: _Running,
         notes: Sequence[str],
     ) -> ScenarioResult:
-        verdict: Verdict
-        failure: str | None = None
-        if result.ok:
-            verdict = "recovered"
-        elif result.hung:
-            verdict = "hung"
-        else:
-            verdict = "failed"
-            failure = result.failure.name if result.failure is not None else "UNKNOWN"
+        verdict, failure = verdict_of(result)
         error = error_line(result)
         why = [*_explain(s, env, running), *notes, *_asked(running)]
         if error:
