@@ -80,10 +80,10 @@ def _run(args: argparse.Namespace) -> int:
 
     from rich.console import Console
 
-    from pytest_goproxy.scenarios import ScenarioRunner, results_table, run_files
+    from pytest_goproxy.scenarios import BUNDLED, ScenarioRunner, results_table, run_files
 
     err = Console(stderr=True)
-    paths = args.paths or [str(Path(__file__).resolve().parent / "outages")]
+    paths = args.paths or [str(BUNDLED)]
     with ScenarioRunner(go=args.go, toxiproxy_bin=args.toxiproxy_bin) as runner:
         results = run_files(
             paths,
