@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from pytest_goproxy.errors import GoNotFoundError, ScenarioError
+from pytest_goproxy.gorun.fixtures import in_ci
 from pytest_goproxy.scenarios import Scenario, ScenarioRunner, find_scenarios, load_scenario
 
 __all__ = ["ScenarioItem", "add_options", "add_scenario_items", "close_runner"]
@@ -44,10 +45,6 @@ def add_options(parser: pytest.Parser) -> None:
         metavar="DIR",
         help="run every scenario on this Go project instead of the one the file names",
     )
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no", "off")
 
 
 def _runner(config: pytest.Config) -> ScenarioRunner:
@@ -83,13 +80,13 @@ class ScenarioItem(pytest.Item):
         try:
             runner = _runner(self.config)
         except GoNotFoundError as exc:
-            if _in_ci():
+            if in_ci():
                 raise
             pytest.skip(str(exc))
         project = self.config.getoption("goproxy_scenario_project", default=None)
         result = runner.run(self.scenario, project)
         if result.verdict == "unavailable":
-            if _in_ci():
+            if in_ci():
                 raise ScenarioFailed(f"unavailable in CI: {result.error}")
             pytest.skip(f"unavailable here: {result.error}")
         if not result.passed:

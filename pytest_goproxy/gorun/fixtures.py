@@ -74,7 +74,8 @@ def add_options(parser: pytest.Parser) -> None:
 
 
 def in_ci() -> bool:
-    """``CI`` is set to something true: a missing go is then an error, never a skip."""
+    """``CI`` is set to something true: a missing go (or toxiproxy) is then an error, never a
+    skip."""
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no", "off")
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import pytest
 
 from pytest_goproxy.errors import ToxiproxyError
+from pytest_goproxy.gorun.fixtures import in_ci
 from pytest_goproxy.network.endpoint import Network
 from pytest_goproxy.network.server import default_cache_dir, find_toxiproxy, resolve_toxiproxy
 from pytest_goproxy.network.session import Toxiproxy, connect_toxiproxy, start_toxiproxy
@@ -46,11 +47,6 @@ def add_options(parser: pytest.Parser) -> None:
         default=None,
         help=f"where a toxiproxy built with `go install` is kept (default: {default_cache_dir()})",
     )
-
-
-def in_ci() -> bool:
-    """``CI`` is set to something true: missing tools are then errors, never skips."""
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no", "off")
 
 
 def _option(config: pytest.Config, dest: str, env: str) -> str | None:
