@@ -146,16 +146,8 @@ def cell_label(cell: Cell) -> str:
     recovered: its time (the cost of surviving); failed: the Failure class (why); hung: the
     deadline it was killed at; unavailable: nothing more (the reason is in ``error``).
     """
-    style = _style(cell.verdict)
-    if cell.verdict == "recovered":
-        detail = _seconds(cell.seconds)
-    elif cell.verdict == "failed":
-        detail = cell.failure or "UNKNOWN"
-    elif cell.verdict == "hung":
-        detail = _seconds(cell.seconds)
-    else:
-        detail = ""
-    return f"{style.symbol} {cell.verdict} {detail}".rstrip()
+    verdict, detail = _cell_detail(cell)
+    return f"{verdict} {detail}".rstrip()
 
 
 def _short_label(cell: Cell) -> str:
@@ -354,7 +346,8 @@ def _svg_text(x: float, y: float, text: str, **attrs: str) -> str:
 
 
 def _cell_detail(cell: Cell) -> tuple[str, str]:
-    """The two lines of an SVG cell: the verdict word, then time or failure class."""
+    """The two lines of an SVG cell (one line in :func:`cell_label`): the verdict word, then
+    time or failure class."""
     style = _style(cell.verdict)
     first = f"{style.symbol} {cell.verdict}"
     if cell.verdict == "failed":
