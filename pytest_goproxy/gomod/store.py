@@ -43,6 +43,7 @@ from pytest_goproxy.gomod.escape import (
 from pytest_goproxy.gomod.gomodfile import Retract, legacy_go_mod, render_go_mod
 from pytest_goproxy.gomod.modzip import (
     MAX_GO_MOD,
+    ZipResult,
     create_zip_from_dir,
     create_zip_from_files,
     write_raw_zip,
@@ -195,6 +196,31 @@ class ModuleStore:
             n = self._counter
         return self._root / "zips" / escape_path(path) / "@v" / f"{escape_version(version)}.{n}.zip"
 
+    def _register_built(
+        self,
+        path: str,
+        version: str,
+        t: datetime.datetime,
+        mod: bytes,
+        built: ZipResult,
+        source: str,
+    ) -> ModuleVersion:
+        """Register a version whose zip this store built (from Python files or a directory)."""
+        return self._register(
+            ModuleVersion(
+                path,
+                version,
+                t,
+                format_info(version, t),
+                mod,
+                built.path,
+                built.size,
+                built.h1,
+                hash_go_mod(mod),
+                source,
+            )
+        )
+
     def _register(self, mv: ModuleVersion) -> ModuleVersion:
         with self._lock:
             if self._closed:
@@ -280,20 +306,7 @@ class ModuleStore:
             zip_files["go.mod"] = mod
         self._check_incompatible_go_mod(path, version, "go.mod" in zip_files)
         res = create_zip_from_files(self._zip_dest(path, version), path, version, zip_files)
-        return self._register(
-            ModuleVersion(
-                path,
-                version,
-                t,
-                format_info(version, t),
-                mod,
-                res.path,
-                res.size,
-                res.h1,
-                hash_go_mod(mod),
-                "files",
-            )
-        )
+        return self._register_built(path, version, t, mod, res, "files")
 
     def add_dir(
         self,
@@ -320,20 +333,7 @@ class ModuleStore:
         else:
             mod = legacy_go_mod(path)
         res = create_zip_from_dir(self._zip_dest(path, version), path, version, d)
-        return self._register(
-            ModuleVersion(
-                path,
-                version,
-                t,
-                format_info(version, t),
-                mod,
-                res.path,
-                res.size,
-                res.h1,
-                hash_go_mod(mod),
-                "dir",
-            )
-        )
+        return self._register_built(path, version, t, mod, res, "dir")
 
     @staticmethod
     def parse_txtar_name(name: str) -> tuple[str, str]:
