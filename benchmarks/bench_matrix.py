@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from pytest_goproxy import Cell, ChecksumDB, FakeGoProxy, GoRunner, MatrixProject, run_matrix
-from pytest_goproxy.cli_matrix import DEFAULT_CONFIGS, DEFAULT_FAULTS
+from pytest_goproxy.cli.matrix import DEFAULT_CONFIGS, DEFAULT_FAULTS
 
 
 def baseline(runs: int) -> list[float]:

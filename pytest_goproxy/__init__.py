@@ -57,7 +57,7 @@ from pytest_goproxy.matrix import (
     all_fault_names,
     run_matrix,
 )
-from pytest_goproxy.matrix_fixtures import matrix_params
+from pytest_goproxy.matrix.plugin import matrix_params
 from pytest_goproxy.network import (
     FAULTS,
     Endpoint,
@@ -70,10 +70,10 @@ from pytest_goproxy.network import (
     fault_table_markdown,
     get_fault,
 )
+from pytest_goproxy.outage.relay import NginxRelay
 from pytest_goproxy.probe import ProbeReport, parse_goproxy, probe, write_scenario
 from pytest_goproxy.proxy import FakeGoProxy
 from pytest_goproxy.record import RecordError, ServedSnapshot, Snapshot, record
-from pytest_goproxy.relay import NginxRelay
 from pytest_goproxy.report import (
     MatrixProgress,
     cells_from_json,
@@ -84,7 +84,6 @@ from pytest_goproxy.report import (
     to_svg,
     write_reports,
 )
-from pytest_goproxy.requestlog import ProxyRequest, RequestKind
 from pytest_goproxy.scenarios import (
     Scenario,
     ScenarioResult,
@@ -93,6 +92,7 @@ from pytest_goproxy.scenarios import (
     load_scenario,
 )
 from pytest_goproxy.serve import OutageServer
+from pytest_goproxy.serving.requestlog import ProxyRequest, RequestKind
 from pytest_goproxy.sumdb import ChecksumDB, Misbehaviour, SumDBRequest
 
 __all__ = [

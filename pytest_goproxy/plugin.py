@@ -10,8 +10,8 @@ import pytest
 from pytest_goproxy.gomod.store import ModuleStore
 from pytest_goproxy.gorun.fixtures import add_options as add_gorun_options
 from pytest_goproxy.gorun.fixtures import generate_go_tests, go, go_binary, go_build_cache  # noqa: F401  (fixtures)
-from pytest_goproxy.matrix_fixtures import add_markers as add_matrix_markers
-from pytest_goproxy.matrix_fixtures import (  # noqa: F401  (fixtures)
+from pytest_goproxy.matrix.plugin import add_markers as add_matrix_markers
+from pytest_goproxy.matrix.plugin import (  # noqa: F401  (fixtures)
     generate_matrix_tests,
     goproxy_matrix_project,
     goproxy_matrix_session,
@@ -20,8 +20,8 @@ from pytest_goproxy.matrix_fixtures import (  # noqa: F401  (fixtures)
 from pytest_goproxy.network.fixtures import add_options as add_network_options
 from pytest_goproxy.network.fixtures import network, toxiproxy  # noqa: F401  (fixtures)
 from pytest_goproxy.proxy import FakeGoProxy
-from pytest_goproxy.scenario_plugin import add_options as add_scenario_options
-from pytest_goproxy.scenario_plugin import add_scenario_items, close_runner
+from pytest_goproxy.scenarios.plugin import add_options as add_scenario_options
+from pytest_goproxy.scenarios.plugin import add_scenario_items, close_runner
 from pytest_goproxy.sumdb.fixtures import (  # noqa: F401  (fixtures, registered by import)
     gosumdb,
     gosumdb_listen_host,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_goproxy.docs import render_readme
+from pytest_goproxy.report.readme import render_readme
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

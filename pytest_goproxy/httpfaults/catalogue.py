@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from pytest_goproxy.errors import FaultError
 from pytest_goproxy.network.faults import Param
-from pytest_goproxy.requestlog import ProxyRequest, RequestKind
+from pytest_goproxy.serving.requestlog import ProxyRequest, RequestKind
 
 __all__ = [
     "ALL_KINDS",

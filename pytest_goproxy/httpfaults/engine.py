@@ -26,7 +26,7 @@ from werkzeug.wrappers import Request, Response
 from pytest_goproxy.gomod import semver
 from pytest_goproxy.gomod.store import ModuleStore
 from pytest_goproxy.httpfaults.catalogue import HTTPFault, HTTPFaultSpec, ParamValue, Selection
-from pytest_goproxy.requestlog import ProxyRequest, RequestKind
+from pytest_goproxy.serving.requestlog import ProxyRequest, RequestKind
 
 __all__ = ["HOP_QUERY", "HTTPFaultHandle", "HTTPFaults"]
 

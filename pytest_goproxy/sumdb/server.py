@@ -30,7 +30,7 @@ from typing import Protocol, cast
 from werkzeug.wrappers import Request, Response
 
 from pytest_goproxy.errors import ChecksumDBError
-from pytest_goproxy.httpserving import QuickStopHTTPServer, tune_server
+from pytest_goproxy.serving.httpserver import QuickStopHTTPServer, tune_server
 from pytest_goproxy.sumdb.note import Signer, sign_note
 from pytest_goproxy.sumdb.tlog import (
     TILE_HEIGHT,

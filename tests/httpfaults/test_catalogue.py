@@ -15,7 +15,7 @@ from pytest_goproxy.httpfaults import (
 )
 from pytest_goproxy.httpfaults.engine import _PLAYERS
 from pytest_goproxy.network.faults import Param
-from pytest_goproxy.requestlog import RequestKind
+from pytest_goproxy.serving.requestlog import RequestKind
 
 REQUIRED = {
     "status",

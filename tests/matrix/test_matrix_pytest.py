@@ -18,7 +18,7 @@ from .conftest import FALLBACK_CONFIGS, FALLBACK_FAULTS
 pytestmark = [pytest.mark.network_faults, pytest.mark.usefixtures("need_go")]
 
 #: Loads the matrix fixtures on their own until plugin.py wires them (harmless afterwards).
-PLUGIN = ("-p", "pytest_goproxy.matrix_fixtures")
+PLUGIN = ("-p", "pytest_goproxy.matrix.plugin")
 
 
 def test_cells_as_pytest_tests_give_the_matrix_verdicts(
@@ -70,7 +70,7 @@ def test_matrix_params_fixture_override_and_failing_assertion(
     pytester.makepyfile(
         test_team="""
         import pytest
-        from pytest_goproxy.matrix_fixtures import matrix_params
+        from pytest_goproxy.matrix.plugin import matrix_params
 
         @pytest.mark.parametrize(
             "matrix_cell", matrix_params(["none"], ["single", "goprivate"]), indirect=True

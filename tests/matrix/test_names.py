@@ -7,7 +7,7 @@ import pytest
 from pytest_goproxy.errors import ConfigError, FaultError
 from pytest_goproxy.httpfaults import HTTP_FAULTS
 from pytest_goproxy.matrix import Cell, all_fault_names, check_names, run_matrix
-from pytest_goproxy.matrix_fixtures import matrix_params
+from pytest_goproxy.matrix.plugin import matrix_params
 from pytest_goproxy.network import FAULTS
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from pytest_goproxy.outage.relay import NginxRelay, RelayError, find_nginx
 from pytest_goproxy.proxy import FakeGoProxy
-from pytest_goproxy.relay import NginxRelay, RelayError, find_nginx
 
 LIB = "example.test/lib"
 

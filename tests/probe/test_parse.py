@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from pytest_goproxy import FakeGoProxy, GoProxyError, InvalidModuleError, load_scenario
+from pytest_goproxy.errors import ProbeError
 from pytest_goproxy.probe import (
     Observation,
-    ProbeError,
     ProxyEntry,
     parse_goproxy,
     parse_gosumdb,

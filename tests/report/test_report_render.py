@@ -10,12 +10,12 @@ import pytest
 from rich.console import Console
 from rich.table import Table
 
+from pytest_goproxy.errors import ReportFormatError
 from pytest_goproxy.matrix import Cell
 from pytest_goproxy.report import (
     FORMATS,
     VERDICTS,
     MatrixProgress,
-    ReportFormatError,
     cells_from_json,
     parse_formats,
     render_table,

@@ -19,14 +19,14 @@ the marker also takes ``timeout=`` (default 60 s), ``command=`` and ``fault_para
 
 Wire into the plugin with::
 
-    from pytest_goproxy.matrix_fixtures import add_markers as add_matrix_markers
-    from pytest_goproxy.matrix_fixtures import generate_matrix_tests
-    from pytest_goproxy.matrix_fixtures import (  # noqa: F401 (fixtures)
+    from pytest_goproxy.matrix.plugin import add_markers as add_matrix_markers
+    from pytest_goproxy.matrix.plugin import generate_matrix_tests
+    from pytest_goproxy.matrix.plugin import (  # noqa: F401 (fixtures)
         goproxy_matrix_project, goproxy_matrix_session, matrix_cell)
 
 calling ``add_matrix_markers(config)`` from ``pytest_configure`` and
 ``generate_matrix_tests(metafunc)`` from ``pytest_generate_tests``. This module also defines those
-hooks itself, so it can be loaded alone (``-p pytest_goproxy.matrix_fixtures``).
+hooks itself, so it can be loaded alone (``-p pytest_goproxy.matrix.plugin``).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ import pytest
 from _pytest.mark.structures import ParameterSet
 
 from pytest_goproxy.gorun.binary import GoBinary
-from pytest_goproxy.matrix import (
+from pytest_goproxy.matrix.runner import (
     DEFAULT_COMMAND,
     Cell,
     MatrixProject,

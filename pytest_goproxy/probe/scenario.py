@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pytest_goproxy.errors import ProbeError
-from pytest_goproxy.probe import Observation, ProbeReport, ProxyEntry, SumDBConfig, predict
+from pytest_goproxy.probe.observe import Observation, ProbeReport, ProxyEntry, SumDBConfig, predict
 
 __all__ = ["scenario_toml", "write_scenario"]
 

@@ -14,7 +14,7 @@ and turns the outcome into a :class:`Cell`:
 * ``unavailable``: the cell could not be run here (no nginx, no toxiproxy, a fault this machine
   cannot make); ``error`` says why. Never counted as a pass.
 
-The same cells run as pytest tests through :mod:`pytest_goproxy.matrix_fixtures`, with this code.
+The same cells run as pytest tests through :mod:`pytest_goproxy.matrix.plugin`, with this code.
 """
 
 from __future__ import annotations
@@ -46,8 +46,8 @@ from pytest_goproxy.gorun.cache import ModuleCache, remove_tree
 from pytest_goproxy.httpfaults import HTTP_FAULTS, get_http_fault
 from pytest_goproxy.network import FAULTS, Network, Toxiproxy, get_fault
 from pytest_goproxy.network.session import LazyToxiproxy
+from pytest_goproxy.outage.relay import NginxRelay, RelayError, find_nginx
 from pytest_goproxy.proxy import FakeGoProxy
-from pytest_goproxy.relay import NginxRelay, RelayError, find_nginx
 from pytest_goproxy.sumdb import ChecksumDB
 
 __all__ = [
@@ -72,7 +72,7 @@ NO_FAULT = "none"
 #: What each cell runs by default.
 DEFAULT_COMMAND: tuple[str, ...] = ("mod", "tidy")
 #: The bundled example project (a Go module with its dependencies as txtar files).
-DEFAULT_EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "app"
+DEFAULT_EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "app"
 #: Where a project keeps its dependencies' module files when no ``modules`` is given, in order.
 MODULE_DIRS: tuple[str, ...] = ("testdata/mod", "modules", ".goproxy/modules")
 

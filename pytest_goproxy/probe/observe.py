@@ -27,7 +27,7 @@ explicit URL in GOSUMDB bypasses the proxies; otherwise each proxy is asked ``/s
 use it; 404/410 or a ``|`` error: next; any other error: the database is unavailable), and after
 the list, or at ``direct``/``off``, ``https://<name>`` itself.
 
-:func:`scenario_toml` (in :mod:`pytest_goproxy.probe_scenario`, re-exported here) writes what was
+:func:`~pytest_goproxy.probe.scenario.scenario_toml` writes what was
 seen as a scenario file (:mod:`pytest_goproxy.scenarios`) whose ``[expect]`` is the prediction, so
 ``pytest-goproxy run`` replays the outage offline.
 """
@@ -71,8 +71,6 @@ __all__ = [
     "probe",
     "probe_url",
     "report_table",
-    "scenario_toml",
-    "write_scenario",
 ]
 
 #: The module asked for when the user names none: small, public, on every public proxy.
@@ -733,8 +731,3 @@ def explanation(report: ProbeReport) -> list[str]:
         + f": {verdict.label()}"
     )
     return lines
-
-
-# The scenario writer lives in its own module, which imports this one's types; imported last so
-# that ``pytest_goproxy.probe.scenario_toml`` / ``write_scenario`` stay where they always were.
-from pytest_goproxy.probe_scenario import scenario_toml, write_scenario  # noqa: E402

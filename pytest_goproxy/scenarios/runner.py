@@ -1,7 +1,7 @@
 """Scenario files: a reported outage as a TOML file, reproduced with real go and real toxiproxy.
 
 The format (every field, what each means, how it is validated) is in
-:mod:`pytest_goproxy.scenario_format`; its names are re-exported here.
+:mod:`pytest_goproxy.scenarios.format`; its names are re-exported here.
 
 :class:`ScenarioRunner` runs one scenario and returns a :class:`ScenarioResult`: the verdict
 (matrix vocabulary: recovered, failed, hung, unavailable), the classified failure, go's error
@@ -27,7 +27,7 @@ from pytest_goproxy.gomod.store import ModuleStore
 from pytest_goproxy.gorun import GoBinary, GoProject, GoResult, GoRunner
 from pytest_goproxy.gorun.cache import ModuleCache
 from pytest_goproxy.httpfaults import HTTP_FAULTS
-from pytest_goproxy.matrix import (
+from pytest_goproxy.matrix.runner import (
     Cell,
     Verdict,
     _Servers,
@@ -39,7 +39,7 @@ from pytest_goproxy.network import FAULTS, Endpoint, Network, Toxiproxy
 from pytest_goproxy.network.session import LazyToxiproxy
 from pytest_goproxy.proxy import FakeGoProxy
 from pytest_goproxy.record import Snapshot, is_snapshot
-from pytest_goproxy.scenario_format import (
+from pytest_goproxy.scenarios.format import (
     BUNDLED,
     VERDICTS,
     EndpointSpec,

@@ -12,7 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from pytest_goproxy.cli_matrix import add_matrix_command
+from pytest_goproxy.cli.matrix import add_matrix_command
 from pytest_goproxy.errors import GoProxyError
 
 __all__ = ["main"]
@@ -29,7 +29,7 @@ def _install_toxiproxy(args: argparse.Namespace) -> int:
 def _docs(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from pytest_goproxy.docs import update_readme
+    from pytest_goproxy.report.readme import update_readme
 
     path = Path(args.readme)
     changed = update_readme(path, check=args.check)

@@ -20,14 +20,14 @@ from pytest_goproxy.configs import config_table_markdown
 from pytest_goproxy.errors import GoProxyError
 from pytest_goproxy.httpfaults import http_fault_table_markdown
 from pytest_goproxy.network import fault_table_markdown
-from pytest_goproxy.report import cells_from_json, to_markdown
+from pytest_goproxy.report.render import cells_from_json, to_markdown
 
 __all__ = ["EXAMPLE_MATRIX", "SECTIONS", "render_readme", "update_readme"]
 
 #: The measured matrix of the bundled example, written by
 #: ``pytest-goproxy matrix --timeout 5 --format json --out DIR`` and checked by the test suite,
 #: which runs the same cells again (tests/matrix/test_example_matrix.py).
-EXAMPLE_MATRIX = Path(__file__).resolve().parent.parent / "examples" / "matrix.json"
+EXAMPLE_MATRIX = Path(__file__).resolve().parents[2] / "examples" / "matrix.json"
 
 
 def _example_matrix() -> str:

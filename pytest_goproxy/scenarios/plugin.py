@@ -6,7 +6,7 @@ got, why, go's stderr tail) otherwise, and is skipped (an error in CI) when toxi
 missing. The items are added in ``pytest_collection_modifyitems`` (first, so ``-k``/``-m`` apply
 to them), because the files need not lie under the paths pytest collects.
 
-Usable on its own with ``-p pytest_goproxy.scenario_plugin``; the main plugin loads it.
+Usable on its own with ``-p pytest_goproxy.scenarios.plugin``; the main plugin loads it.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pytest
 
 from pytest_goproxy.errors import GoNotFoundError, ScenarioError
 from pytest_goproxy.gorun.fixtures import in_ci
-from pytest_goproxy.scenarios import Scenario, ScenarioRunner, find_scenarios, load_scenario
+from pytest_goproxy.scenarios.runner import Scenario, ScenarioRunner, find_scenarios, load_scenario
 
 __all__ = ["ScenarioItem", "add_options", "add_scenario_items", "close_runner"]
 

@@ -36,8 +36,8 @@ from pytest_goproxy.gomod.escape import unescape_path, unescape_version
 from pytest_goproxy.gomod.semver import is_pseudo_version, pseudo_version_rev
 from pytest_goproxy.gomod.store import ModuleStore, ModuleVersion
 from pytest_goproxy.httpfaults import HTTPFaultHandle, HTTPFaults
-from pytest_goproxy.httpserving import QuickStopHTTPServer, tune_server
-from pytest_goproxy.requestlog import ProxyRequest, RequestKind
+from pytest_goproxy.serving.httpserver import QuickStopHTTPServer, tune_server
+from pytest_goproxy.serving.requestlog import ProxyRequest, RequestKind
 
 __all__ = ["FakeGoProxy", "ProxyRequest", "RequestKind", "SumDBHandler"]
 
@@ -298,7 +298,7 @@ class FakeGoProxy(QuickStopHTTPServer):
 
     def fast_answer(self, method: str, target: str) -> Response | None:
         """The answer to a plain ``GET target``, for the keep-alive fast path of
-        :mod:`pytest_goproxy.httpserving`; None when the request needs the full WSGI path
+        :mod:`pytest_goproxy.serving.httpserver`; None when the request needs the full WSGI path
         (hand-made handlers or HTTP faults are active, or it is not a GET)."""
         if (
             method != "GET"
