@@ -34,6 +34,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from pytest_goproxy.catalogue import markdown_table
 from pytest_goproxy.errors import ConfigError
 
 __all__ = [
@@ -336,18 +337,10 @@ def get_config(name: str) -> Config:
     return CONFIGS[name]
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def config_table_markdown() -> str:
     """README's configuration table, generated from :data:`CONFIGS`."""
     rows = [
-        "| Configuration | Environment | What it is | Expect |",
-        "|---|---|---|---|",
+        [f"`{c.name}`", f"`{c.env_text()}`", f"{c.summary} {c.docs}", c.expect]
+        for c in CONFIGS.values()
     ]
-    for config in CONFIGS.values():
-        env = f"`{config.env_text()}`"
-        cells = [f"`{config.name}`", env, f"{config.summary} {config.docs}", config.expect]
-        rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
-    return "\n".join(rows) + "\n"
+    return markdown_table(["Configuration", "Environment", "What it is", "Expect"], rows)

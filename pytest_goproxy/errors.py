@@ -1,23 +1,31 @@
 """Errors a user of pytest-goproxy can meet, each saying what to do next.
 
 Every error the plugin raises on purpose derives from :class:`GoProxyError`, so a test suite can
-catch them all in one place. The hierarchy::
+catch them all in one place. They come in four groups::
 
     GoProxyError
-    ├── InvalidModuleError      a module path, version or file name breaks a Go rule (ValueError)
-    ├── ModuleSourceError       a module directory, txtar archive or module cache can't be read
-    ├── ModuleZipError          files that can't go into a module zip (size, symlink, collisions)
-    ├── GoNotFoundError         no usable ``go`` binary
-    ├── GoProjectError          a Go project can't be made or copied
-    ├── ToxiproxyError          the toxiproxy server can't be found, built, started or reached
-    ├── FaultError              an unknown fault or a bad fault parameter (also ValueError)
-    ├── ConfigError             an unknown configuration or a bad configuration value (ValueError)
-    ├── ScenarioError           a scenario file that can't be read or breaks the format (ValueError)
-    ├── ReportFormatError       an unknown report format (ValueError)
-    ├── RelayError              nginx (the caching relay) can't be found, configured or started
-    ├── ProbeError              go settings probe can't use (malformed GOPROXY/GOSUMDB, a module
-    │                           outside GOPROXY, go env failing) (ValueError)
-    └── ChecksumDBError         the fake checksum database was asked for something it can't do
+    ├── ModuleError             module data that breaks a Go rule or cannot be read
+    │   ├── InvalidModuleError  a module path, version or file name breaks a Go rule (ValueError)
+    │   ├── ModuleSourceError   a module directory, txtar archive, module cache or snapshot
+    │   │   │                   cannot be read
+    │   │   └── RecordError     `record` could not download the project's module closure
+    │   └── ModuleZipError      files that can't go into a module zip (size, symlink, collisions)
+    ├── UsageError              what was asked for is not possible (ValueError)
+    │   ├── FaultError          an unknown fault or a bad fault parameter
+    │   ├── ConfigError         an unknown configuration or a bad configuration value
+    │   ├── ScenarioError       a scenario file that can't be read or breaks the format
+    │   ├── ReportFormatError   an unknown report format, or report JSON that is not a matrix
+    │   ├── ProbeError          go settings the probe can't use (malformed GOPROXY/GOSUMDB, a
+    │   │                       module outside GOPROXY, go env failing)
+    │   ├── GoProjectError      a Go project can't be made or copied
+    │   └── ChecksumDBError     the fake checksum database was asked for something it can't do
+    ├── ToolUnavailable         a program the plugin drives is missing or will not start: what
+    │   │                       the `unavailable` verdict means (a skip, or an error in CI)
+    │   ├── GoNotFoundError     no usable ``go`` binary
+    │   ├── ToxiproxyError      the toxiproxy server can't be found, built, started or reached
+    │   └── RelayError          nginx (the caching relay) can't be found, configured or started
+    └── ScenarioFailed          a scenario ran and did not do what its file expects
+                                (AssertionError; the message is the whole account)
 
 The messages name the rule that was broken and, where there is one, the fix.
 """
@@ -32,13 +40,18 @@ __all__ = [
     "GoProjectError",
     "GoProxyError",
     "InvalidModuleError",
+    "ModuleError",
     "ModuleSourceError",
     "ModuleZipError",
     "ProbeError",
+    "RecordError",
     "RelayError",
     "ReportFormatError",
     "ScenarioError",
+    "ScenarioFailed",
+    "ToolUnavailable",
     "ToxiproxyError",
+    "UsageError",
 ]
 
 
@@ -46,55 +59,94 @@ class GoProxyError(Exception):
     """Base class of every error pytest-goproxy raises on purpose."""
 
 
-class InvalidModuleError(GoProxyError, ValueError):
+# -- module errors ---------------------------------------------------------------------------------
+
+
+class ModuleError(GoProxyError):
+    """Module data that breaks a Go rule or cannot be read."""
+
+
+class InvalidModuleError(ModuleError, ValueError):
     """A module path, version or file path breaks a rule of golang.org/x/mod/module."""
 
 
-class ModuleSourceError(GoProxyError):
-    """A module source (directory, txtar archive, module cache) is missing or malformed."""
+class ModuleSourceError(ModuleError):
+    """A module source (directory, txtar archive, module cache, snapshot) is missing or
+    malformed."""
 
 
-class ModuleZipError(GoProxyError):
+class RecordError(ModuleSourceError):
+    """``record`` could not download the project's module closure (go's output is in the
+    message)."""
+
+
+class ModuleZipError(ModuleError):
     """Files that golang.org/x/mod/zip would refuse to put into a module zip."""
 
 
-class GoNotFoundError(GoProxyError):
-    """No ``go`` binary could be found or run."""
+# -- usage errors ---------------------------------------------------------------------------------
 
 
-class GoProjectError(GoProxyError):
-    """A Go project could not be created or copied."""
+class UsageError(GoProxyError, ValueError):
+    """What was asked for is not possible: a bad name, parameter, file or request."""
 
 
-class ToxiproxyError(GoProxyError):
-    """The toxiproxy server could not be found, built, started or reached."""
-
-
-class FaultError(GoProxyError, ValueError):
+class FaultError(UsageError):
     """An unknown fault name or an invalid fault parameter."""
 
 
-class ConfigError(GoProxyError, ValueError):
+class ConfigError(UsageError):
     """An unknown configuration name or an invalid configuration value."""
 
 
-class ScenarioError(GoProxyError, ValueError):
+class ScenarioError(UsageError):
     """A scenario file that cannot be read or breaks the format; the message names the file,
     the field and the allowed values."""
 
 
-class ReportFormatError(GoProxyError, ValueError):
-    """An unknown report format was asked for (the message lists the known ones)."""
+class ReportFormatError(UsageError):
+    """An unknown report format (the message lists the known ones), or report JSON that is not
+    a list of matrix cells."""
 
 
-class ProbeError(GoProxyError, ValueError):
+class ProbeError(UsageError):
     """Probe input that cannot be used: a malformed GOPROXY or GOSUMDB, a module that goes
     around the proxies, ``go env`` failing, or an observation a scenario cannot reproduce."""
 
 
-class RelayError(GoProxyError):
+class GoProjectError(UsageError):
+    """A Go project could not be created or copied (e.g. a directory without go.mod)."""
+
+
+class ChecksumDBError(UsageError):
+    """The fake checksum database cannot do what was asked."""
+
+
+# -- tools unavailable ----------------------------------------------------------------------------
+
+
+class ToolUnavailable(GoProxyError):
+    """A program the plugin drives (go, toxiproxy, nginx) is missing or will not start.
+
+    Under pytest such a test is skipped on a developer's machine and fails in CI
+    (:func:`pytest_goproxy.ci.skip_or_fail`); a matrix cell or scenario is ``unavailable``."""
+
+
+class GoNotFoundError(ToolUnavailable):
+    """No ``go`` binary could be found or run."""
+
+
+class ToxiproxyError(ToolUnavailable):
+    """The toxiproxy server could not be found, built, started or reached."""
+
+
+class RelayError(ToolUnavailable):
     """nginx could not be found, configured, started or reloaded."""
 
 
-class ChecksumDBError(GoProxyError):
-    """The fake checksum database cannot do what was asked."""
+# -- checks that failed --------------------------------------------------------------------------
+
+
+class ScenarioFailed(GoProxyError, AssertionError):
+    """A scenario ran and did not do what its file expects (the message is the whole account:
+    expected, got, why, go's stderr tail)."""

@@ -42,7 +42,7 @@ from pathlib import Path
 from types import TracebackType
 from urllib.parse import urlsplit, urlunsplit
 
-from pytest_goproxy.errors import GoProjectError, ModuleSourceError
+from pytest_goproxy.errors import GoProjectError, ModuleSourceError, RecordError
 from pytest_goproxy.gomod.store import ModuleStore
 from pytest_goproxy.gorun.binary import GoBinary, find_go
 from pytest_goproxy.gorun.cache import remove_tree
@@ -69,10 +69,6 @@ RECORD_TIMEOUT = 1800.0
 #: Files of a module cache the snapshot keeps (lock files, partial downloads and the sumdb
 #: tile cache are left out: the replay has its own checksum database).
 _KEEP = re.compile(r".*\.(info|mod|zip)$|^list$")
-
-
-class RecordError(ModuleSourceError):
-    """Recording failed: go could not download the closure (the message carries go's error)."""
 
 
 def parse_go_sum(text: str) -> dict[tuple[str, str], dict[str, str]]:

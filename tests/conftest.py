@@ -23,7 +23,7 @@ import os
 import httpcore  # noqa: F401  (see the docstring)
 import pytest
 
-from pytest_goproxy.gorun.fixtures import in_ci
+from pytest_goproxy.ci import in_ci
 
 #: The one variable that runs the slow tests outside CI.
 SLOW_ENV = "PYTEST_GOPROXY_SLOW"

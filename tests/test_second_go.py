@@ -13,7 +13,7 @@ import os
 import pytest
 
 from pytest_goproxy import FakeGoProxy, GoBinary, GoRunner, find_go
-from pytest_goproxy.gorun.fixtures import in_ci
+from pytest_goproxy.ci import in_ci
 
 SECOND = os.environ.get("PYTEST_GOPROXY_SECOND_GO")
 

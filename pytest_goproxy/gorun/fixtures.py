@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from pytest_goproxy.ci import in_ci
 from pytest_goproxy.errors import GoNotFoundError
 from pytest_goproxy.gorun.binary import GoBinary, find_go
 from pytest_goproxy.gorun.cache import remove_tree
@@ -37,7 +38,6 @@ __all__ = [
     "go_binary",
     "go_build_cache",
     "go_timeout",
-    "in_ci",
 ]
 
 
@@ -71,12 +71,6 @@ def add_options(parser: pytest.Parser) -> None:
     )
     parser.addini("go_timeout", help="default of --go-timeout (seconds)", default=None)
     parser.addini("go_build_cache", help="default of --go-build-cache", default=None)
-
-
-def in_ci() -> bool:
-    """``CI`` is set to something true: a missing go (or toxiproxy) is then an error, never a
-    skip."""
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no", "off")
 
 
 def _ini(config: pytest.Config, name: str) -> str | None:

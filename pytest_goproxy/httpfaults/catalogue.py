@@ -27,8 +27,8 @@ import urllib.parse
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from pytest_goproxy.catalogue import Param, bind_params, markdown_table
 from pytest_goproxy.errors import FaultError
-from pytest_goproxy.network.faults import Param
 from pytest_goproxy.serving.requestlog import ProxyRequest, RequestKind
 
 __all__ = [
@@ -118,19 +118,9 @@ class HTTPFault:
 
     def bind(self, params: Mapping[str, object]) -> dict[str, ParamValue]:
         """Validated parameters with defaults filled in; unknown names are a :class:`FaultError`."""
-        known = {p.name: p for p in self.params}
-        unknown = sorted(set(params) - set(known))
-        if unknown:
-            valid = ", ".join(self.param_names()) or "none"
-            selectors = ", ".join(SELECTOR_NAMES)
-            raise FaultError(
-                f"fault {self.name!r} has no parameter {', '.join(map(repr, unknown))}; "
-                f"valid parameters: {valid}; selectors: {selectors}"
-            )
-        bound: dict[str, ParamValue] = {
-            name: p.check(self.name, params[name]) if name in params else p.default
-            for name, p in known.items()
-        }
+        bound: dict[str, ParamValue] = bind_params(
+            self.name, self.params, params, also=f"; selectors: {', '.join(SELECTOR_NAMES)}"
+        )
         if self.name == "redirect" and bound["code"] not in _REDIRECT_CODES:
             codes = ", ".join(map(str, sorted(_REDIRECT_CODES)))
             raise FaultError(
@@ -447,33 +437,37 @@ class HTTPFaultSpec:
         return cls(fault, bound, selection)
 
 
-def _cell(text: str) -> str:
-    """A Markdown table cell: pipes escaped (GFM honours ``\\|`` inside code spans too)."""
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def http_fault_table_markdown() -> str:
     """README's HTTP fault table, generated from :data:`HTTP_FAULTS`, then the selectors."""
-    rows = [
-        "| Fault | Parameters | Kinds | What happens | How it is made | What go says | "
-        "Classified as | `GOPROXY=a,b` | `GOPROXY=a\\|b` |",
-        "|---|---|---|---|---|---|---|---|---|",
+    header = [
+        "Fault",
+        "Parameters",
+        "Kinds",
+        "What happens",
+        "How it is made",
+        "What go says",
+        "Classified as",
+        "`GOPROXY=a,b`",
+        "`GOPROXY=a\\|b`",
     ]
+    body = []
     for fault in HTTP_FAULTS.values():
         params = ", ".join(p.describe() for p in fault.params) or "none"
         kinds = ", ".join(k.value for k in fault.kinds)
-        cells = [
-            f"`{fault.name}`",
-            params,
-            kinds,
-            fault.summary,
-            fault.how,
-            fault.go,
-            fault.failure or "succeeds",
-            fault.comma,
-            fault.pipe,
-        ]
-        rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+        body.append(
+            [
+                f"`{fault.name}`",
+                params,
+                kinds,
+                fault.summary,
+                fault.how,
+                fault.go,
+                fault.failure or "succeeds",
+                fault.comma,
+                fault.pipe,
+            ]
+        )
+    rows = [markdown_table(header, body).rstrip("\n")]
     rows.append("")
     rows.append(
         "Every HTTP fault also takes the selectors `kind` (one of the kinds above, or a list; "

@@ -26,10 +26,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Literal, Union
+from typing import Union
 
 from pytest_goproxy.configs import CONFIGS, Config, get_config
 from pytest_goproxy.errors import (
@@ -43,9 +43,11 @@ from pytest_goproxy.gomod.semver import is_pseudo_version, sort_versions
 from pytest_goproxy.gomod.store import ModuleStore
 from pytest_goproxy.gorun import GoBinary, GoProject, GoResult, GoRunner
 from pytest_goproxy.gorun.cache import ModuleCache, remove_tree
+from pytest_goproxy.gorun.outcome import Verdict, error_line, verdict_of
 from pytest_goproxy.httpfaults import HTTP_FAULTS, get_http_fault
 from pytest_goproxy.network import FAULTS, Network, Toxiproxy, get_fault
 from pytest_goproxy.network.session import LazyToxiproxy
+from pytest_goproxy.outage.cell import Cell
 from pytest_goproxy.outage.relay import NginxRelay, RelayError, find_nginx
 from pytest_goproxy.proxy import FakeGoProxy
 from pytest_goproxy.sumdb import ChecksumDB
@@ -65,8 +67,6 @@ __all__ = [
     "run_matrix",
 ]
 
-Verdict = Literal["recovered", "failed", "hung", "unavailable"]
-
 #: The fault-free baseline's name.
 NO_FAULT = "none"
 #: What each cell runs by default.
@@ -79,31 +79,6 @@ MODULE_DIRS: tuple[str, ...] = ("testdata/mod", "modules", ".goproxy/modules")
 #: A txtar file or directory, a module cache (``$GOMODCACHE`` or its ``cache/download``), or a
 #: function that adds modules to a store.
 ModuleSource = Union[str, "os.PathLike[str]", Callable[[ModuleStore], object]]
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One cell of the matrix: what go did under ``fault`` with configuration ``config``."""
-
-    fault: str
-    config: str
-    verdict: Verdict
-    failure: str | None
-    seconds: float
-    error: str | None
-    #: extra observations (e.g. whether the relay's @v/list went stale); not in :meth:`to_dict`
-    notes: tuple[str, ...] = field(default=(), compare=False)
-
-    def to_dict(self) -> dict[str, object]:
-        """The JSON object of one cell: fault, config, verdict, failure, seconds, error."""
-        return {
-            "fault": self.fault,
-            "config": self.config,
-            "verdict": self.verdict,
-            "failure": self.failure,
-            "seconds": round(self.seconds, 3),
-            "error": self.error,
-        }
 
 
 def all_fault_names() -> list[str]:
@@ -181,68 +156,6 @@ class MatrixProject:
 def private_pattern(store: ModuleStore) -> str:
     """A GOPRIVATE pattern covering every module in ``store``: their first path elements."""
     return ",".join(sorted({m.split("/", 1)[0] for m in store.modules()}))
-
-
-# -- reading a go run ------------------------------------------------------------------------------
-
-_GO_LINE = re.compile(r"^\s*go: ")
-#: Fragments of the lines where go states a cause (web/api.go, net, modfetch), most telling first.
-_CAUSES: tuple[str, ...] = (
-    "checksum mismatch",
-    "verifying ",
-    "module lookup disabled",
-    "requires go >=",
-    "invalid response from proxy",
-    "unexpected EOF",
-    "connection refused",
-    "connection reset",
-    "no such host",
-    "i/o timeout",
-    "Forbidden",
-    "reading http",
-    'Get "',
-    "zip: ",
-    "not found",
-)
-#: go's context lines, which name no cause.
-_CONTEXT = re.compile(r"(imports|^go: (finding|downloading|extracting) .*)$")
-
-
-def error_line(result: GoResult) -> str | None:
-    """The line of go's output that says what went wrong.
-
-    The line naming the URL or host the classification found, else the first line with a cause
-    go prints (checksum mismatch, refused, ...), else the last ``go:`` line that is not context
-    (``go: example.test/app imports``), else the last non-empty line."""
-    if result.ok:
-        return None
-    if result.hung:
-        return f"killed after {result.timeout:.3g} s: go was still waiting (it has no timeout)"
-    lines = [ln.strip() for ln in result.stderr.splitlines() if ln.strip()]
-    if not lines:
-        return f"exit status {result.returncode}, nothing on stderr"
-    for needle in (result.url, result.host):
-        if needle:
-            for line in reversed(lines):
-                if needle in line:
-                    return line
-    for cause in _CAUSES:
-        for line in lines:
-            if cause in line:
-                return line
-    for line in reversed(lines):
-        if _GO_LINE.match(line) and not _CONTEXT.search(line):
-            return line
-    return lines[-1]
-
-
-def verdict_of(result: GoResult) -> tuple[Verdict, str | None]:
-    """The verdict of a go run and, for ``failed``, the name of its failure."""
-    if result.ok:
-        return "recovered", None
-    if result.hung:
-        return "hung", None
-    return "failed", result.failure.name if result.failure is not None else "UNKNOWN"
 
 
 def _verdict(

@@ -23,9 +23,10 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
+from pytest_goproxy.catalogue import Number
 from pytest_goproxy.errors import FaultError, ToxiproxyError
 from pytest_goproxy.network.client import ProxyInfo, ToxiproxyClient
-from pytest_goproxy.network.faults import Fault, Number, get_fault
+from pytest_goproxy.network.faults import Fault, get_fault
 
 __all__ = ["Endpoint", "FaultHandle", "Network", "upstream_of"]
 

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from pytest_goproxy.catalogue import Number, Param, bind_params, markdown_table
 from pytest_goproxy.errors import FaultError
 
 __all__ = [
@@ -32,8 +33,6 @@ __all__ = [
     "get_fault",
 ]
 
-Number = int | float
-
 #: How a fault is made; :class:`~pytest_goproxy.network.endpoint.Endpoint` dispatches on it.
 Mechanism = Literal[
     "toxic",  # one toxiproxy toxic on the proxy
@@ -44,46 +43,6 @@ Mechanism = Literal[
     "down_after",  # disabled by a timer
     "down_after_bytes",  # limit_data cut + disabled once N bytes went downstream
 ]
-
-
-@dataclass(frozen=True)
-class Param:
-    """One fault parameter: a number with a default and bounds (inclusive)."""
-
-    name: str
-    default: Number
-    unit: str
-    doc: str
-    minimum: Number = 0
-    maximum: Number | None = None
-    integer: bool = True
-
-    def check(self, fault: str, value: object) -> Number:
-        """``value`` converted and validated, or :class:`FaultError` saying what is allowed."""
-        kind = "an integer" if self.integer else "a number"
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise FaultError(
-                f"fault {fault!r}: parameter {self.name!r} must be {kind} ({self.unit}), "
-                f"got {value!r}"
-            )
-        if self.integer and isinstance(value, float):
-            if not value.is_integer():
-                raise FaultError(
-                    f"fault {fault!r}: parameter {self.name!r} must be {kind} ({self.unit}), "
-                    f"got {value!r}"
-                )
-            value = int(value)
-        too_big = self.maximum is not None and value > self.maximum
-        if value != value or value < self.minimum or too_big:  # NaN never compares equal
-            upper = "" if self.maximum is None else f" and <= {self.maximum}"
-            raise FaultError(
-                f"fault {fault!r}: parameter {self.name!r} must be >= {self.minimum}{upper} "
-                f"({self.unit}), got {value!r}"
-            )
-        return value
-
-    def describe(self) -> str:
-        return f"`{self.name}` ({self.unit}, default {self.default})"
 
 
 @dataclass(frozen=True)
@@ -124,18 +83,7 @@ class Fault:
 
     def bind(self, params: Mapping[str, object]) -> dict[str, Number]:
         """Validated parameters with defaults filled in; unknown names are a :class:`FaultError`."""
-        known = {p.name: p for p in self.params}
-        unknown = sorted(set(params) - set(known))
-        if unknown:
-            valid = ", ".join(self.param_names()) or "none"
-            raise FaultError(
-                f"fault {self.name!r} has no parameter {', '.join(map(repr, unknown))}; "
-                f"valid parameters: {valid}"
-            )
-        return {
-            name: p.check(self.name, params[name]) if name in params else p.default
-            for name, p in known.items()
-        }
+        return bind_params(self.name, self.params, params)
 
 
 _COMMA_STOPS = "go fails with this error; `,` falls back only on a 404 or 410 answer."
@@ -319,20 +267,12 @@ def get_fault(name: str) -> Fault:
     return FAULTS[name]
 
 
-def _cell(text: str) -> str:
-    """A Markdown table cell: pipes escaped (GFM honours ``\\|`` inside code spans too)."""
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def fault_table_markdown() -> str:
     """README's fault table, generated from :data:`FAULTS`."""
-    rows = [
-        "| Fault | Parameters | What happens | How it is made | `GOPROXY=a,b` | `GOPROXY=a\\|b` |",
-        "|---|---|---|---|---|---|",
-    ]
+    header = ["Fault", "Parameters", "What happens", "How it is made", "`GOPROXY=a,b`"]
+    rows = []
     for fault in FAULTS.values():
         params = ", ".join(p.describe() for p in fault.params) or "none"
         summary = fault.summary + (f" Cost: {fault.cost}." if fault.cost else "")
-        cells = [f"`{fault.name}`", params, summary, fault.how, fault.comma, fault.pipe]
-        rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
-    return "\n".join(rows) + "\n"
+        rows.append([f"`{fault.name}`", params, summary, fault.how, fault.comma, fault.pipe])
+    return markdown_table([*header, "`GOPROXY=a\\|b`"], rows)

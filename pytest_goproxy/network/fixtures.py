@@ -15,8 +15,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from pytest_goproxy.ci import in_ci
 from pytest_goproxy.errors import ToxiproxyError
-from pytest_goproxy.gorun.fixtures import in_ci
 from pytest_goproxy.network.endpoint import Network
 from pytest_goproxy.network.server import default_cache_dir, find_toxiproxy, resolve_toxiproxy
 from pytest_goproxy.network.session import Toxiproxy, connect_toxiproxy, start_toxiproxy

@@ -45,7 +45,7 @@ from rich.table import Table
 from rich.text import Text
 
 from pytest_goproxy.errors import ReportFormatError
-from pytest_goproxy.matrix import Cell
+from pytest_goproxy.outage.cell import Cell
 
 __all__ = [
     "FORMATS",
@@ -239,12 +239,12 @@ def cells_from_json(text: str) -> list[Cell]:
     (``notes``, which the JSON does not carry, come back empty)."""
     data = json.loads(text)
     if not isinstance(data, list):
-        raise ValueError("matrix JSON must be a list of cell objects")
+        raise ReportFormatError("matrix JSON must be a list of cell objects")
     fields = ("fault", "config", "verdict", "failure", "seconds", "error")
     cells = []
     for index, item in enumerate(data):
         if not isinstance(item, dict) or any(name not in item for name in fields):
-            raise ValueError(f"matrix JSON item {index} is not a cell object with {fields}")
+            raise ReportFormatError(f"matrix JSON item {index} is not a cell object with {fields}")
         cells.append(
             Cell(
                 fault=str(item["fault"]),

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from pytest_goproxy.errors import GoNotFoundError, ScenarioError
-from pytest_goproxy.gorun.fixtures import in_ci
+from pytest_goproxy.ci import in_ci
+from pytest_goproxy.errors import GoNotFoundError, ScenarioError, ScenarioFailed
 from pytest_goproxy.scenarios.runner import Scenario, ScenarioRunner, find_scenarios, load_scenario
 
 __all__ = ["ScenarioItem", "add_options", "add_scenario_items", "close_runner"]
@@ -62,10 +62,6 @@ def _runner(config: pytest.Config) -> ScenarioRunner:
         runner = ScenarioRunner(go=go, toxiproxy=toxiproxy, toxiproxy_bin=toxi_bin)
         config.stash[_RUNNER] = runner
     return runner
-
-
-class ScenarioFailed(Exception):
-    """The run did not match the scenario's expectation (the message is the whole account)."""
 
 
 class ScenarioItem(pytest.Item):

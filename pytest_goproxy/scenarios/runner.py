@@ -26,17 +26,12 @@ from pytest_goproxy.errors import FaultError
 from pytest_goproxy.gomod.store import ModuleStore
 from pytest_goproxy.gorun import GoBinary, GoProject, GoResult, GoRunner
 from pytest_goproxy.gorun.cache import ModuleCache
+from pytest_goproxy.gorun.outcome import Verdict, error_line, verdict_of
 from pytest_goproxy.httpfaults import HTTP_FAULTS
-from pytest_goproxy.matrix.runner import (
-    Cell,
-    Verdict,
-    _Servers,
-    error_line,
-    private_pattern,
-    verdict_of,
-)
+from pytest_goproxy.matrix.runner import _Servers, private_pattern
 from pytest_goproxy.network import FAULTS, Endpoint, Network, Toxiproxy
 from pytest_goproxy.network.session import LazyToxiproxy
+from pytest_goproxy.outage.cell import Cell
 from pytest_goproxy.proxy import FakeGoProxy
 from pytest_goproxy.record import Snapshot, is_snapshot
 from pytest_goproxy.scenarios.format import (

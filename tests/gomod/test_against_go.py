@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
+from pytest_goproxy.ci import in_ci
 from pytest_goproxy.gomod.store import ModuleStore, ModuleVersion
 from pytest_goproxy.gorun import GoResult, GoRunner, ModuleCache
-from pytest_goproxy.gorun.fixtures import in_ci
 
 
 def _go(go: GoRunner, args: list[str], proxy: pathlib.Path, cache: ModuleCache) -> GoResult:
