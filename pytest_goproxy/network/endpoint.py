@@ -18,7 +18,7 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
@@ -223,11 +223,15 @@ class Endpoint:
         Returns a :class:`FaultHandle`; ``handle.remove()`` or ``endpoint.clear()`` ends it, and
         the ``network`` fixture ends every fault after the test.
         """
+        fault = get_fault(name)
+        return self.add(fault, fault.bind(params))
+
+    def add(self, fault: Fault, bound: Mapping[str, Number]) -> FaultHandle:
+        """Inject ``fault`` with parameters already validated by ``fault.bind`` (the outage
+        engine binds a scenario's faults once, when the file is read)."""
         if self.closed:
             raise ToxiproxyError(f"endpoint {self.name!r} is closed")
-        fault = get_fault(name)
-        bound = fault.bind(params)
-        handle = FaultHandle(self, fault, bound, f"{fault.name}-{next(self._counter)}")
+        handle = FaultHandle(self, fault, dict(bound), f"{fault.name}-{next(self._counter)}")
         try:
             self._make(handle)
         except BaseException:
