@@ -20,7 +20,8 @@ from pytest_goproxy.configs import config_table_markdown
 from pytest_goproxy.errors import GoProxyError
 from pytest_goproxy.httpfaults import http_fault_table_markdown
 from pytest_goproxy.network import fault_table_markdown
-from pytest_goproxy.report.render import cells_from_json, to_markdown
+from pytest_goproxy.report.jsonfile import cells_from_json
+from pytest_goproxy.report.markdown import to_markdown
 
 __all__ = ["EXAMPLE_MATRIX", "SECTIONS", "render_readme", "update_readme"]
 
