@@ -12,9 +12,11 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterable
 from types import TracebackType
-from typing import Any
+from typing import TypeVar
 
 __all__ = ["Closers", "Closing", "close_all"]
+
+_T = TypeVar("_T", bound="Closing")
 
 
 class Closing:
@@ -25,7 +27,7 @@ class Closing:
     def close(self) -> None:  # pragma: no cover - always overridden
         raise NotImplementedError
 
-    def __enter__(self) -> Any:
+    def __enter__(self: _T) -> _T:
         return self
 
     def __exit__(

@@ -28,7 +28,6 @@ import threading
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import TracebackType
 
 from pytest_goproxy.errors import InvalidModuleError, ModuleSourceError, ModuleZipError
 from pytest_goproxy.gomod import semver, txtar
@@ -48,6 +47,7 @@ from pytest_goproxy.gomod.modzip import (
     create_zip_from_files,
     write_raw_zip,
 )
+from pytest_goproxy.lifecycle import Closing
 
 __all__ = ["DEFAULT_TIME", "ModuleStore", "ModuleVersion", "format_info", "format_time"]
 
@@ -163,7 +163,7 @@ def _link_or_copy(src: pathlib.Path, dest: pathlib.Path) -> None:
         shutil.copyfile(src, dest)
 
 
-class ModuleStore:
+class ModuleStore(Closing):
     """Thread-safe store of module versions, with the zips on disk in a work directory.
 
     ``workdir=None`` makes a temporary directory, removed by :meth:`close` (or leaving a
@@ -611,14 +611,3 @@ class ModuleStore:
             self._closed = True
             self._modules.clear()
         shutil.rmtree(self._root, ignore_errors=True)
-
-    def __enter__(self) -> ModuleStore:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

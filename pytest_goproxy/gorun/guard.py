@@ -24,8 +24,9 @@ import socketserver
 import threading
 import time
 from dataclasses import dataclass, field
-from types import TracebackType
 from urllib.parse import urlsplit
+
+from pytest_goproxy.lifecycle import Closing
 
 __all__ = ["Escape", "NetworkGuard"]
 
@@ -122,7 +123,7 @@ class _Server(socketserver.ThreadingTCPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
 
 
-class NetworkGuard:
+class NetworkGuard(Closing):
     """The refusing proxy; start it with ``with NetworkGuard() as guard`` or :meth:`start`."""
 
     def __init__(self) -> None:
@@ -184,11 +185,3 @@ class NetworkGuard:
 
     def __enter__(self) -> NetworkGuard:
         return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

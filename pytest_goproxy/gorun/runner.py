@@ -11,7 +11,6 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
 
 from pytest_goproxy.errors import GoProjectError
 from pytest_goproxy.gorun.binary import GoBinary, find_go
@@ -21,6 +20,7 @@ from pytest_goproxy.gorun.guard import NetworkGuard
 from pytest_goproxy.gorun.process import run_process
 from pytest_goproxy.gorun.project import GoProject, copy_project, create_project
 from pytest_goproxy.gorun.result import GoResult
+from pytest_goproxy.lifecycle import Closing
 
 __all__ = ["DEFAULT_TIMEOUT", "GoRunner"]
 
@@ -32,7 +32,7 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[:40] or "x"
 
 
-class GoRunner:
+class GoRunner(Closing):
     """Runs the real ``go`` command so that nothing of the machine's Go setup leaks in.
 
     Every run gets a fresh ``HOME``, ``GOPATH``, ``GOMODCACHE`` and ``GOENV`` file (share a module
@@ -280,17 +280,6 @@ class GoRunner:
         if self._guard is not None:
             self._guard.close()
         remove_tree(self.root)
-
-    def __enter__(self) -> GoRunner:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"GoRunner({self.binary}, root={str(self.root)!r})"

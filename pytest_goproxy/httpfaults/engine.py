@@ -18,7 +18,6 @@ import threading
 import urllib.parse
 import zipfile
 from collections.abc import Callable, Iterator
-from types import TracebackType
 
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request, Response
@@ -26,6 +25,7 @@ from werkzeug.wrappers import Request, Response
 from pytest_goproxy.gomod import semver
 from pytest_goproxy.gomod.store import ModuleStore
 from pytest_goproxy.httpfaults.catalogue import HTTPFault, HTTPFaultSpec, ParamValue, Selection
+from pytest_goproxy.lifecycle import Closing
 from pytest_goproxy.serving.requestlog import ProxyRequest, RequestKind
 
 __all__ = ["HOP_QUERY", "HTTPFaultHandle", "HTTPFaults"]
@@ -45,7 +45,7 @@ _NOT_A_ZIP = b"pytest-goproxy corrupt_zip: these bytes are not a zip archive\n" 
 Serve = Callable[[ProxyRequest], Response]
 
 
-class HTTPFaultHandle:
+class HTTPFaultHandle(Closing):
     """One injected HTTP fault. ``remove()`` ends it; as a context manager it ends on exit.
 
     ``hits`` counts the requests it played on, ``seen`` the requests that matched its
@@ -100,6 +100,8 @@ class HTTPFaultHandle:
         """Stop playing (idempotent); requests already being answered finish without sleeping."""
         self._owner._remove(self)
 
+    close = remove
+
     def _decide(self, record: ProxyRequest) -> bool:
         """Count ``record`` if it matches and say whether to play on it (owner's lock held)."""
         sel = self.spec.selection
@@ -119,17 +121,6 @@ class HTTPFaultHandle:
 
     def _sleep(self, seconds: float) -> None:
         self._removed.wait(seconds)
-
-    def __enter__(self) -> HTTPFaultHandle:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.remove()
 
     def __repr__(self) -> str:
         state = "active" if self.active else "removed"

@@ -19,12 +19,12 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
 from pytest_goproxy.catalogue import Number
 from pytest_goproxy.errors import FaultError, ToxiproxyError
+from pytest_goproxy.lifecycle import Closing
 from pytest_goproxy.network.client import ProxyInfo, ToxiproxyClient
 from pytest_goproxy.network.faults import Fault, get_fault
 
@@ -71,7 +71,7 @@ def upstream_of(server: object) -> tuple[str, str, int, str]:
     )
 
 
-class FaultHandle:
+class FaultHandle(Closing):
     """One injected fault. ``remove()`` undoes it; as a context manager it is removed on exit."""
 
     def __init__(
@@ -108,16 +108,7 @@ class FaultHandle:
         if errors:
             raise errors[0]
 
-    def __enter__(self) -> FaultHandle:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.remove()
+    close = remove
 
     def __repr__(self) -> str:
         state = "active" if self.active else "removed"
@@ -404,7 +395,7 @@ class Endpoint:
         return f"<Endpoint {self.name} {self.url} -> {self.upstream}>"
 
 
-class Network:
+class Network(Closing):
     """Every endpoint of one test; ``close()`` removes them all (the fixture does it for you)."""
 
     def __init__(self, client: ToxiproxyClient, *, prefix: str | None = None) -> None:
@@ -439,14 +430,3 @@ class Network:
                 errors.append(exc)
         if errors:
             raise errors[0]
-
-    def __enter__(self) -> Network:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

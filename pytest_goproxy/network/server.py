@@ -24,12 +24,12 @@ import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from types import TracebackType
 from typing import TextIO
 
 import httpx
 
 from pytest_goproxy.errors import ToxiproxyError
+from pytest_goproxy.lifecycle import Closing
 
 __all__ = [
     "TOXIPROXY_MODULE",
@@ -217,7 +217,7 @@ def _tail(text: str, lines: int = _LOG_TAIL_LINES) -> str:
     return "\n".join(kept) if kept else "(no output)"
 
 
-class ToxiproxyServer:
+class ToxiproxyServer(Closing):
     """One toxiproxy server process on 127.0.0.1, owned by us.
 
     ``start()`` picks a free port, runs ``<binary> -host 127.0.0.1 -port N -proxy-metrics`` and
@@ -360,16 +360,10 @@ class ToxiproxyServer:
         with contextlib.suppress(Exception):
             atexit.unregister(self.stop)
 
+    close = stop
+
     def __enter__(self) -> ToxiproxyServer:
         return self.start() if self._proc is None else self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"

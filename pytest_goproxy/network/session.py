@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import threading
-from types import TracebackType
 
 from pytest_goproxy.errors import ToxiproxyError
+from pytest_goproxy.lifecycle import Closing
 from pytest_goproxy.network.client import ToxiproxyClient
 from pytest_goproxy.network.endpoint import Network
 from pytest_goproxy.network.server import ToxiproxyServer
@@ -14,7 +14,7 @@ from pytest_goproxy.network.server import ToxiproxyServer
 __all__ = ["LazyToxiproxy", "Toxiproxy", "connect_toxiproxy", "start_toxiproxy"]
 
 
-class Toxiproxy:
+class Toxiproxy(Closing):
     """A toxiproxy server to put faults into: ``url`` is its REST API, ``client`` talks to it.
 
     ``server`` is the process we started, or ``None`` for a server the user runs
@@ -37,17 +37,6 @@ class Toxiproxy:
         """Stop the server if we started it."""
         if self.server is not None:
             self.server.stop()
-
-    def __enter__(self) -> Toxiproxy:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         owner = "ours" if self.server is not None else "external"

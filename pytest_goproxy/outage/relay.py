@@ -27,10 +27,10 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from types import TracebackType
 from urllib.parse import urlsplit
 
 from pytest_goproxy.errors import RelayError
+from pytest_goproxy.lifecycle import Closing
 
 __all__ = ["NginxRelay", "RelayError", "find_nginx"]
 
@@ -98,7 +98,7 @@ def _hostport(url: str) -> str:
     return f"{parts.hostname}:{parts.port or 80}"
 
 
-class NginxRelay:
+class NginxRelay(Closing):
     """nginx with ``proxy_cache`` relaying to ``upstream`` (``http://host:port``).
 
     ``list_valid`` is how long ``@v/list`` and ``@latest`` answers stay fresh (whole seconds,
@@ -319,14 +319,6 @@ http {{
 
     def __enter__(self) -> NginxRelay:
         return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         return f"<NginxRelay {self.url if self.port else '(not started)'} -> {self.upstream}>"

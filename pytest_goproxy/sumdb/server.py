@@ -24,12 +24,12 @@ import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Protocol, cast
 
 from werkzeug.wrappers import Request, Response
 
 from pytest_goproxy.errors import ChecksumDBError
+from pytest_goproxy.lifecycle import Closing
 from pytest_goproxy.serving.httpserver import QuickStopHTTPServer, tune_server
 from pytest_goproxy.sumdb.note import Signer, sign_note
 from pytest_goproxy.sumdb.tlog import (
@@ -253,7 +253,7 @@ class Misbehaviour:
         return None
 
 
-class ChecksumDB:
+class ChecksumDB(Closing):
     """A signed, append-only log of go.sum records, served over HTTP on 127.0.0.1.
 
     >>> db = ChecksumDB()                     # a fresh Ed25519 key named sumdb.goproxy.test
@@ -372,14 +372,6 @@ class ChecksumDB:
 
     def __enter__(self) -> ChecksumDB:
         return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def handler_errors(self) -> list[Exception]:
