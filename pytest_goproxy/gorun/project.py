@@ -6,7 +6,7 @@ import os
 import shutil
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from pytest_goproxy.errors import GoProjectError, InvalidModuleError
 from pytest_goproxy.gomod import gomodfile
@@ -15,9 +15,22 @@ from pytest_goproxy.gorun.environment import layer_env
 from pytest_goproxy.gorun.result import GoResult
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack  # typing.Unpack from Python 3.11
+
     from pytest_goproxy.gorun.runner import GoRunner
 
-__all__ = ["VCS_DIRS", "GoProject", "render_go_mod", "render_main"]
+__all__ = ["VCS_DIRS", "GoProject", "RunOptions", "render_go_mod", "render_main"]
+
+
+class RunOptions(TypedDict, total=False):
+    """The keyword arguments of :meth:`GoProject.run`, which ``tidy``, ``download`` and
+    ``build`` pass on unchanged."""
+
+    env: Mapping[str, str | None] | None
+    timeout: float | None
+    modcache: ModuleCache | None
+    gopath: str | os.PathLike[str] | None
+
 
 #: Not copied by :meth:`GoRunner.project_from_dir`: history is not needed to build, and without it
 #: ``go build`` does not stamp VCS information (which would run git on the copy).
@@ -130,49 +143,17 @@ class GoProject:
             gopath=gopath or self.gopath,
         )
 
-    def tidy(
-        self,
-        *flags: str,
-        env: Mapping[str, str | None] | None = None,
-        timeout: float | None = None,
-        modcache: ModuleCache | None = None,
-        gopath: str | os.PathLike[str] | None = None,
-    ) -> GoResult:
+    def tidy(self, *flags: str, **options: Unpack[RunOptions]) -> GoResult:
         """``go mod tidy [flags...]``."""
-        return self.run(
-            "mod", "tidy", *flags, env=env, timeout=timeout, modcache=modcache, gopath=gopath
-        )
+        return self.run("mod", "tidy", *flags, **options)
 
-    def download(
-        self,
-        *modules: str,
-        env: Mapping[str, str | None] | None = None,
-        timeout: float | None = None,
-        modcache: ModuleCache | None = None,
-        gopath: str | os.PathLike[str] | None = None,
-    ) -> GoResult:
+    def download(self, *modules: str, **options: Unpack[RunOptions]) -> GoResult:
         """``go mod download [modules...]`` (all of go.mod's requirements without arguments)."""
-        return self.run(
-            "mod", "download", *modules, env=env, timeout=timeout, modcache=modcache, gopath=gopath
-        )
+        return self.run("mod", "download", *modules, **options)
 
-    def build(
-        self,
-        *packages: str,
-        env: Mapping[str, str | None] | None = None,
-        timeout: float | None = None,
-        modcache: ModuleCache | None = None,
-        gopath: str | os.PathLike[str] | None = None,
-    ) -> GoResult:
+    def build(self, *packages: str, **options: Unpack[RunOptions]) -> GoResult:
         """``go build`` of ``packages`` (``./...`` without arguments)."""
-        return self.run(
-            "build",
-            *(packages or ("./...",)),
-            env=env,
-            timeout=timeout,
-            modcache=modcache,
-            gopath=gopath,
-        )
+        return self.run("build", *(packages or ("./...",)), **options)
 
     def __repr__(self) -> str:
         return f"GoProject({str(self.path)!r})"
