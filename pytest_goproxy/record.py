@@ -21,8 +21,8 @@ touched). The snapshot directory then holds::
     SNAPSHOT_DIR/go.mod          the project's go.mod, for reference
     SNAPSHOT_DIR/snapshot.json   what was recorded: module, go version, versions, warnings
 
-``Snapshot.load(dir).serve()`` starts a :class:`~pytest_goproxy.proxy.FakeGoProxy` serving the
-cache (``add_module_cache``) and a :class:`~pytest_goproxy.sumdb.ChecksumDB` whose log holds the
+``serve_snapshot(Snapshot.load(dir))`` starts a :class:`~pytest_goproxy.proxy.FakeGoProxy`
+serving the cache (``add_module_cache``) and a :class:`~pytest_goproxy.sumdb.ChecksumDB` whose log holds the
 project's go.sum hashes, so the go command verifies with default settings: ``GOSUMDB`` names our
 database and key, ``GONOSUMDB`` stays unset. Hashes of the recorded bytes are checked against the
 project's go.sum before anything is served (a snapshot that disagrees with go.sum is refused).
@@ -37,17 +37,18 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from urllib.parse import urlsplit, urlunsplit
 
-from pytest_goproxy.errors import GoProjectError, ModuleSourceError, RecordError
+from pytest_goproxy.errors import GoProjectError, RecordError
+from pytest_goproxy.gomod.snapshot import MANIFEST, Snapshot, is_snapshot, parse_go_sum
 from pytest_goproxy.gomod.store import ModuleStore
 from pytest_goproxy.gorun.binary import GoBinary, find_go
 from pytest_goproxy.gorun.cache import remove_tree
 from pytest_goproxy.gorun.process import run_process
 from pytest_goproxy.gorun.project import VCS_DIRS
+from pytest_goproxy.lifecycle import Closing
 from pytest_goproxy.proxy import FakeGoProxy
 from pytest_goproxy.sumdb import ChecksumDB
 
@@ -60,30 +61,14 @@ __all__ = [
     "is_snapshot",
     "parse_go_sum",
     "record",
+    "serve_snapshot",
 ]
 
-#: The manifest file of a snapshot directory.
-MANIFEST = "snapshot.json"
 #: Default time limit of each go command while recording (a cold download of a big project).
 RECORD_TIMEOUT = 1800.0
 #: Files of a module cache the snapshot keeps (lock files, partial downloads and the sumdb
 #: tile cache are left out: the replay has its own checksum database).
 _KEEP = re.compile(r".*\.(info|mod|zip)$|^list$")
-
-
-def parse_go_sum(text: str) -> dict[tuple[str, str], dict[str, str]]:
-    """go.sum lines by (module, version): ``{"zip": h1, "mod": h1}`` (either may be missing)."""
-    found: dict[tuple[str, str], dict[str, str]] = {}
-    for line in text.splitlines():
-        fields = line.split()
-        if len(fields) != 3:
-            continue
-        module, version, h = fields
-        kind = "zip"
-        if version.endswith("/go.mod"):
-            version, kind = version[: -len("/go.mod")], "mod"
-        found.setdefault((module, version), {})[kind] = h
-    return found
 
 
 def _redact(url: str) -> str:
@@ -268,107 +253,7 @@ def _copy_cache(src: Path, dest: Path) -> None:
 # -- replay ----------------------------------------------------------------------------------------
 
 
-def is_snapshot(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path`` is a directory in module-cache layout (a recorded snapshot or a
-    ``$GOMODCACHE``)."""
-    p = Path(path)
-    return p.is_dir() and (p / "cache" / "download").is_dir()
-
-
-@dataclass
-class Snapshot:
-    """A recorded snapshot directory (see the module docstring for its layout)."""
-
-    path: Path
-    go_sum: str = ""
-    manifest: dict[str, object] = field(default_factory=dict)
-
-    @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> Snapshot:
-        """Read ``path``; ModuleSourceError when it is not in module-cache layout."""
-        root = Path(path)
-        if not is_snapshot(root):
-            raise ModuleSourceError(
-                f"{root} is not a snapshot: it has no cache/download directory (make one with "
-                "`pytest-goproxy record PROJECT_DIR --out SNAPSHOT_DIR`)"
-            )
-        go_sum_file = root / "go.sum"
-        go_sum = go_sum_file.read_text(encoding="utf-8") if go_sum_file.is_file() else ""
-        manifest: dict[str, object] = {}
-        if (root / MANIFEST).is_file():
-            try:
-                manifest = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
-            except ValueError as exc:
-                raise ModuleSourceError(f"{root / MANIFEST}: not valid JSON: {exc}") from exc
-        return cls(root, go_sum, manifest)
-
-    def fill(self, store: ModuleStore) -> None:
-        """Add the snapshot's modules to ``store`` and check them against the go.sum."""
-        store.add_module_cache(self.path)
-        self.check(store)
-
-    def check(self, store: ModuleStore) -> None:
-        """ModuleSourceError when a recorded zip or go.mod hashes differently from go.sum."""
-        bad = []
-        for (module, version), hashes in parse_go_sum(self.go_sum).items():
-            mv = store.get(module, version)
-            if mv is None:
-                continue
-            if "mod" in hashes and hashes["mod"] != mv.mod_hash:
-                bad.append(
-                    f"{module}@{version}/go.mod: go.sum {hashes['mod']}, recorded {mv.mod_hash}"
-                )
-            if "zip" in hashes and mv.zip_hash is not None and hashes["zip"] != mv.zip_hash:
-                bad.append(f"{module}@{version}: go.sum {hashes['zip']}, recorded {mv.zip_hash}")
-        if bad:
-            raise ModuleSourceError(
-                f"{self.path}: the recorded modules do not match the go.sum next to them "
-                f"(record again):\n" + "\n".join(bad)
-            )
-
-    def sign(self, db: ChecksumDB, store: ModuleStore) -> None:
-        """Log the go.sum's hashes in ``db`` (completed from the recorded bytes), then every other
-        recorded version, and let ``db`` look up versions added to ``store`` later."""
-        for (module, version), hashes in sorted(parse_go_sum(self.go_sum).items()):
-            mv = store.get(module, version)
-            zip_hash = hashes.get("zip") or (mv.zip_hash if mv is not None else None)
-            mod_hash = hashes.get("mod") or (mv.mod_hash if mv is not None else None)
-            if zip_hash is None or mod_hash is None:
-                # Neither go.sum nor the recording knows this hash; go can never need it in a
-                # replay (it would need the bytes the snapshot lacks), so the record is skipped.
-                continue
-            db.add_record(module, version, zip_hash=zip_hash, mod_hash=mod_hash)
-        for mv in store:
-            if mv.zip_hash is not None:
-                db.add_record(mv.path, mv.version, zip_hash=mv.zip_hash, mod_hash=mv.mod_hash)
-
-    def serve(self, *, host: str = "127.0.0.1") -> ServedSnapshot:
-        """Start a proxy and a checksum database serving this snapshot (stop with ``close()``
-        or ``with``)."""
-        store = ModuleStore()
-        proxy: FakeGoProxy | None = None
-        db: ChecksumDB | None = None
-        try:
-            self.fill(store)
-            proxy = FakeGoProxy(store, host=host)
-            db = ChecksumDB(host=host)
-            self.sign(db, store)
-            # Not db.attach(proxy): that would ask the store for go.sum lines of versions
-            # recorded without a zip, which have no zip hash.
-            proxy.serve_sumdb(db)
-            proxy.start()
-            db.start()
-            return ServedSnapshot(self, store, proxy, db)
-        except BaseException:
-            if db is not None:
-                db.stop()
-            if proxy is not None:
-                proxy.close()
-            store.close()
-            raise
-
-
-class ServedSnapshot:
+class ServedSnapshot(Closing):
     """A running replay: ``proxy`` and ``sumdb``; ``env`` is what go needs (default settings:
     GOPROXY is the proxy, GOSUMDB our database with its key, nothing else)."""
 
@@ -393,13 +278,29 @@ class ServedSnapshot:
             finally:
                 self.store.close()
 
-    def __enter__(self) -> ServedSnapshot:
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
+def serve_snapshot(snapshot: Snapshot, *, host: str = "127.0.0.1") -> ServedSnapshot:
+    """Start a proxy and a checksum database serving ``snapshot`` (stop with ``close()`` or
+    ``with``); the same as ``snapshot.serve()``."""
+    store = ModuleStore()
+    proxy: FakeGoProxy | None = None
+    db: ChecksumDB | None = None
+    try:
+        snapshot.fill(store)
+        proxy = FakeGoProxy(store, host=host)
+        db = ChecksumDB(host=host)
+        for module, version, zip_hash, mod_hash in snapshot.hash_records(store):
+            db.add_record(module, version, zip_hash=zip_hash, mod_hash=mod_hash)
+        # Not db.attach(proxy): that would ask the store for go.sum lines of versions
+        # recorded without a zip, which have no zip hash.
+        proxy.serve_sumdb(db)
+        proxy.start()
+        db.start()
+        return ServedSnapshot(snapshot, store, proxy, db)
+    except BaseException:
+        if db is not None:
+            db.stop()
+        if proxy is not None:
+            proxy.close()
+        store.close()
+        raise

@@ -30,15 +30,17 @@ import threading
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
-from pytest_goproxy.errors import FaultError
-from pytest_goproxy.gomod.store import ModuleStore
-from pytest_goproxy.httpfaults import HTTP_FAULTS, HTTPFaultHandle
-from pytest_goproxy.network import FAULTS, Endpoint, FaultHandle, Network, Toxiproxy
+from pytest_goproxy.errors import FaultError, ToxiproxyError
+from pytest_goproxy.gomod.sources import ModuleSource
+from pytest_goproxy.httpfaults import HTTPFaultHandle
+from pytest_goproxy.lifecycle import Closing
+from pytest_goproxy.network import Endpoint, FaultHandle, Toxiproxy
+from pytest_goproxy.network.session import LazyToxiproxy
+from pytest_goproxy.outage.endpoints import EndpointPlan, Endpoints
+from pytest_goproxy.outage.faults import BoundFault, bind_fault
 from pytest_goproxy.proxy import FakeGoProxy
-from pytest_goproxy.record import Snapshot, is_snapshot
 from pytest_goproxy.sumdb import ChecksumDB
 
 __all__ = ["OutageServer", "parse_fault_arg"]
@@ -65,8 +67,11 @@ def _number(value: str) -> object:
     return value
 
 
-class OutageServer:
-    """Proxy + checksum database + toxiproxy endpoint + control endpoint; ``close()`` stops all."""
+class OutageServer(Closing):
+    """Proxy + checksum database + toxiproxy endpoint + control endpoint; ``close()`` stops all.
+
+    The servers are the outage engine's :class:`~pytest_goproxy.outage.endpoints.Endpoints`
+    (a ``primary`` proxy, always behind toxiproxy, and a ``sumdb``), held open for a shell."""
 
     def __init__(
         self,
@@ -75,20 +80,13 @@ class OutageServer:
         toxiproxy: Toxiproxy | None = None,
         toxiproxy_bin: str | os.PathLike[str] | None = None,
     ) -> None:
-        from pytest_goproxy.scenarios import BUNDLED
+        from pytest_goproxy.scenarios.format import BUNDLED
 
         self.modules = Path(modules) if modules is not None else BUNDLED / "modules"
-        self._toxiproxy = toxiproxy
-        self._toxiproxy_bin = toxiproxy_bin
-        self._own_toxiproxy = False
-        self.store = ModuleStore()
-        self.proxy: FakeGoProxy | None = None
-        self.sumdb: ChecksumDB | None = None
-        self.net: Network | None = None
-        self.endpoint: Endpoint | None = None
+        self._toxiproxy = LazyToxiproxy(toxiproxy, toxiproxy_bin)
+        self.endpoints: Endpoints | None = None
         self.control: ThreadingHTTPServer | None = None
-        self._faults: dict[str, tuple[str, str, dict[str, object], FaultHandle | HTTPFaultHandle]]
-        self._faults = {}
+        self._faults: dict[str, tuple[BoundFault, FaultHandle | HTTPFaultHandle]] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
@@ -101,31 +99,36 @@ class OutageServer:
         return self
 
     def _start(self) -> None:
-        from pytest_goproxy.network.server import resolve_toxiproxy
-        from pytest_goproxy.network.session import start_toxiproxy
-
-        snapshot = Snapshot.load(self.modules) if is_snapshot(self.modules) else None
-        if snapshot is not None:
-            snapshot.fill(self.store)
-        else:
-            self.store.add_txtar(self.modules)
-        self.proxy = FakeGoProxy(self.store)
-        self.proxy.start()
-        self.sumdb = ChecksumDB().start()
-        if snapshot is not None:
-            snapshot.sign(self.sumdb, self.store)
-            self.proxy.serve_sumdb(self.sumdb)
-        else:
-            self.sumdb.attach(self.proxy)
-        if self._toxiproxy is None:
-            binary = resolve_toxiproxy(self._toxiproxy_bin or os.environ.get("TOXIPROXY_BIN"))
-            self._toxiproxy = start_toxiproxy(binary)
-            self._own_toxiproxy = True
-        self.net = self._toxiproxy.network(prefix=f"serve-{os.getpid()}")
-        self.endpoint = self.net.front(self.proxy, name="primary")
+        source = ModuleSource.of(self.modules)
+        toxiproxy = self._toxiproxy.get()
+        if toxiproxy is None:
+            raise ToxiproxyError(self._toxiproxy.error or "toxiproxy is not available")
+        plans = [EndpointPlan("primary", "proxy"), EndpointPlan("sumdb", "sumdb")]
+        store = source.store()
+        self.endpoints = Endpoints(
+            plans, store, source=source, toxiproxy=toxiproxy, front={"primary"}, prefix="serve"
+        )
+        self.endpoints.add(store.close)
+        self.endpoints.start()
         self.control = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.control.daemon_threads = True
         threading.Thread(target=self.control.serve_forever, daemon=True).start()
+
+    @property
+    def proxy(self) -> FakeGoProxy:
+        assert self.endpoints is not None, "call start() first"
+        return self.endpoints.proxies["primary"]
+
+    @property
+    def sumdb(self) -> ChecksumDB:
+        assert self.endpoints is not None, "call start() first"
+        return self.endpoints.sumdbs["sumdb"]
+
+    @property
+    def endpoint(self) -> Endpoint:
+        """The toxiproxy endpoint in front of the proxy (what GOPROXY points at)."""
+        assert self.endpoints is not None, "call start() first"
+        return self.endpoints.fronts["primary"]
 
     # -- what a shell needs ---------------------------------------------------------------------
 
@@ -148,34 +151,22 @@ class OutageServer:
 
     def add_fault(self, name: str, params: Mapping[str, object] | None = None) -> dict[str, object]:
         """Inject a network fault (toxiproxy, on the endpoint) or an HTTP fault (the proxy)."""
-        assert self.endpoint is not None and self.proxy is not None
-        params = dict(params or {})
-        handle: FaultHandle | HTTPFaultHandle
-        if name in FAULTS:
-            layer, handle = "network", self.endpoint.inject(name, **params)
-        elif name in HTTP_FAULTS:
-            layer, handle = "http", self.proxy.inject(name, **params)
-        else:
-            raise FaultError(
-                f"unknown fault {name!r}; network faults: {', '.join(FAULTS)}; HTTP faults: "
-                f"{', '.join(HTTP_FAULTS)}"
-            )
+        assert self.endpoints is not None, "call start() first"
+        fault = bind_fault(name, params)
+        handle = self.endpoints.inject("primary", fault)
         with self._lock:
             ident = str(next(self._ids))
-            self._faults[ident] = (name, layer, params, handle)
-        return {"id": ident, "name": name, "layer": layer, "params": params}
+            self._faults[ident] = (fault, handle)
+        return _describe(ident, fault)
 
     def faults(self) -> list[dict[str, object]]:
         with self._lock:
-            return [
-                {"id": i, "name": n, "layer": la, "params": p}
-                for i, (n, la, p, _) in self._faults.items()
-            ]
+            return [_describe(i, f) for i, (f, _) in self._faults.items()]
 
     def remove_fault(self, ident: str | None = None) -> int:
         with self._lock:
             chosen = list(self._faults) if ident is None else [ident]
-            handles = [self._faults.pop(i)[3] for i in chosen if i in self._faults]
+            handles = [self._faults.pop(i)[1] for i in chosen if i in self._faults]
         for handle in reversed(handles):
             handle.remove()
         return len(handles)
@@ -188,15 +179,8 @@ class OutageServer:
             lambda: self.remove_fault(),
             lambda: self.control.shutdown() if self.control is not None else None,
             lambda: self.control.server_close() if self.control is not None else None,
-            lambda: self.net.close() if self.net is not None else None,
-            lambda: (
-                self._toxiproxy.close()
-                if self._own_toxiproxy and self._toxiproxy is not None
-                else None
-            ),
-            lambda: self.sumdb.stop() if self.sumdb is not None else None,
-            lambda: self.proxy.close() if self.proxy is not None else None,
-            self.store.close,
+            lambda: self.endpoints.close() if self.endpoints is not None else None,
+            self._toxiproxy.close,
         ]
         for step in steps:
             with contextlib.suppress(Exception):
@@ -205,13 +189,9 @@ class OutageServer:
     def __enter__(self) -> OutageServer:
         return self.start()
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
+
+def _describe(ident: str, fault: BoundFault) -> dict[str, object]:
+    return {"id": ident, "name": fault.name, "layer": fault.layer, "params": dict(fault.given)}
 
 
 def _handler(server: OutageServer) -> type[BaseHTTPRequestHandler]:

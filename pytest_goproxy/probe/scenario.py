@@ -133,7 +133,7 @@ def scenario_toml(report: ProbeReport, *, name: str = "probe") -> str:
     elif report.sumdb_direct is not None:
         # go reached the database itself: give it the fake database's URL (no proxy asked).
         env.append('GOSUMDB = "{sumdb}"')
-        played_db = SumDBConfig(False, "", "sum.goproxy.test", "{sumdb_url}")
+        played_db = SumDBConfig(False, "", "sumdb.goproxy.test", "{sumdb_url}")
         direct, fault, note = _played(report.sumdb_direct)
         db_lines = ["[endpoints.sumdb]", 'kind = "sumdb"']
         db_lines.append(f"# {sumdb.direct_url}/latest: {report.sumdb_direct.label()}")
@@ -146,7 +146,7 @@ def scenario_toml(report: ProbeReport, *, name: str = "probe") -> str:
     else:
         # go reached it through a proxy (or stopped at one): the proxies serve the fake one.
         env.append('GOSUMDB = "{sumdb_key}"')
-        played_db = SumDBConfig(False, "", "sum.goproxy.test")
+        played_db = SumDBConfig(False, "", "sumdb.goproxy.test")
         blocks.append('[endpoints.sumdb]\nkind = "sumdb"')
     expect = predict(
         report.entries, observed, sumdb=played_db, supported=supported, sumdb_direct=direct

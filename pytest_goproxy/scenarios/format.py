@@ -47,15 +47,18 @@ import shlex
 import string
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pytest_goproxy.configs import CONFIGS, Config
 from pytest_goproxy.errors import FaultError, ScenarioError
 from pytest_goproxy.gorun import Failure
-from pytest_goproxy.httpfaults import HTTP_FAULTS, HTTPFaultSpec
-from pytest_goproxy.network import FAULTS, get_fault
+from pytest_goproxy.httpfaults import HTTP_FAULTS
+from pytest_goproxy.network import FAULTS
+from pytest_goproxy.outage.endpoints import EndpointPlan
+from pytest_goproxy.outage.engine import Outage, config_endpoints
+from pytest_goproxy.outage.faults import BoundFault, Layer, bind_fault
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -93,34 +96,15 @@ _TOP = (
     "expect",
 )
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-EndpointKind = Literal["proxy", "sumdb"]
 
 
 # -- the format ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FaultSpec:
-    """One fault on one endpoint: ``layer`` network (toxiproxy) or http (the proxy plays it)."""
-
-    layer: Literal["network", "http"]
-    name: str
-    params: Mapping[str, Any] = field(default_factory=dict)
-
-    def label(self) -> str:
-        args = ",".join(f"{k}={v}" for k, v in self.params.items())
-        return f"{self.name}({args})" if args else self.name
-
-
-@dataclass(frozen=True)
-class EndpointSpec:
-    name: str
-    kind: EndpointKind = "proxy"
-    faults: tuple[FaultSpec, ...] = ()
-
-    @property
-    def network_faults(self) -> tuple[FaultSpec, ...]:
-        return tuple(f for f in self.faults if f.layer == "network")
+#: One fault on one endpoint, validated once when the file is read and injected as it is.
+FaultSpec = BoundFault
+#: One endpoint of a scenario: a name, a kind (proxy or sumdb) and its faults.
+EndpointSpec = EndpointPlan
 
 
 @dataclass(frozen=True)
@@ -163,6 +147,18 @@ class Scenario:
         e = self.expect
         return e.verdict + (f" ({e.failure})" if e.failure else "")
 
+    def outage(self) -> Outage:
+        """This scenario as one outage of the engine."""
+        setup = self.config if self.config is not None else dict(self.env or {})
+        return Outage(
+            self.faults_label(),
+            self.config_label(),
+            tuple(self.endpoints.values()),
+            setup,
+            self.command,
+            self.timeout,
+        )
+
 
 class _Checker:
     """Validation with messages that name the file, the field and what is allowed."""
@@ -192,7 +188,7 @@ class _Checker:
         return value
 
 
-def _fault(c: _Checker, layer: Literal["network", "http"], raw: object, fld: str) -> FaultSpec:
+def _fault(c: _Checker, layer: Layer, raw: object, fld: str) -> BoundFault:
     catalogue = FAULTS if layer == "network" else HTTP_FAULTS
     allowed = ", ".join(catalogue)
     if isinstance(raw, str):
@@ -210,13 +206,9 @@ def _fault(c: _Checker, layer: Literal["network", "http"], raw: object, fld: str
         )
         raise c.fail(f"{fld}.fault", f"unknown {layer} fault {name!r}{hint}; allowed: {allowed}")
     try:
-        if layer == "network":
-            get_fault(name).bind(entry)
-        else:
-            HTTPFaultSpec.from_params(name, entry)
+        return bind_fault(name, entry, layer=layer)
     except FaultError as exc:
         raise c.fail(fld, str(exc)) from None
-    return FaultSpec(layer, name, entry)
 
 
 def _endpoint(c: _Checker, name: str, raw: object) -> EndpointSpec:
@@ -228,7 +220,7 @@ def _endpoint(c: _Checker, name: str, raw: object) -> EndpointSpec:
     kind = data.get("kind", "proxy")
     if kind not in ("proxy", "sumdb"):
         raise c.fail(f"{fld}.kind", f"got {kind!r}; allowed: proxy, sumdb")
-    faults: list[FaultSpec] = []
+    faults: list[BoundFault] = []
     for layer in ("network", "http"):
         entries = data.get(layer, [])
         if not isinstance(entries, list):
@@ -320,11 +312,7 @@ def parse_scenario(data: Mapping[str, Any], *, path: Path | None = None) -> Scen
                 "`pytest-goproxy matrix --configs relay`; allowed here: "
                 + ", ".join(n for n, cf in CONFIGS.items() if cf.procedure != "relay"),
             )
-        needed = {"primary": "proxy"}
-        if config.uses_backup:
-            needed["backup"] = "proxy"
-        if config.uses_sumdb:
-            needed["sumdb"] = "sumdb"
+        needed = config_endpoints(config)
         for ep_name, kind in needed.items():
             ep = endpoints.setdefault(ep_name, EndpointSpec(ep_name, kind))  # type: ignore[arg-type]
             if ep.kind != kind:

@@ -15,7 +15,7 @@ import pytest
 
 from pytest_goproxy import ChecksumDB, FakeGoProxy, GoRunner
 from pytest_goproxy.errors import GoProjectError, ModuleSourceError
-from pytest_goproxy.record import RecordError, Snapshot, parse_go_sum, record
+from pytest_goproxy.record import RecordError, Snapshot, parse_go_sum, record, serve_snapshot
 
 MAIN = """package main
 
@@ -130,7 +130,7 @@ def test_record_then_replay_offline_with_default_sumdb(
     assert (project / "go.sum").read_text() == go_sum  # the user's project is never touched
     upstream.close()  # offline from here on
 
-    with Snapshot.load(snap).serve() as replay:
+    with serve_snapshot(Snapshot.load(snap)) as replay:
         assert "GONOSUMDB" not in replay.env
         app = go.project_from_dir(project)
         app.download("all", env=replay.env).assert_ok().assert_no_escapes()
@@ -158,7 +158,7 @@ def test_snapshot_disagreeing_with_go_sum_is_refused(
     lines[0] = lines[0].rsplit(" ", 1)[0] + " h1:" + "A" * 43 + "="
     go_sum.write_text("\n".join(lines) + "\n")
     with pytest.raises(ModuleSourceError, match=r"do not match the go\.sum"):
-        Snapshot.load(tmp_path / "snap").serve()
+        serve_snapshot(Snapshot.load(tmp_path / "snap"))
 
 
 def test_record_errors_say_what_to_do(tmp_path: Path, upstream: FakeGoProxy, project: Path) -> None:

@@ -1,0 +1,267 @@
+"""THE outage engine: endpoints, bound faults and a procedure around one real go run.
+
+An :class:`Outage` is one cell described as data: the endpoints to start (with the faults on
+each), how go is configured (a named :class:`~pytest_goproxy.configs.Config`, whose procedure
+comes along, or an ``[env]`` template), the go command and its deadline. :class:`OutageEngine`
+runs it and returns an :class:`Outcome`: the :class:`~pytest_goproxy.outage.cell.Cell` plus what
+a person needs to explain it. The matrix is a loop over :meth:`Outage.cell`; a scenario file is
+one outage; ``serve`` holds the same :class:`~pytest_goproxy.outage.endpoints.Endpoints` open.
+
+A run is ``unavailable`` (never a pass) when this machine cannot make it: nginx missing for the
+relay, toxiproxy missing for a network fault, a fault toxiproxy refuses.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pytest_goproxy.configs import Config
+from pytest_goproxy.errors import FaultError, RelayError
+from pytest_goproxy.gomod.sources import ModuleSource, ModuleSourceLike
+from pytest_goproxy.gomod.store import ModuleStore
+from pytest_goproxy.gorun import DEFAULT_TIMEOUT, GoBinary, GoProject, GoResult, GoRunner
+from pytest_goproxy.gorun.cache import remove_tree
+from pytest_goproxy.gorun.outcome import error_line, verdict_of
+from pytest_goproxy.lifecycle import Closing
+from pytest_goproxy.network import Toxiproxy
+from pytest_goproxy.network.session import LazyToxiproxy
+from pytest_goproxy.outage.cell import Cell
+from pytest_goproxy.outage.endpoints import EndpointPlan, Endpoints, needs_toxiproxy
+from pytest_goproxy.outage.faults import NO_FAULT, BoundFault, bind_fault
+from pytest_goproxy.outage.procedures import PROCEDURES, RunContext
+from pytest_goproxy.outage.relay import find_nginx
+
+__all__ = ["DEFAULT_COMMAND", "Outage", "OutageEngine", "Outcome", "config_endpoints"]
+
+#: What each cell runs by default.
+DEFAULT_COMMAND: tuple[str, ...] = ("mod", "tidy")
+
+
+def config_endpoints(config: Config) -> dict[str, str]:
+    """The endpoints a named configuration needs, name -> kind: ``primary``, ``backup`` when
+    it uses one, and a checksum database ``sumdb`` (reached through the proxies) when it does."""
+    needed = {"primary": "proxy"}
+    if config.uses_backup:
+        needed["backup"] = "proxy"
+    if config.uses_sumdb:
+        needed["sumdb"] = "sumdb"
+    return needed
+
+
+@dataclass(frozen=True)
+class Outage:
+    """One cell as data (see the module docstring). ``fault`` and ``config`` are the labels of
+    the cell's row and column."""
+
+    fault: str
+    config: str
+    endpoints: tuple[EndpointPlan, ...]
+    setup: Config | Mapping[str, str]
+    command: tuple[str, ...] = DEFAULT_COMMAND
+    timeout: float = 60.0
+
+    @classmethod
+    def cell(
+        cls,
+        fault: str | BoundFault,
+        config: Config,
+        *,
+        command: tuple[str, ...] = DEFAULT_COMMAND,
+        timeout: float = 60.0,
+    ) -> Outage:
+        """A matrix cell: the endpoints ``config`` needs, ``fault`` on the primary
+        (``"none"`` for the baseline); a fault name is bound with its defaults."""
+        bound = bind_fault(fault) if isinstance(fault, str) and fault != NO_FAULT else fault
+        plans = []
+        for name, kind in config_endpoints(config).items():
+            faults = (bound,) if name == "primary" and isinstance(bound, BoundFault) else ()
+            plans.append(EndpointPlan(name, kind, faults))  # type: ignore[arg-type]
+        label = bound.name if isinstance(bound, BoundFault) else NO_FAULT
+        return cls(label, config.name, tuple(plans), config, tuple(command), timeout)
+
+    @property
+    def procedure(self) -> str:
+        return self.setup.procedure if isinstance(self.setup, Config) else "plain"
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        """External programs beyond go: ``toxiproxy`` for network faults, the configuration's."""
+        tools = ("toxiproxy",) if needs_toxiproxy(self.endpoints) else ()
+        return tools + (self.setup.needs if isinstance(self.setup, Config) else ())
+
+    def render(self, values: Mapping[str, str]) -> dict[str, str]:
+        """go's environment: the configuration rendered, or the ``[env]`` template filled."""
+        if isinstance(self.setup, Config):
+            return self.setup.render(values)
+        return {key: template.format_map(values) for key, template in self.setup.items()}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one outage run did: the cell, go's result, the environment go ran with, the URL
+    each endpoint was given as, and what each endpoint was asked."""
+
+    cell: Cell
+    result: GoResult | None = field(default=None, repr=False)
+    env: Mapping[str, str] = field(default_factory=dict)
+    urls: Mapping[str, str] = field(default_factory=dict)
+    asked: tuple[str, ...] = ()
+
+
+class OutageEngine(Closing):
+    """Runs outages with real go (``runner``, or one made from ``go``) and a real toxiproxy
+    (``toxiproxy``, or one started on first need from ``toxiproxy_bin`` / ``$TOXIPROXY_BIN`` /
+    PATH / the build cache, stopped on close). Module stores are built once per source and
+    shared read-only by the runs (a ``relay`` run gets its own, as it adds a version)."""
+
+    def __init__(
+        self,
+        *,
+        runner: GoRunner | None = None,
+        go: GoBinary | str | os.PathLike[str] | None = None,
+        timeout: float | None = None,
+        toxiproxy: Toxiproxy | None = None,
+        toxiproxy_bin: str | os.PathLike[str] | None = None,
+        nginx: str | os.PathLike[str] | None = None,
+        workdir: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.workdir = Path(workdir) if workdir is not None else None
+        self.nginx = nginx
+        self._own_runner = runner is None
+        if runner is None:
+            runner = GoRunner(go, workdir=self.workdir, timeout=timeout or DEFAULT_TIMEOUT)
+        self.runner = runner
+        self._toxiproxy = LazyToxiproxy(toxiproxy, toxiproxy_bin)
+        self._stores: dict[tuple[object, ...], ModuleStore] = {}
+        self._lock = threading.Lock()
+
+    # -- shared things -----------------------------------------------------------------------------
+
+    def use_toxiproxy(self, toxiproxy: Toxiproxy) -> None:
+        """Use this running toxiproxy (not ours to stop) for network faults from now on."""
+        self._toxiproxy.use(toxiproxy)
+
+    def toxiproxy(self) -> Toxiproxy | None:
+        """The toxiproxy (started on first use), or None; :attr:`toxiproxy_error` says why."""
+        return self._toxiproxy.get()
+
+    @property
+    def toxiproxy_error(self) -> str:
+        return self._toxiproxy.error or "toxiproxy is not available"
+
+    def store(self, source: ModuleSourceLike | ModuleSource) -> ModuleStore:
+        """The modules of ``source``, built once and shared read-only by the runs."""
+        src = ModuleSource.of(source)
+        key = (src.kind, src.path, src.function)
+        with self._lock:
+            if key not in self._stores:
+                self._stores[key] = src.store(self.workdir)
+            return self._stores[key]
+
+    # -- one run -----------------------------------------------------------------------------------
+
+    def run(
+        self,
+        outage: Outage,
+        modules: ModuleSourceLike | ModuleSource,
+        *,
+        project: str | os.PathLike[str] | None = None,
+        private: str | None = None,
+    ) -> Outcome:
+        """Run ``outage`` on a copy of ``project`` (None: a project requiring the newest version
+        of every module) with ``modules`` served; ``private`` is the ``{private}`` pattern
+        (default: the modules' first path elements)."""
+        source = ModuleSource.of(modules)
+        if "nginx" in outage.needs and find_nginx(self.nginx) is None:
+            return self._unavailable(
+                outage, "nginx is not installed (install it: apt-get install -y nginx)"
+            )
+        toxiproxy = self.toxiproxy() if "toxiproxy" in outage.needs else None
+        if "toxiproxy" in outage.needs and toxiproxy is None:
+            return self._unavailable(outage, self.toxiproxy_error)
+        endpoints: Endpoints | None = None
+        ctx: RunContext | None = None
+        go_project: GoProject | None = None
+        try:
+            if outage.procedure == "relay":
+                store = source.store(self.workdir)
+            else:
+                store = self.store(source)
+            endpoints = Endpoints(outage.endpoints, store, source=source, toxiproxy=toxiproxy)
+            if outage.procedure == "relay":
+                endpoints.add(store.close)
+            endpoints.start()
+            go_project = self._project(project, store)
+            ctx = RunContext(
+                endpoints,
+                go_project,
+                self.runner,
+                outage.command,
+                outage.timeout,
+                outage.render,
+                private=private,
+                retry=outage.setup.retry if isinstance(outage.setup, Config) else None,
+                nginx=str(self.nginx) if self.nginx is not None else None,
+                workdir=str(self.workdir) if self.workdir is not None else None,
+            )
+            ran = PROCEDURES[outage.procedure](ctx)
+            verdict, failure = verdict_of(ran.result)
+            error = error_line(ran.result)
+            if error is not None and ran.error_prefix:
+                error = ran.error_prefix + error
+            cell = Cell(
+                outage.fault,
+                outage.config,
+                verdict,
+                failure,
+                ran.seconds,
+                error,
+                tuple(ctx.notes),
+            )
+            urls = {plan.name: endpoints.url(plan.name) for plan in outage.endpoints}
+            return Outcome(cell, ran.result, dict(ran.env), urls, tuple(endpoints.asked()))
+        except FaultError as exc:
+            return self._unavailable(outage, f"the fault cannot be made here: {exc}")
+        except RelayError as exc:
+            return self._unavailable(outage, f"nginx relay could not run: {exc}")
+        finally:
+            if endpoints is not None:
+                endpoints.close()
+            if ctx is not None:
+                ctx.close()
+            if go_project is not None:
+                remove_tree(go_project.path)
+
+    def _project(self, project: str | os.PathLike[str] | None, store: ModuleStore) -> GoProject:
+        if project is not None:
+            return self.runner.project_from_dir(project)
+        requires = {}
+        for module in store.modules():
+            latest = store.latest(module)
+            if latest is not None:
+                requires[module] = latest.version
+        return self.runner.project(requires=requires)
+
+    @staticmethod
+    def _unavailable(outage: Outage, why: str) -> Outcome:
+        return Outcome(Cell(outage.fault, outage.config, "unavailable", None, 0.0, why))
+
+    # -- lifetime ----------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Stop what this engine started: its toxiproxy, its module stores, its go runner."""
+        with self._lock:
+            stores, self._stores = list(self._stores.values()), {}
+        try:
+            self._toxiproxy.close()
+        finally:
+            try:
+                for store in stores:
+                    store.close()
+            finally:
+                if self._own_runner:
+                    self.runner.close()
