@@ -98,6 +98,20 @@ def _info_time(info: bytes) -> datetime.datetime | None:
     return _parse_time(obj.get("Time")) if isinstance(obj, dict) else None
 
 
+def _served_info(version: str, info: bytes | None) -> tuple[bytes, datetime.datetime]:
+    """The ``.info`` to serve for a version read from files, and the version's time: the Time of
+    the ``.info`` given, else the time a pseudo-version encodes, else :data:`DEFAULT_TIME`
+    (without an ``.info``, one is written from that time)."""
+    t = _info_time(info) if info is not None else None
+    if t is None:
+        t = (
+            semver.pseudo_version_time(version)
+            if semver.is_pseudo_version(version)
+            else DEFAULT_TIME
+        )
+    return (format_info(version, t) if info is None else info), t
+
+
 @dataclass(frozen=True)
 class ModuleVersion:
     """One version of one module, ready to serve.
@@ -387,16 +401,7 @@ class ModuleStore(Closing):
         except OSError as e:
             raise ModuleSourceError(f"{file}: {e}") from e
         members = {f.name: f.data for f in archive.files}
-        info = members.get(".info")
-        t = _info_time(info) if info is not None else None
-        if t is None:
-            t = (
-                semver.pseudo_version_time(version)
-                if semver.is_pseudo_version(version)
-                else DEFAULT_TIME
-            )
-        if info is None:
-            info = format_info(version, t)
+        info, t = _served_info(version, members.get(".info"))
         mod = members.get(".mod")
         if mod is None:
             mod = members.get("go.mod", legacy_go_mod(path))
@@ -479,16 +484,7 @@ class ModuleStore(Closing):
                 zip_path = self._zip_dest(path, version)
                 _link_or_copy(zip_src, zip_path)
                 zip_size = zip_path.stat().st_size
-        info = parts["info"].read_bytes() if "info" in parts else None
-        t = _info_time(info) if info is not None else None
-        if t is None:
-            t = (
-                semver.pseudo_version_time(version)
-                if semver.is_pseudo_version(version)
-                else DEFAULT_TIME
-            )
-        if info is None:
-            info = format_info(version, t)
+        info, t = _served_info(version, parts["info"].read_bytes() if "info" in parts else None)
         if "mod" in parts:
             mod = parts["mod"].read_bytes()
         else:
