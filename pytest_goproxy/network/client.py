@@ -136,6 +136,15 @@ class ToxiproxyClient:
             )
         return response
 
+    def _delete(self, path: str, what: str, *, missing_ok: bool) -> None:
+        """``DELETE path``; with ``missing_ok`` a 404 (already gone) is not an error."""
+        try:
+            with self._api(what) as api:
+                api.delete(path, timeout=self.timeout)
+        except ToxiproxyError as exc:
+            if not (missing_ok and "not found" in str(exc)):
+                raise
+
     # -- server -------------------------------------------------------------------------------
 
     def version(self) -> str:
@@ -184,12 +193,7 @@ class ToxiproxyClient:
 
     def delete_proxy(self, name: str, *, missing_ok: bool = True) -> None:
         """Delete a proxy (closing its listener and connections); a missing one is fine."""
-        try:
-            with self._api(f"delete proxy {name!r}") as api:
-                api.delete(f"/proxies/{name}", timeout=self.timeout)
-        except ToxiproxyError as exc:
-            if not (missing_ok and "not found" in str(exc)):
-                raise
+        self._delete(f"/proxies/{name}", f"delete proxy {name!r}", missing_ok=missing_ok)
 
     def set_enabled(self, name: str, enabled: bool) -> ProxyInfo:
         """Disable (close the listener and drop connections) or re-enable a proxy.
@@ -249,12 +253,11 @@ class ToxiproxyClient:
         return _toxic_info(response.json())
 
     def remove_toxic(self, proxy: str, toxic: str, *, missing_ok: bool = True) -> None:
-        try:
-            with self._api(f"remove toxic {toxic!r} from {proxy!r}") as api:
-                api.delete(f"/proxies/{proxy}/toxics/{toxic}", timeout=self.timeout)
-        except ToxiproxyError as exc:
-            if not (missing_ok and "not found" in str(exc)):
-                raise
+        self._delete(
+            f"/proxies/{proxy}/toxics/{toxic}",
+            f"remove toxic {toxic!r} from {proxy!r}",
+            missing_ok=missing_ok,
+        )
 
     # -- metrics ------------------------------------------------------------------------------
 
