@@ -66,13 +66,7 @@ if TYPE_CHECKING:  # what __getattr__ returns, for mypy and IDEs (keep in step w
         http_fault_names,
         http_fault_table_markdown,
     )
-    from pytest_goproxy.matrix import (
-        Cell,
-        MatrixProject,
-        MatrixRunner,
-        all_fault_names,
-        run_matrix,
-    )
+    from pytest_goproxy.matrix import MatrixProject, MatrixRunner, run_matrix
     from pytest_goproxy.matrix.plugin import matrix_params
     from pytest_goproxy.network import (
         FAULTS,
@@ -86,10 +80,19 @@ if TYPE_CHECKING:  # what __getattr__ returns, for mypy and IDEs (keep in step w
         fault_table_markdown,
         get_fault,
     )
+    from pytest_goproxy.outage import (
+        BoundFault,
+        Cell,
+        Outage,
+        OutageEngine,
+        Outcome,
+        all_fault_names,
+        bind_fault,
+    )
     from pytest_goproxy.outage.relay import NginxRelay
     from pytest_goproxy.probe import ProbeReport, parse_goproxy, probe, write_scenario
     from pytest_goproxy.proxy import FakeGoProxy
-    from pytest_goproxy.record import ServedSnapshot, Snapshot, record
+    from pytest_goproxy.record import ServedSnapshot, Snapshot, record, serve_snapshot
     from pytest_goproxy.report import (
         MatrixProgress,
         cells_from_json,
@@ -163,12 +166,15 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "http_fault_names",
         "http_fault_table_markdown",
     ),
-    "pytest_goproxy.matrix": (
+    "pytest_goproxy.matrix": ("MatrixProject", "MatrixRunner", "run_matrix"),
+    "pytest_goproxy.outage": (
+        "BoundFault",
         "Cell",
-        "MatrixProject",
-        "MatrixRunner",
+        "Outage",
+        "OutageEngine",
+        "Outcome",
         "all_fault_names",
-        "run_matrix",
+        "bind_fault",
     ),
     # pytest glue (it makes pytest.param objects), so it imports pytest when first asked for.
     "pytest_goproxy.matrix.plugin": ("matrix_params",),
@@ -187,7 +193,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "pytest_goproxy.outage.relay": ("NginxRelay",),
     "pytest_goproxy.probe": ("ProbeReport", "parse_goproxy", "probe", "write_scenario"),
     "pytest_goproxy.proxy": ("FakeGoProxy",),
-    "pytest_goproxy.record": ("ServedSnapshot", "Snapshot", "record"),
+    "pytest_goproxy.record": ("ServedSnapshot", "Snapshot", "record", "serve_snapshot"),
     "pytest_goproxy.report": (
         "MatrixProgress",
         "cells_from_json",
@@ -216,6 +222,7 @@ __all__ = [
     "CONFIGS",
     "FAULTS",
     "HTTP_FAULTS",
+    "BoundFault",
     "Cell",
     "ChecksumDB",
     "ChecksumDBError",
@@ -251,7 +258,10 @@ __all__ = [
     "ModuleZipError",
     "Network",
     "NginxRelay",
+    "Outage",
+    "OutageEngine",
     "OutageServer",
+    "Outcome",
     "ProbeError",
     "ProbeReport",
     "ProxyRequest",
@@ -275,6 +285,7 @@ __all__ = [
     "ToxiproxyServer",
     "UsageError",
     "all_fault_names",
+    "bind_fault",
     "bundled_scenarios",
     "cells_from_json",
     "classify",
@@ -295,6 +306,7 @@ __all__ = [
     "render_table",
     "render_text",
     "run_matrix",
+    "serve_snapshot",
     "to_json",
     "to_markdown",
     "to_svg",

@@ -22,10 +22,11 @@ touched). The snapshot directory then holds::
     SNAPSHOT_DIR/snapshot.json   what was recorded: module, go version, versions, warnings
 
 ``serve_snapshot(Snapshot.load(dir))`` starts a :class:`~pytest_goproxy.proxy.FakeGoProxy`
-serving the cache (``add_module_cache``) and a :class:`~pytest_goproxy.sumdb.ChecksumDB` whose log holds the
-project's go.sum hashes, so the go command verifies with default settings: ``GOSUMDB`` names our
-database and key, ``GONOSUMDB`` stays unset. Hashes of the recorded bytes are checked against the
-project's go.sum before anything is served (a snapshot that disagrees with go.sum is refused).
+serving the cache (``add_module_cache``) and a :class:`~pytest_goproxy.sumdb.ChecksumDB` whose
+log holds the project's go.sum hashes, so the go command verifies with default settings:
+``GOSUMDB`` names our database and key, ``GONOSUMDB`` stays unset. Hashes of the recorded bytes
+are checked against the project's go.sum before anything is served (a snapshot that disagrees
+with go.sum is refused).
 """
 
 from __future__ import annotations

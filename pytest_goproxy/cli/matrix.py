@@ -15,7 +15,8 @@ from pathlib import Path
 from rich.console import Console
 
 from pytest_goproxy.configs import config_names
-from pytest_goproxy.matrix import NO_FAULT, all_fault_names, run_matrix
+from pytest_goproxy.matrix import run_matrix
+from pytest_goproxy.outage.faults import NO_FAULT, all_fault_names
 from pytest_goproxy.report.render import MatrixProgress, parse_formats, render_table, write_reports
 
 __all__ = ["DEFAULT_CONFIGS", "DEFAULT_FAULTS", "add_matrix_command"]

@@ -17,16 +17,9 @@ uses, so both give the same verdicts. The project is the ``goproxy_matrix_projec
 bundled example unless overridden in a conftest.py), or the marker's ``project=``/``modules=``;
 the marker also takes ``timeout=`` (default 60 s), ``command=`` and ``fault_params=``.
 
-Wire into the plugin with::
-
-    from pytest_goproxy.matrix.plugin import add_markers as add_matrix_markers
-    from pytest_goproxy.matrix.plugin import generate_matrix_tests
-    from pytest_goproxy.matrix.plugin import (  # noqa: F401 (fixtures)
-        goproxy_matrix_project, goproxy_matrix_session, matrix_cell)
-
-calling ``add_matrix_markers(config)`` from ``pytest_configure`` and
-``generate_matrix_tests(metafunc)`` from ``pytest_generate_tests``. This module also defines those
-hooks itself, so it can be loaded alone (``-p pytest_goproxy.matrix.plugin``).
+The main plugin (:mod:`pytest_goproxy.plugin`) registers this module; it also works alone
+(``-p pytest_goproxy.matrix.plugin``), bringing the go and toxiproxy plugins it needs. The matrix
+engine is imported when a fixture first needs it, so loading the plugin stays cheap.
 """
 
 from __future__ import annotations
@@ -34,31 +27,27 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from _pytest.mark.structures import ParameterSet
 
-from pytest_goproxy.gorun.binary import GoBinary
-from pytest_goproxy.matrix.runner import (
-    DEFAULT_COMMAND,
-    Cell,
-    MatrixProject,
-    MatrixRunner,
-    check_names,
-)
-from pytest_goproxy.network import FAULTS
+if TYPE_CHECKING:
+    from pytest_goproxy.gorun.binary import GoBinary
+    from pytest_goproxy.matrix import MatrixProject, MatrixRunner
+    from pytest_goproxy.outage import Cell
 
 __all__ = [
     "MARKER",
     "MatrixSession",
-    "add_markers",
-    "generate_matrix_tests",
     "goproxy_matrix_project",
     "goproxy_matrix_session",
     "matrix_cell",
     "matrix_params",
 ]
+
+#: The fixtures this plugin uses from the others (``go_binary``, ``go_build_cache``, ``toxiproxy``
+#: and the ``network_faults`` marker); registered once however many plugins name them.
+pytest_plugins = ["pytest_goproxy.gorun.plugin", "pytest_goproxy.network.plugin"]
 
 MARKER = "goproxy_matrix"
 #: Default deadline of one cell in tests (a blackholed primary costs all of it).
@@ -66,7 +55,7 @@ DEFAULT_CELL_TIMEOUT = 60.0
 _OPTIONS = frozenset({"project", "modules", "timeout", "command", "fault_params"})
 
 
-def add_markers(config: pytest.Config) -> None:
+def pytest_configure(config: pytest.Config) -> None:
     """Register the ``goproxy_matrix`` marker (``pytest --markers`` shows it)."""
     config.addinivalue_line(
         "markers",
@@ -76,10 +65,12 @@ def add_markers(config: pytest.Config) -> None:
     )
 
 
-def matrix_params(faults: Sequence[str], configs: Sequence[str]) -> list[ParameterSet]:
+def matrix_params(faults: Sequence[str], configs: Sequence[str]) -> list[Any]:
     """``pytest.param((fault, config), id="fault-config")`` per cell, marked ``network_faults``,
     for ``@pytest.mark.parametrize("matrix_cell", ..., indirect=True)``. Unknown names raise
     FaultError / ConfigError listing the valid ones."""
+    from pytest_goproxy.matrix import check_names
+
     check_names(faults, configs)
     return [
         pytest.param((fault, config), id=f"{fault}-{config}", marks=pytest.mark.network_faults)
@@ -105,17 +96,21 @@ def _marker_cells(marker: pytest.Mark) -> tuple[list[str], list[str]]:
     return list(faults), list(configs)
 
 
-def generate_matrix_tests(metafunc: pytest.Metafunc) -> None:
-    """Parametrize ``matrix_cell`` from the ``goproxy_matrix`` marker (once, even if this runs
-    both as the plugin's hook and as this module's own)."""
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize ``matrix_cell`` from the ``goproxy_matrix`` marker."""
     marker = metafunc.definition.get_closest_marker(MARKER)
     if marker is None or "matrix_cell" not in metafunc.fixturenames:
         return
-    if getattr(metafunc.definition, "_goproxy_matrix_done", False):
-        return
-    metafunc.definition._goproxy_matrix_done = True  # type: ignore[attr-defined]
     faults, configs = _marker_cells(marker)
     metafunc.parametrize("matrix_cell", matrix_params(faults, configs), indirect=True)
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests that use ``matrix_cell`` as ``network_faults``, however parametrized."""
+    for item in items:
+        if "matrix_cell" in getattr(item, "fixturenames", ()):
+            item.add_marker("network_faults")
 
 
 class MatrixSession:
@@ -137,7 +132,9 @@ class MatrixSession:
         command: Sequence[str] | None = None,
         fault_params: Mapping[str, Mapping[str, object]] | None = None,
     ) -> MatrixRunner:
-        from pytest_goproxy.gorun import GoRunner
+        from pytest_goproxy.gorun.runner import GoRunner
+        from pytest_goproxy.matrix import MatrixRunner
+        from pytest_goproxy.outage import DEFAULT_COMMAND
 
         command = tuple(command or DEFAULT_COMMAND)
         key = repr((str(project.path), repr(project.modules), timeout, command, fault_params))
@@ -177,6 +174,8 @@ def goproxy_matrix_project() -> MatrixProject:
         def goproxy_matrix_project():
             return MatrixProject.of("path/to/project", modules="path/to/txtar-or-modcache")
     """
+    from pytest_goproxy.matrix import MatrixProject
+
     return MatrixProject.of(None)
 
 
@@ -213,6 +212,9 @@ def matrix_cell(
             "matrix_cell needs @pytest.mark.goproxy_matrix(faults=[...], configs=[...]) or "
             "@pytest.mark.parametrize('matrix_cell', matrix_params(...), indirect=True)"
         )
+    from pytest_goproxy.matrix import MatrixProject
+    from pytest_goproxy.network import FAULTS
+
     fault, config = param
     marker = request.node.get_closest_marker(MARKER)
     options: dict[str, Any] = dict(marker.kwargs) if marker is not None else {}
@@ -230,14 +232,3 @@ def matrix_cell(
     if fault in FAULTS:
         matrix.use_toxiproxy(request.getfixturevalue("toxiproxy"))
     return matrix.run_cell(fault, config)
-
-
-# -- hooks for loading this module alone as a plugin (plugin.py calls the functions above) --------
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    add_markers(config)
-
-
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    generate_matrix_tests(metafunc)

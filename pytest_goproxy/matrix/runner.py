@@ -30,36 +30,12 @@ from pytest_goproxy.errors import ConfigError, GoProjectError, ModuleSourceError
 from pytest_goproxy.gomod.sources import ModuleSource, ModuleSourceLike
 from pytest_goproxy.gomod.store import ModuleStore
 from pytest_goproxy.gorun import GoBinary, GoRunner
-from pytest_goproxy.gorun.outcome import Verdict, error_line
 from pytest_goproxy.lifecycle import Closing
 from pytest_goproxy.network import Toxiproxy
 from pytest_goproxy.outage.cell import Cell
 from pytest_goproxy.outage.endpoints import private_pattern
 from pytest_goproxy.outage.engine import DEFAULT_COMMAND, Outage, OutageEngine
-from pytest_goproxy.outage.faults import (
-    NO_FAULT,
-    BoundFault,
-    all_fault_names,
-    bind_fault,
-    check_fault_names,
-)
-
-__all__ = [
-    "DEFAULT_COMMAND",
-    "DEFAULT_EXAMPLE",
-    "NO_FAULT",
-    "Cell",
-    "MatrixProject",
-    "MatrixRunner",
-    "ModuleSource",
-    "Verdict",
-    "all_fault_names",
-    "check_names",
-    "error_line",
-    "matrix_runner",
-    "private_pattern",
-    "run_matrix",
-]
+from pytest_goproxy.outage.faults import BoundFault, bind_fault, check_fault_names
 
 #: The bundled example project (a Go module with its dependencies as txtar files).
 DEFAULT_EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "app"

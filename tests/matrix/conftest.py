@@ -9,8 +9,9 @@ import pytest
 from pytest_goproxy.ci import in_ci
 from pytest_goproxy.errors import GoNotFoundError
 from pytest_goproxy.gorun import find_go
-from pytest_goproxy.matrix import Cell, MatrixProject, run_matrix
+from pytest_goproxy.matrix import MatrixProject, run_matrix
 from pytest_goproxy.network import Toxiproxy
+from pytest_goproxy.outage import Cell
 from pytest_goproxy.outage.relay import find_nginx
 
 from .projects import write_project

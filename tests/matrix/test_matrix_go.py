@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_goproxy.matrix import Cell, MatrixProject, MatrixRunner, run_matrix
+from pytest_goproxy.matrix import MatrixProject, MatrixRunner, run_matrix
 from pytest_goproxy.network import Toxiproxy
+from pytest_goproxy.outage import Cell
 
 from .conftest import FALLBACK_CONFIGS, FALLBACK_FAULTS
 

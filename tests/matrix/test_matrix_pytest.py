@@ -11,7 +11,8 @@ import textwrap
 
 import pytest
 
-from pytest_goproxy.matrix import Cell, MatrixProject
+from pytest_goproxy.matrix import MatrixProject
+from pytest_goproxy.outage import Cell
 
 from .conftest import FALLBACK_CONFIGS, FALLBACK_FAULTS
 

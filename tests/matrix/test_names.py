@@ -6,9 +6,10 @@ import pytest
 
 from pytest_goproxy.errors import ConfigError, FaultError
 from pytest_goproxy.httpfaults import HTTP_FAULTS
-from pytest_goproxy.matrix import Cell, all_fault_names, check_names, run_matrix
+from pytest_goproxy.matrix import check_names, run_matrix
 from pytest_goproxy.matrix.plugin import matrix_params
 from pytest_goproxy.network import FAULTS
+from pytest_goproxy.outage import Cell, all_fault_names
 
 
 def test_fault_names_are_none_then_both_catalogues() -> None:
@@ -16,7 +17,9 @@ def test_fault_names_are_none_then_both_catalogues() -> None:
 
 
 def test_unknown_names_list_the_valid_ones() -> None:
-    with pytest.raises(FaultError, match="unknown fault 'nope'; network faults: latency, .*; or none"):
+    with pytest.raises(
+        FaultError, match=r"unknown fault 'nope'; network faults: latency, .*; or none"
+    ):
         check_names(["refused", "nope"], ["single"])
     with pytest.raises(ConfigError, match="unknown configuration 'nah'; valid configurations: "):
         check_names(["refused"], ["nah"])

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pytest_goproxy.errors import ReportFormatError
-from pytest_goproxy.matrix import Cell
+from pytest_goproxy.outage import Cell
 from pytest_goproxy.report import (
     FORMATS,
     VERDICTS,
