@@ -1,19 +1,15 @@
-"""pytest options and fixtures of the go runner: ``go``, ``go_binary``, ``go_build_cache``.
+"""The go runner's pytest plugin: options ``--go``, ``--go-timeout``, ``--go-build-cache`` and the
+fixtures ``go``, ``go_binary``, ``go_build_cache``.
 
-Wire into the plugin with::
-
-    from pytest_goproxy.gorun.fixtures import add_options as add_gorun_options
-    from pytest_goproxy.gorun.fixtures import generate_go_tests
-    from pytest_goproxy.gorun.fixtures import go, go_binary, go_build_cache  # noqa: F401
-
-calling ``add_gorun_options(parser)`` from ``pytest_addoption`` and ``generate_go_tests(metafunc)``
-from ``pytest_generate_tests``. This module also defines those two hooks itself (outside
-``__all__``) so that it can be loaded alone as a plugin (``-p pytest_goproxy.gorun.fixtures``).
+The main plugin (:mod:`pytest_goproxy.plugin`) registers this module; it also works alone
+(``-p pytest_goproxy.gorun.plugin``, or the older name ``-p pytest_goproxy.gorun.fixtures``).
 
 Options: ``--go=PATH[,PATH...]`` (else ``$GO_BINARY``, else ``go`` on PATH; several binaries run
 every test that uses ``go`` once per Go release, with the version as test id), ``--go-timeout`` /
 ini ``go_timeout`` (seconds per go command, default 120), ``--go-build-cache`` / ini
 ``go_build_cache`` (a GOCACHE directory kept across sessions; default: one per session).
+
+The runner itself is imported when a fixture first needs it, so loading the plugin stays cheap.
 """
 
 from __future__ import annotations
@@ -21,28 +17,25 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from pytest_goproxy.ci import in_ci
 from pytest_goproxy.errors import GoNotFoundError
-from pytest_goproxy.gorun.binary import GoBinary, find_go
-from pytest_goproxy.gorun.cache import remove_tree
-from pytest_goproxy.gorun.runner import DEFAULT_TIMEOUT, GoRunner
 
-__all__ = [
-    "add_options",
-    "generate_go_tests",
-    "go",
-    "go_binaries",
-    "go_binary",
-    "go_build_cache",
-    "go_timeout",
-]
+if TYPE_CHECKING:
+    from pytest_goproxy.gorun.binary import GoBinary
+    from pytest_goproxy.gorun.runner import GoRunner
+
+__all__ = ["go", "go_binaries", "go_binary", "go_build_cache", "go_timeout"]
+
+#: ``--go-timeout``'s default as its help shows it, without importing the runner at start-up;
+#: a test checks it against :data:`pytest_goproxy.gorun.runner.DEFAULT_TIMEOUT`.
+DEFAULT_TIMEOUT_HELP = "120"
 
 
-def add_options(parser: pytest.Parser) -> None:
-    """Register ``--go``, ``--go-timeout``, ``--go-build-cache`` and their ini keys."""
+def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("goproxy", "pytest-goproxy")
     group.addoption(
         "--go",
@@ -58,8 +51,8 @@ def add_options(parser: pytest.Parser) -> None:
         default=None,
         type=float,
         metavar="SECONDS",
-        help=f"hard timeout of one go command; its process group is killed after it "
-        f"(default: ini go_timeout, else {DEFAULT_TIMEOUT:g})",
+        help="hard timeout of one go command; its process group is killed after it "
+        f"(default: ini go_timeout, else {DEFAULT_TIMEOUT_HELP})",
     )
     group.addoption(
         "--go-build-cache",
@@ -73,10 +66,18 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini("go_build_cache", help="default of --go-build-cache", default=None)
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """With several ``--go`` binaries, run each test that uses ``go_binary`` once per binary."""
+    specs = go_binaries(metafunc.config)
+    if len(specs) < 2 or "go_binary" not in metafunc.fixturenames:
+        return
+    metafunc.parametrize("go_binary", specs, ids=_ids(specs), indirect=True, scope="session")
+
+
 def _ini(config: pytest.Config, name: str) -> str | None:
     try:
         value = config.getini(name)
-    except ValueError:  # the options were not registered (module used as a bare fixture source)
+    except ValueError:  # the options were not registered (fixtures imported into a conftest)
         return None
     return str(value) if value else None
 
@@ -89,6 +90,8 @@ def go_binaries(config: pytest.Config) -> list[str]:
 
 def go_timeout(config: pytest.Config) -> float:
     """Seconds per go command: ``--go-timeout``, else ini ``go_timeout``, else 120."""
+    from pytest_goproxy.gorun.runner import DEFAULT_TIMEOUT
+
     value = config.getoption("go_timeout", default=None) or _ini(config, "go_timeout")
     try:
         timeout = float(value) if value else DEFAULT_TIMEOUT
@@ -101,6 +104,8 @@ def go_timeout(config: pytest.Config) -> float:
 
 def _ids(specs: list[str]) -> list[str]:
     """Test ids: each binary's GOVERSION (the spec if it does not run), unique."""
+    from pytest_goproxy.gorun.binary import find_go
+
     ids = []
     for spec in specs:
         try:
@@ -112,14 +117,6 @@ def _ids(specs: list[str]) -> list[str]:
     return ids
 
 
-def generate_go_tests(metafunc: pytest.Metafunc) -> None:
-    """With several ``--go`` binaries, run each test that uses ``go_binary`` once per binary."""
-    specs = go_binaries(metafunc.config)
-    if len(specs) < 2 or "go_binary" not in metafunc.fixturenames:
-        return
-    metafunc.parametrize("go_binary", specs, ids=_ids(specs), indirect=True, scope="session")
-
-
 @pytest.fixture(scope="session")
 def go_binary(request: pytest.FixtureRequest) -> GoBinary:
     """The go command under test: ``.path``, ``.version`` (``go1.26.8``), ``.version_info``.
@@ -128,6 +125,8 @@ def go_binary(request: pytest.FixtureRequest) -> GoBinary:
     ``go`` on PATH. A go that was named but does not work is an error. A go that is simply not
     installed skips the test, except with ``CI`` set, where that is an error.
     """
+    from pytest_goproxy.gorun.binary import find_go
+
     spec: str | None = getattr(request, "param", None)
     if spec is None:
         specs = go_binaries(request.config)
@@ -156,6 +155,8 @@ def go_build_cache(request: pytest.FixtureRequest) -> Iterator[Path]:
         path.mkdir(parents=True, exist_ok=True)
         yield path
         return
+    from pytest_goproxy.gorun.cache import remove_tree
+
     factory: pytest.TempPathFactory = request.getfixturevalue("tmp_path_factory")
     path = factory.mktemp("go-build-cache")
     try:
@@ -180,6 +181,8 @@ def go(
     that refuses any host but loopback; nothing of your own Go setup reaches it. Runs are killed
     after ``--go-timeout`` seconds. Everything is removed after the test, pass or fail.
     """
+    from pytest_goproxy.gorun.runner import GoRunner
+
     runner = GoRunner(
         go_binary,
         workdir=tmp_path_factory.mktemp("go"),
@@ -190,14 +193,3 @@ def go(
         yield runner
     finally:
         runner.close()
-
-
-# -- hooks for loading this module alone as a plugin (plugin.py calls the functions above) --------
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    add_options(parser)
-
-
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    generate_go_tests(metafunc)

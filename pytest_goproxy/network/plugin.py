@@ -1,31 +1,38 @@
-"""pytest options and fixtures of the faulty network: ``toxiproxy`` (session) and ``network``.
+"""The faulty network's pytest plugin: options ``--toxiproxy-url``, ``--toxiproxy-bin``,
+``--toxiproxy-cache-dir``, the fixtures ``toxiproxy`` (session) and ``network``, and the
+``network_faults`` marker.
 
-Wire into the plugin with::
+A test that uses ``network`` or ``toxiproxy`` is marked ``network_faults`` (``pytest -m
+network_faults`` selects every fault test; the matrix and scenario plugins mark their items too).
 
-    from pytest_goproxy.network.fixtures import add_options as add_network_options
-    from pytest_goproxy.network.fixtures import network, toxiproxy  # noqa: F401 (fixtures)
-
-and call ``add_network_options(parser)`` from ``pytest_addoption``.
+The main plugin (:mod:`pytest_goproxy.plugin`) registers this module; it also works alone
+(``-p pytest_goproxy.network.plugin``). Toxiproxy's client is imported when a fixture first needs
+it, so loading the plugin stays cheap.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
 from pytest_goproxy.ci import in_ci
 from pytest_goproxy.errors import ToxiproxyError
-from pytest_goproxy.network.endpoint import Network
-from pytest_goproxy.network.server import default_cache_dir, find_toxiproxy, resolve_toxiproxy
-from pytest_goproxy.network.session import Toxiproxy, connect_toxiproxy, start_toxiproxy
 
-__all__ = ["add_options", "in_ci", "network", "toxiproxy"]
+if TYPE_CHECKING:
+    from pytest_goproxy.network.endpoint import Network
+    from pytest_goproxy.network.session import Toxiproxy
+
+__all__ = ["FAULT_FIXTURES", "MARKER", "in_ci", "network", "toxiproxy"]
+
+MARKER = "network_faults"
+#: The fixtures of this plugin that put a test under a fault.
+FAULT_FIXTURES = frozenset({"network", "toxiproxy"})
 
 
-def add_options(parser: pytest.Parser) -> None:
-    """Register ``--toxiproxy-url``, ``--toxiproxy-bin`` and ``--toxiproxy-cache-dir``."""
+def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("goproxy", "pytest-goproxy")
     group.addoption(
         "--toxiproxy-url",
@@ -45,8 +52,25 @@ def add_options(parser: pytest.Parser) -> None:
         "--toxiproxy-cache-dir",
         dest="toxiproxy_cache_dir",
         default=None,
-        help=f"where a toxiproxy built with `go install` is kept (default: {default_cache_dir()})",
+        help="where a toxiproxy built with `go install` is kept (default: $TOXIPROXY_CACHE_DIR, "
+        "else pytest-goproxy/toxiproxy-<version> in $XDG_CACHE_HOME or ~/.cache)",
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}: a test that puts the go command under a network or HTTP fault "
+        f"(select them with `pytest -m {MARKER}`)",
+    )
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests that use ``network`` or ``toxiproxy`` as ``network_faults``."""
+    for item in items:
+        if FAULT_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(MARKER)
 
 
 def _option(config: pytest.Config, dest: str, env: str) -> str | None:
@@ -63,6 +87,9 @@ def toxiproxy(request: pytest.FixtureRequest) -> Iterator[Toxiproxy]:
     (pytest runs this teardown on Ctrl-C too). If no binary can be found or built the tests using
     it are skipped, except with ``CI`` set, where that is an error.
     """
+    from pytest_goproxy.network.server import find_toxiproxy, resolve_toxiproxy
+    from pytest_goproxy.network.session import connect_toxiproxy, start_toxiproxy
+
     config = request.config
     url = _option(config, "toxiproxy_url", "TOXIPROXY_URL")
     if url:

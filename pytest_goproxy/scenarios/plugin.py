@@ -2,32 +2,45 @@
 
 Each scenario becomes one :class:`ScenarioItem` (``<file>::<name>``), marked ``network_faults``;
 it passes when the run matches the file's ``[expect]``, fails with the whole account (expected,
-got, why, go's stderr tail) otherwise, and is skipped (an error in CI) when toxiproxy or go is
-missing. The items are added in ``pytest_collection_modifyitems`` (first, so ``-k``/``-m`` apply
-to them), because the files need not lie under the paths pytest collects.
+got, why, go's stderr tail) otherwise, and is skipped (an error in CI) when go, toxiproxy or
+nginx is missing. The items are added in ``pytest_collection_modifyitems`` (first, so ``-k``/``-m``
+apply to them), because the files need not lie under the paths pytest collects.
 
-Usable on its own with ``-p pytest_goproxy.scenarios.plugin``; the main plugin loads it.
+A scenario item is a test function of this plugin's own, so it runs with the session's tools like
+any other test: the ``goproxy_scenario_runner`` fixture (the session's go binary, ``--go-timeout``
+and ``go_build_cache``) and, only for a scenario with network faults, the session's ``toxiproxy``
+fixture. Override either in a conftest.py to change them.
+
+The main plugin (:mod:`pytest_goproxy.plugin`) registers this module; it also works alone
+(``-p pytest_goproxy.scenarios.plugin``), bringing the go and toxiproxy plugins it needs. The
+scenario engine is imported when a fixture first needs it, so loading the plugin stays cheap.
 """
 
 from __future__ import annotations
 
-import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_goproxy.ci import in_ci
-from pytest_goproxy.errors import GoNotFoundError, ScenarioError, ScenarioFailed
-from pytest_goproxy.scenarios.runner import Scenario, ScenarioRunner, find_scenarios, load_scenario
+from pytest_goproxy.ci import skip_or_fail
+from pytest_goproxy.errors import ScenarioError, ScenarioFailed
 
-__all__ = ["ScenarioItem", "add_options", "add_scenario_items", "close_runner"]
+if TYPE_CHECKING:
+    from pytest_goproxy.gorun.binary import GoBinary
+    from pytest_goproxy.network.session import Toxiproxy
+    from pytest_goproxy.scenarios.format import Scenario
+    from pytest_goproxy.scenarios.runner import ScenarioRunner
 
-_RUNNER = pytest.StashKey[ScenarioRunner]()
+__all__ = ["ScenarioItem", "goproxy_scenario_runner"]
+
+#: The fixtures a scenario item uses from the other plugins (``go_binary``, ``go_build_cache``,
+#: ``toxiproxy`` and the ``network_faults`` marker); registered once however many plugins name them.
+pytest_plugins = ["pytest_goproxy.gorun.plugin", "pytest_goproxy.network.plugin"]
 
 
-def add_options(parser: pytest.Parser) -> None:
-    """Register ``--goproxy-scenario`` (repeatable) and ``--goproxy-scenario-project``."""
+def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("goproxy", "pytest-goproxy")
     group.addoption(
         "--goproxy-scenario",
@@ -47,51 +60,80 @@ def add_options(parser: pytest.Parser) -> None:
     )
 
 
-def _runner(config: pytest.Config) -> ScenarioRunner:
-    runner = config.stash.get(_RUNNER, None)
-    if runner is None:
-        binaries = config.getoption("go_binaries", default=None) or os.environ.get("GO_BINARY")
-        go = str(binaries).split(",")[0] if binaries else None
-        toxi_bin = config.getoption("toxiproxy_bin", default=None)
-        toxiproxy = None
-        url = config.getoption("toxiproxy_url", default=None) or os.environ.get("TOXIPROXY_URL")
-        if url:
-            from pytest_goproxy.network.session import connect_toxiproxy
+@pytest.fixture(scope="session")
+def goproxy_scenario_runner(
+    go_binary: GoBinary,
+    go_build_cache: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
+) -> Iterator[ScenarioRunner]:
+    """The engine that runs the ``--goproxy-scenario`` items, shared by the session.
 
-            toxiproxy = connect_toxiproxy(str(url))
-        runner = ScenarioRunner(go=go, toxiproxy=toxiproxy, toxiproxy_bin=toxi_bin)
-        config.stash[_RUNNER] = runner
-    return runner
+    Its go runs use the session's go (``go_binary``: ``--go``, ``$GO_BINARY`` or PATH), the
+    session's ``--go-timeout`` and its ``go_build_cache``, so scenarios compile against a warm
+    GOCACHE; module sets are built once. Scenarios with network faults use the session's
+    ``toxiproxy`` (the item asks for it; scenarios without network faults never start one).
+    """
+    from pytest_goproxy.gorun.plugin import go_timeout
+    from pytest_goproxy.gorun.runner import GoRunner
+    from pytest_goproxy.scenarios.runner import ScenarioRunner
+
+    workdir = tmp_path_factory.mktemp("scenarios")
+    go = GoRunner(
+        go_binary,
+        workdir=workdir / "go",
+        timeout=go_timeout(request.config),
+        build_cache=go_build_cache,
+    )
+    runner = ScenarioRunner(runner=go, workdir=workdir)
+    try:
+        yield runner
+    finally:
+        try:
+            runner.close()
+        finally:
+            go.close()
 
 
-class ScenarioItem(pytest.Item):
-    """One scenario file run as a test."""
+def _run_scenario(request: pytest.FixtureRequest, goproxy_scenario_runner: ScenarioRunner) -> None:
+    """The test function of a scenario without network faults."""
+    _check(request.node, goproxy_scenario_runner)
+
+
+def _run_scenario_with_toxiproxy(
+    request: pytest.FixtureRequest,
+    goproxy_scenario_runner: ScenarioRunner,
+    toxiproxy: Toxiproxy,
+) -> None:
+    """The test function of a scenario with network faults: the session's toxiproxy plays them."""
+    goproxy_scenario_runner.use_toxiproxy(toxiproxy)
+    _check(request.node, goproxy_scenario_runner)
+
+
+def _check(item: Any, runner: ScenarioRunner) -> None:
+    __tracebackhide__ = True
+    assert isinstance(item, ScenarioItem)
+    project = item.config.getoption("goproxy_scenario_project", default=None)
+    result = runner.run(item.scenario, project)
+    if result.verdict == "unavailable":  # a tool the scenario needs is missing (nginx, ...)
+        skip_or_fail(f"unavailable here: {result.error}")
+    if not result.passed:
+        raise ScenarioFailed(result.describe())
+
+
+class ScenarioItem(pytest.Function):
+    """One scenario file run as a test, with fixtures like any test function."""
 
     def __init__(self, *, scenario: Scenario, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+        test = _run_scenario_with_toxiproxy if scenario.needs_toxiproxy else _run_scenario
+        super().__init__(callobj=test, **kwargs)
         self.scenario = scenario
-        self.add_marker(pytest.mark.network_faults)
+        self.add_marker("network_faults")
 
-    def runtest(self) -> None:
-        try:
-            runner = _runner(self.config)
-        except GoNotFoundError as exc:
-            if in_ci():
-                raise
-            pytest.skip(str(exc))
-        project = self.config.getoption("goproxy_scenario_project", default=None)
-        result = runner.run(self.scenario, project)
-        if result.verdict == "unavailable":
-            if in_ci():
-                raise ScenarioFailed(f"unavailable in CI: {result.error}")
-            pytest.skip(f"unavailable here: {result.error}")
-        if not result.passed:
-            raise ScenarioFailed(result.describe())
-
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, ScenarioFailed | ScenarioError):
             return str(excinfo.value)
-        return str(super().repr_failure(excinfo))
+        return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, 0, f"scenario: {self.name}"
@@ -99,6 +141,8 @@ class ScenarioItem(pytest.Item):
 
 class _ScenarioFile(pytest.File):
     def collect(self) -> list[pytest.Item]:
+        from pytest_goproxy.scenarios.format import load_scenario
+
         scenario = load_scenario(self.path)  # ScenarioError: a collection error naming the field
         return [ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario)]
 
@@ -108,11 +152,16 @@ class _ScenarioFile(pytest.File):
         return super().repr_failure(excinfo)
 
 
-def add_scenario_items(
+@pytest.hookimpl(tryfirst=True)  # before -k/-m select
+def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
     """Append an item per scenario found at ``--goproxy-scenario`` paths (bad files: errors)."""
     paths: list[str] = config.getoption("goproxy_scenarios", default=[]) or []
+    if not paths:
+        return
+    from pytest_goproxy.scenarios.format import find_scenarios
+
     seen = {item.nodeid for item in items}
     for raw in paths:
         for path in find_scenarios(raw):
@@ -125,10 +174,3 @@ def add_scenario_items(
                 if isinstance(item, pytest.Item) and item.nodeid not in seen:
                     seen.add(item.nodeid)
                     items.append(item)
-
-
-def close_runner(config: pytest.Config) -> None:
-    runner = config.stash.get(_RUNNER, None)
-    if runner is not None:
-        runner.close()
-        del config.stash[_RUNNER]

@@ -1,17 +1,22 @@
-"""pytest fixtures of the fake checksum database: ``gosumdb`` and its session-wide server.
+"""The fake checksum database's pytest plugin: ``gosumdb`` and its session-wide server.
 
 One Ed25519 key and one server serve the whole session (key generation and server start are
 cheap, but stopping a werkzeug server waits up to half a second); each test gets the database
 emptied, with no misbehaviour and an empty request log.
+
+The main plugin (:mod:`pytest_goproxy.plugin`) registers this module. The server (werkzeug,
+cryptography) is imported when a fixture first needs it, so loading the plugin stays cheap.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_goproxy.sumdb.server import DEFAULT_NAME, ChecksumDB
+if TYPE_CHECKING:
+    from pytest_goproxy.sumdb.server import ChecksumDB
 
 __all__ = ["gosumdb", "gosumdb_listen_host", "gosumdb_name", "gosumdb_session"]
 
@@ -25,12 +30,16 @@ def gosumdb_listen_host() -> str:
 @pytest.fixture(scope="session")
 def gosumdb_name() -> str:
     """The checksum database's name (``host[/path]``), the name go prints in its errors."""
+    from pytest_goproxy.sumdb.server import DEFAULT_NAME
+
     return DEFAULT_NAME
 
 
 @pytest.fixture(scope="session")
 def gosumdb_session(gosumdb_listen_host: str, gosumdb_name: str) -> Iterator[ChecksumDB]:
     """The session's checksum database server, with a key generated for this session."""
+    from pytest_goproxy.sumdb.server import ChecksumDB
+
     db = ChecksumDB(name=gosumdb_name, host=gosumdb_listen_host)
     db.start()
     yield db

@@ -225,7 +225,7 @@ def test_everything_is_removed_after_a_failing_test(
 ) -> None:
     """The inner session shares our server (TOXIPROXY_URL); after it nothing of it is left."""
     monkeypatch.setenv("TOXIPROXY_URL", toxiproxy.url)
-    pytester.makeconftest("from pytest_goproxy.network.fixtures import network, toxiproxy\n")
+    pytester.makeconftest("from pytest_goproxy.network.plugin import network, toxiproxy\n")
     pytester.makepyfile(
         """
         def test_fails(network):

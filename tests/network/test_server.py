@@ -185,7 +185,7 @@ def test_cli_install_toxiproxy(
 # -- the session fixture, seen from a whole pytest run ------------------------------------------
 
 CONFTEST = """\
-from pytest_goproxy.network.fixtures import network, toxiproxy
+from pytest_goproxy.network.plugin import network, toxiproxy
 """
 
 

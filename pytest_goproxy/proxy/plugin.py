@@ -1,0 +1,89 @@
+"""The fake module proxy's pytest plugin: ``goproxy``, ``goproxy_factory`` and the session server.
+
+One server serves the whole session (pytest-httpserver's pattern); each test gets it emptied, and
+a bug inside the proxy fails the test that met it. The main plugin (:mod:`pytest_goproxy.plugin`)
+registers this module. The server (werkzeug) is imported when a fixture first needs it, so
+loading the plugin stays cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from pytest_goproxy.gomod.store import ModuleStore
+    from pytest_goproxy.proxy.server import FakeGoProxy
+
+__all__ = ["goproxy", "goproxy_factory", "goproxy_listen_host", "goproxy_session"]
+
+
+@pytest.fixture(scope="session")
+def goproxy_listen_host() -> str:
+    """The address fake proxies bind to. Override to use another loopback address."""
+    return "127.0.0.1"
+
+
+@pytest.fixture(scope="session")
+def goproxy_session(
+    tmp_path_factory: pytest.TempPathFactory, goproxy_listen_host: str
+) -> Iterator[FakeGoProxy]:
+    """The session's fake GOPROXY server; tests use ``goproxy``, which clears it between tests."""
+    from pytest_goproxy.proxy.server import FakeGoProxy
+
+    proxy = FakeGoProxy(host=goproxy_listen_host, workdir=tmp_path_factory.mktemp("goproxy"))
+    proxy.start()
+    yield proxy
+    proxy.close()
+
+
+@pytest.fixture
+def goproxy(goproxy_session: FakeGoProxy) -> Iterator[FakeGoProxy]:
+    """A fake GOPROXY serving real, byte-exact Go modules; empty at the start of each test.
+
+    Add modules with ``add_module``, ``add_dir``, ``add_txtar`` or ``add_module_cache`` and put
+    ``goproxy.url`` in GOPROXY. ``goproxy.requests(kind=..., module=...)`` and
+    ``assert_requested`` / ``assert_not_requested`` tell what the go command asked for.
+    A bug inside the proxy fails the test at teardown.
+    """
+    goproxy_session.clear()
+    yield goproxy_session
+    try:
+        goproxy_session.check_handler_errors()
+    finally:
+        goproxy_session.clear()
+
+
+@pytest.fixture
+def goproxy_factory(
+    tmp_path_factory: pytest.TempPathFactory, goproxy_listen_host: str
+) -> Iterator[Callable[..., FakeGoProxy]]:
+    """Makes more, independent fake proxies (a primary and a backup, say), stopped after the test.
+
+    ``goproxy_factory()`` starts an empty proxy; ``goproxy_factory(store=goproxy.store)`` one that
+    serves the same modules as ``goproxy`` (a mirror).
+    """
+    from pytest_goproxy.proxy.server import FakeGoProxy
+
+    made: list[FakeGoProxy] = []
+
+    def make(store: ModuleStore | None = None, **kwargs: Any) -> FakeGoProxy:
+        proxy = FakeGoProxy(
+            store,
+            host=kwargs.pop("host", goproxy_listen_host),
+            workdir=tmp_path_factory.mktemp("goproxy"),
+            **kwargs,
+        )
+        proxy.start()
+        made.append(proxy)
+        return proxy
+
+    yield make
+    errors = []
+    for proxy in made:
+        errors.extend(proxy.handler_errors)
+        proxy.close()
+    if errors:
+        raise errors[0]
