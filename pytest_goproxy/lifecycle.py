@@ -14,9 +14,10 @@ from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import TypeVar
 
-__all__ = ["Closers", "Closing", "close_all"]
+__all__ = ["Closers", "Closing", "Starting", "close_all"]
 
 _T = TypeVar("_T", bound="Closing")
+_S = TypeVar("_S", bound="Starting")
 
 
 class Closing:
@@ -37,6 +38,25 @@ class Closing:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+class Starting(Closing):
+    """A thing with several parts to start: :meth:`start` runs ``_start()`` and, if that fails
+    halfway, ``close()`` ends what had started before the error goes on. ``with`` starts it."""
+
+    def _start(self) -> None:  # pragma: no cover - always overridden
+        raise NotImplementedError
+
+    def start(self: _S) -> _S:
+        try:
+            self._start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __enter__(self: _S) -> _S:
+        return self.start()
 
 
 def close_all(closers: Iterable[Callable[[], object]], *, timeout: float = 30.0) -> None:

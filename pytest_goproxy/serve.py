@@ -35,7 +35,7 @@ from typing import Any
 from pytest_goproxy.errors import FaultError, ToxiproxyError
 from pytest_goproxy.gomod.sources import ModuleSource
 from pytest_goproxy.httpfaults import HTTPFaultHandle
-from pytest_goproxy.lifecycle import Closing
+from pytest_goproxy.lifecycle import Starting
 from pytest_goproxy.network import Endpoint, FaultHandle, Toxiproxy
 from pytest_goproxy.network.session import LazyToxiproxy
 from pytest_goproxy.outage.endpoints import EndpointPlan, Endpoints
@@ -67,7 +67,7 @@ def _number(value: str) -> object:
     return value
 
 
-class OutageServer(Closing):
+class OutageServer(Starting):
     """Proxy + checksum database + toxiproxy endpoint + control endpoint; ``close()`` stops all.
 
     The servers are the outage engine's :class:`~pytest_goproxy.outage.endpoints.Endpoints`
@@ -89,14 +89,6 @@ class OutageServer(Closing):
         self._faults: dict[str, tuple[BoundFault, FaultHandle | HTTPFaultHandle]] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
-
-    def start(self) -> OutageServer:
-        try:
-            self._start()
-        except BaseException:
-            self.close()
-            raise
-        return self
 
     def _start(self) -> None:
         source = ModuleSource.of(self.modules)
@@ -185,9 +177,6 @@ class OutageServer(Closing):
         for step in steps:
             with contextlib.suppress(Exception):
                 step()
-
-    def __enter__(self) -> OutageServer:
-        return self.start()
 
 
 def _describe(ident: str, fault: BoundFault) -> dict[str, object]:

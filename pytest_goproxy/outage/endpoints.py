@@ -20,7 +20,7 @@ from pytest_goproxy.errors import FaultError
 from pytest_goproxy.gomod.sources import ModuleSource
 from pytest_goproxy.gomod.store import ModuleStore
 from pytest_goproxy.httpfaults import HTTPFaultHandle
-from pytest_goproxy.lifecycle import Closers
+from pytest_goproxy.lifecycle import Closers, Starting
 from pytest_goproxy.network import Endpoint, FaultHandle, Network, Toxiproxy
 from pytest_goproxy.outage.faults import BoundFault
 from pytest_goproxy.proxy import FakeGoProxy
@@ -55,7 +55,7 @@ def needs_toxiproxy(plans: Iterable[EndpointPlan]) -> bool:
     return any(p.network_faults for p in plans)
 
 
-class Endpoints(Closers):
+class Endpoints(Closers, Starting):
     """The running servers of ``plans`` (started by :meth:`start`, all stopped by ``close()``).
 
     ``toxiproxy`` is needed when a plan has network faults or ``front`` names an endpoint to
@@ -87,16 +87,8 @@ class Endpoints(Closers):
 
     # -- starting ----------------------------------------------------------------------------------
 
-    def start(self) -> Endpoints:
-        """Start every server (on failure, what was started is stopped again)."""
-        try:
-            self._start()
-        except BaseException:
-            self.close()
-            raise
-        return self
-
     def _start(self) -> None:
+        """Start every server (``start()``: on failure, what was started is stopped again)."""
         for plan in self.plans.values():
             if plan.kind == "proxy":
                 proxy = FakeGoProxy(self.store, host=self.host)

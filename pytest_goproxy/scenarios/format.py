@@ -65,18 +65,6 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
-__all__ = [
-    "BUNDLED",
-    "VERDICTS",
-    "EndpointSpec",
-    "Expect",
-    "FaultSpec",
-    "Scenario",
-    "bundled_scenarios",
-    "find_scenarios",
-    "load_scenario",
-    "parse_scenario",
-]
 
 #: The bundled library of outages, its module set (``modules/``) and project (``project/``).
 BUNDLED = Path(__file__).resolve().parent / "outages"
