@@ -8,16 +8,26 @@ take parameters the same way, :class:`Param` (a number with a default and bounds
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from pytest_goproxy.errors import FaultError
 
-__all__ = ["Number", "Param", "ParamLike", "bind_params", "markdown_cell", "markdown_table"]
+__all__ = [
+    "Number",
+    "Param",
+    "ParamLike",
+    "bind_params",
+    "by_name",
+    "lookup",
+    "markdown_cell",
+    "markdown_table",
+]
 
 Number = int | float
 _V_co = TypeVar("_V_co", covariant=True)
+_E = TypeVar("_E", bound="Named")
 
 
 @dataclass(frozen=True)
@@ -93,6 +103,31 @@ def bind_params(
         name: p.check(fault, given[name]) if name in given else p.default
         for name, p in known.items()
     }
+
+
+class Named(Protocol):
+    """A catalogue entry: known by its name."""
+
+    @property
+    def name(self) -> str: ...
+
+
+def by_name(*entries: _E) -> dict[str, _E]:
+    """A catalogue: its entries by name, in the order written (README tables keep it)."""
+    catalogue = {e.name: e for e in entries}
+    if len(catalogue) != len(entries):
+        raise ValueError(f"two catalogue entries share a name: {[e.name for e in entries]}")
+    return catalogue
+
+
+def lookup(
+    catalogue: Mapping[str, _E], name: object, what: str, error: Callable[[str], Exception]
+) -> _E:
+    """The entry called ``name``, or ``error`` saying ``unknown <what> ...; valid <what>s:``
+    and every name, so a typo is fixed from the message alone."""
+    if not isinstance(name, str) or name not in catalogue:
+        raise error(f"unknown {what} {name!r}; valid {what}s: {', '.join(catalogue)}")
+    return catalogue[name]
 
 
 def markdown_cell(text: str) -> str:

@@ -27,7 +27,7 @@ import urllib.parse
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from pytest_goproxy.catalogue import Param, bind_params, markdown_table
+from pytest_goproxy.catalogue import Param, bind_params, by_name, lookup, markdown_table
 from pytest_goproxy.errors import FaultError
 from pytest_goproxy.serving.requestlog import ProxyRequest, RequestKind
 
@@ -164,152 +164,147 @@ _COMMA_STOPS = "go stops with this error: `,` falls back only on a 404 or 410 an
 _PIPE_FALLS = "go falls back to the next entry and succeeds if that one works."
 _SLOW_OK = "Succeeds, slower (go has no timeout for proxy requests)."
 
-HTTP_FAULTS: dict[str, HTTPFault] = {
-    f.name: f
-    for f in (
-        HTTPFault(
-            name="status",
-            summary="Any HTTP status with a short text/plain body; 429 with Retry-After.",
-            how="The proxy answers `code` with a one-line text/plain body (go prints it as "
-            "`server response:`) and, when `retry_after` > 0, a `Retry-After` header.",
-            go="`reading <url>: 502 Bad Gateway` + `server response: 502 Bad Gateway: injected "
-            "by pytest-goproxy`; go ignores Retry-After and never retries. 404/410: "
-            "`not found` (`unknown revision` / `no matching versions`).",
-            failure="HTTP_STATUS (status_code=code); NOT_FOUND for 404 and 410",
-            comma="404 and 410 fall back; any other code: " + _COMMA_STOPS,
-            pipe=_PIPE_FALLS,
-            params=(
-                Param("code", 502, "HTTP status", "the status to answer", 400, 599),
-                Param("retry_after", 0, "s", "`Retry-After` header value (0: no header)"),
+HTTP_FAULTS: dict[str, HTTPFault] = by_name(
+    HTTPFault(
+        name="status",
+        summary="Any HTTP status with a short text/plain body; 429 with Retry-After.",
+        how="The proxy answers `code` with a one-line text/plain body (go prints it as "
+        "`server response:`) and, when `retry_after` > 0, a `Retry-After` header.",
+        go="`reading <url>: 502 Bad Gateway` + `server response: 502 Bad Gateway: injected "
+        "by pytest-goproxy`; go ignores Retry-After and never retries. 404/410: "
+        "`not found` (`unknown revision` / `no matching versions`).",
+        failure="HTTP_STATUS (status_code=code); NOT_FOUND for 404 and 410",
+        comma="404 and 410 fall back; any other code: " + _COMMA_STOPS,
+        pipe=_PIPE_FALLS,
+        params=(
+            Param("code", 502, "HTTP status", "the status to answer", 400, 599),
+            Param("retry_after", 0, "s", "`Retry-After` header value (0: no header)"),
+        ),
+    ),
+    HTTPFault(
+        name="invalid_body",
+        summary="200 OK with an HTML error page as the body (a captive portal or CDN page).",
+        how="The proxy answers 200, `text/html`, with a small HTML page instead of the JSON, "
+        "go.mod, zip or version list.",
+        go='`.info`/`@latest`: `invalid response from proxy "<proxy url>": invalid character '
+        "'<' looking for beginning of value`; `.mod`: `<m>@<v>: parsing go.mod: missing "
+        "module line`; `.zip`: `zip: not a valid zip file`; `@v/list`: go skips lines that "
+        "are not versions (proxy.go `Versions`), so the list looks empty and go asks "
+        "`@latest`.",
+        failure="INVALID_RESPONSE",
+        comma=_COMMA_STOPS,
+        pipe=_PIPE_FALLS,
+    ),
+    HTTPFault(
+        name="corrupt_zip",
+        summary="The module zip is damaged (or, with `not_zip`, not a zip at all).",
+        how="The real zip with every member's CRC-32 inverted in its headers (the data "
+        "still inflates, the check at the end fails), or with `not_zip=1` a text that is not "
+        "a zip; Content-Length is right.",
+        go="`zip: checksum error` (damaged) or `zip: not a valid zip file` (`not_zip`).",
+        failure="INVALID_RESPONSE",
+        comma=_COMMA_STOPS,
+        pipe=_PIPE_FALLS,
+        kinds=(RequestKind.ZIP,),
+        params=(
+            Param(
+                "not_zip",
+                0,
+                "0 or 1",
+                "1: send bytes that are not a zip at all",
+                maximum=1,
             ),
         ),
-        HTTPFault(
-            name="invalid_body",
-            summary="200 OK with an HTML error page as the body (a captive portal or CDN page).",
-            how="The proxy answers 200, `text/html`, with a small HTML page instead of the JSON, "
-            "go.mod, zip or version list.",
-            go='`.info`/`@latest`: `invalid response from proxy "<proxy url>": invalid character '
-            "'<' looking for beginning of value`; `.mod`: `<m>@<v>: parsing go.mod: missing "
-            "module line`; `.zip`: `zip: not a valid zip file`; `@v/list`: go skips lines that "
-            "are not versions (proxy.go `Versions`), so the list looks empty and go asks "
-            "`@latest`.",
-            failure="INVALID_RESPONSE",
-            comma=_COMMA_STOPS,
-            pipe=_PIPE_FALLS,
-        ),
-        HTTPFault(
-            name="corrupt_zip",
-            summary="The module zip is damaged (or, with `not_zip`, not a zip at all).",
-            how="The real zip with every member's CRC-32 inverted in its headers (the data "
-            "still inflates, the check at the end fails), or with `not_zip=1` a text that is not "
-            "a zip; Content-Length is right.",
-            go="`zip: checksum error` (damaged) or `zip: not a valid zip file` (`not_zip`).",
-            failure="INVALID_RESPONSE",
-            comma=_COMMA_STOPS,
-            pipe=_PIPE_FALLS,
-            kinds=(RequestKind.ZIP,),
-            params=(
-                Param(
-                    "not_zip",
-                    0,
-                    "0 or 1",
-                    "1: send bytes that are not a zip at all",
-                    maximum=1,
-                ),
+    ),
+    HTTPFault(
+        name="wrong_zip",
+        summary="A valid zip with different content: its hash differs from go.sum and the "
+        "checksum database.",
+        how="The real zip plus one extra file (`pytest-goproxy-wrong-zip.txt`), rebuilt "
+        "with the same `module@version/` prefix.",
+        go="`verifying <m>@<v>: checksum mismatch` + `SECURITY ERROR` against go.sum; "
+        "`verifying module: checksum mismatch` against the checksum database; accepted "
+        "silently when neither knows the module (GOSUMDB=off, no go.sum line).",
+        failure="CHECKSUM_MISMATCH",
+        comma="Stops: a checksum mismatch is never a reason to fall back.",
+        pipe="Stops too: the mismatch is found after the download, not as a fetch error.",
+        kinds=(RequestKind.ZIP,),
+    ),
+    HTTPFault(
+        name="cut_body",
+        summary="The body is cut short: Content-Length promises more, the connection closes.",
+        how="The normal answer with its full Content-Length, but only `fraction` of the "
+        "body is sent before the server closes the connection.",
+        go='`read "<url>": unexpected EOF` (proxy.go wraps body read errors).',
+        failure="TRUNCATED",
+        comma=_COMMA_STOPS,
+        pipe=_PIPE_FALLS,
+        params=(
+            Param(
+                "fraction",
+                0.5,
+                "0..1",
+                "share of the body sent (at least one byte is always missing)",
+                integer=False,
+                maximum=1,
             ),
         ),
-        HTTPFault(
-            name="wrong_zip",
-            summary="A valid zip with different content: its hash differs from go.sum and the "
-            "checksum database.",
-            how="The real zip plus one extra file (`pytest-goproxy-wrong-zip.txt`), rebuilt "
-            "with the same `module@version/` prefix.",
-            go="`verifying <m>@<v>: checksum mismatch` + `SECURITY ERROR` against go.sum; "
-            "`verifying module: checksum mismatch` against the checksum database; accepted "
-            "silently when neither knows the module (GOSUMDB=off, no go.sum line).",
-            failure="CHECKSUM_MISMATCH",
-            comma="Stops: a checksum mismatch is never a reason to fall back.",
-            pipe="Stops too: the mismatch is found after the download, not as a fetch error.",
-            kinds=(RequestKind.ZIP,),
+    ),
+    HTTPFault(
+        name="slow_first_byte",
+        summary="The answer starts after a delay (a slow origin behind a CDN).",
+        how="The proxy waits `seconds` before sending the status line (cut short when the "
+        "fault is removed).",
+        go="Nothing: go waits.",
+        failure="",
+        comma=_SLOW_OK,
+        pipe=_SLOW_OK,
+        params=(
+            Param("seconds", 1.0, "s", "delay before the status line", integer=False, maximum=300),
         ),
-        HTTPFault(
-            name="cut_body",
-            summary="The body is cut short: Content-Length promises more, the connection closes.",
-            how="The normal answer with its full Content-Length, but only `fraction` of the "
-            "body is sent before the server closes the connection.",
-            go='`read "<url>": unexpected EOF` (proxy.go wraps body read errors).',
-            failure="TRUNCATED",
-            comma=_COMMA_STOPS,
-            pipe=_PIPE_FALLS,
-            params=(
-                Param(
-                    "fraction",
-                    0.5,
-                    "0..1",
-                    "share of the body sent (at least one byte is always missing)",
-                    integer=False,
-                    maximum=1,
-                ),
-            ),
+    ),
+    HTTPFault(
+        name="slow_body",
+        summary="The body trickles at a fixed rate.",
+        how="The normal answer (Content-Length included), its body sent in slices of "
+        "`rate`/10 bytes, each followed by a pause, so `rate` bytes per second.",
+        go="Nothing: go waits.",
+        failure="",
+        comma=_SLOW_OK,
+        pipe=_SLOW_OK,
+        params=(Param("rate", 16384, "bytes/s", "body bytes per second", minimum=1),),
+    ),
+    HTTPFault(
+        name="redirect",
+        summary="The answer is `n` redirects, ending here or at another proxy (`to`).",
+        how="`code` with a Location back to this proxy (a marker in the query string counts "
+        "the hops) `n`-1 times, then to the same path here or under `to`; each hop is "
+        "logged as a faulted request.",
+        go="Followed up to 10 redirects (web/http.go `checkRedirect`); 11 or more: "
+        '`Get "<url>": stopped after 10 redirects`.',
+        failure="none for n <= 10; INVALID_RESPONSE above (go stops after 10 redirects)",
+        comma="Followed; above 10 hops: " + _COMMA_STOPS,
+        pipe="Followed; above 10 hops: " + _PIPE_FALLS,
+        params=(
+            Param("n", 1, "redirects", "number of redirects", 1, 20),
+            Param("code", 302, "HTTP status", "301, 302, 303, 307 or 308", 301, 308),
+            URLParam("to", "the last redirect goes to this proxy URL (same path)"),
         ),
-        HTTPFault(
-            name="slow_first_byte",
-            summary="The answer starts after a delay (a slow origin behind a CDN).",
-            how="The proxy waits `seconds` before sending the status line (cut short when the "
-            "fault is removed).",
-            go="Nothing: go waits.",
-            failure="",
-            comma=_SLOW_OK,
-            pipe=_SLOW_OK,
-            params=(
-                Param(
-                    "seconds", 1.0, "s", "delay before the status line", integer=False, maximum=300
-                ),
-            ),
-        ),
-        HTTPFault(
-            name="slow_body",
-            summary="The body trickles at a fixed rate.",
-            how="The normal answer (Content-Length included), its body sent in slices of "
-            "`rate`/10 bytes, each followed by a pause, so `rate` bytes per second.",
-            go="Nothing: go waits.",
-            failure="",
-            comma=_SLOW_OK,
-            pipe=_SLOW_OK,
-            params=(Param("rate", 16384, "bytes/s", "body bytes per second", minimum=1),),
-        ),
-        HTTPFault(
-            name="redirect",
-            summary="The answer is `n` redirects, ending here or at another proxy (`to`).",
-            how="`code` with a Location back to this proxy (a marker in the query string counts "
-            "the hops) `n`-1 times, then to the same path here or under `to`; each hop is "
-            "logged as a faulted request.",
-            go="Followed up to 10 redirects (web/http.go `checkRedirect`); 11 or more: "
-            '`Get "<url>": stopped after 10 redirects`.',
-            failure="none for n <= 10; INVALID_RESPONSE above (go stops after 10 redirects)",
-            comma="Followed; above 10 hops: " + _COMMA_STOPS,
-            pipe="Followed; above 10 hops: " + _PIPE_FALLS,
-            params=(
-                Param("n", 1, "redirects", "number of redirects", 1, 20),
-                Param("code", 302, "HTTP status", "301, 302, 303, 307 or 308", 301, 308),
-                URLParam("to", "the last redirect goes to this proxy URL (same path)"),
-            ),
-        ),
-        HTTPFault(
-            name="stale_list",
-            summary="`@v/list` and `@latest` hide the newest versions (a stale CDN cache).",
-            how="The list leaves out the `hide` highest tagged versions and `@latest` answers "
-            "the highest of the rest (404 if none is left); the hidden versions stay "
-            "downloadable by exact version.",
-            go="No error: `go get m@latest` picks the older version.",
-            failure="",
-            comma="Succeeds with the older version.",
-            pipe="Succeeds with the older version (nothing to fall back on).",
-            kinds=(RequestKind.LIST, RequestKind.LATEST),
-            params=(Param("hide", 1, "versions", "newest tagged versions left out", minimum=1),),
-        ),
-    )
-}
+    ),
+    HTTPFault(
+        name="stale_list",
+        summary="`@v/list` and `@latest` hide the newest versions (a stale CDN cache).",
+        how="The list leaves out the `hide` highest tagged versions and `@latest` answers "
+        "the highest of the rest (404 if none is left); the hidden versions stay "
+        "downloadable by exact version.",
+        go="No error: `go get m@latest` picks the older version.",
+        failure="",
+        comma="Succeeds with the older version.",
+        pipe="Succeeds with the older version (nothing to fall back on).",
+        kinds=(RequestKind.LIST, RequestKind.LATEST),
+        params=(Param("hide", 1, "versions", "newest tagged versions left out", minimum=1),),
+    ),
+)
 
 
 def http_fault_names() -> list[str]:
@@ -319,11 +314,7 @@ def http_fault_names() -> list[str]:
 
 def get_http_fault(name: str) -> HTTPFault:
     """The catalogue entry for ``name``, or :class:`FaultError` listing the valid names."""
-    if not isinstance(name, str) or name not in HTTP_FAULTS:
-        raise FaultError(
-            f"unknown HTTP fault {name!r}; valid HTTP faults: {', '.join(HTTP_FAULTS)}"
-        )
-    return HTTP_FAULTS[name]
+    return lookup(HTTP_FAULTS, name, "HTTP fault", FaultError)
 
 
 @dataclass(frozen=True)

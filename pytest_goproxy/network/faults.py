@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pytest_goproxy.catalogue import Number, Param, bind_params, markdown_table
+from pytest_goproxy.catalogue import Number, Param, bind_params, by_name, lookup, markdown_table
 from pytest_goproxy.errors import FaultError
 
 __all__ = [
@@ -89,170 +89,167 @@ class Fault:
 _COMMA_STOPS = "go fails with this error; `,` falls back only on a 404 or 410 answer."
 _PIPE_FALLS = "go falls back to the next entry and succeeds if that one works."
 
-FAULTS: dict[str, Fault] = {
-    f.name: f
-    for f in (
-        Fault(
-            name="latency",
-            summary="Every chunk of the response is delayed.",
-            how="toxiproxy `latency` toxic, downstream (toxics/latency.go: each chunk waits "
-            "`latency` +/- `jitter` ms).",
-            comma="Succeeds, slower.",
-            pipe="Succeeds, slower (slowness is not an error, so no fallback).",
-            mechanism="toxic",
-            params=(
-                Param("ms", 300, "ms", "delay added to each chunk"),
-                Param("jitter", 0, "ms", "random +/- spread around `ms`"),
-            ),
-            toxic=ToxicSpec("latency", attributes={"ms": "latency", "jitter": "jitter"}),
+
+def _seconds(doc: str) -> Param:
+    """The ``seconds`` of a timed outage (up to an hour)."""
+    return Param("seconds", 2.0, "s", doc, integer=False, maximum=3600)
+
+
+FAULTS: dict[str, Fault] = by_name(
+    Fault(
+        name="latency",
+        summary="Every chunk of the response is delayed.",
+        how="toxiproxy `latency` toxic, downstream (toxics/latency.go: each chunk waits "
+        "`latency` +/- `jitter` ms).",
+        comma="Succeeds, slower.",
+        pipe="Succeeds, slower (slowness is not an error, so no fallback).",
+        mechanism="toxic",
+        params=(
+            Param("ms", 300, "ms", "delay added to each chunk"),
+            Param("jitter", 0, "ms", "random +/- spread around `ms`"),
         ),
-        Fault(
-            name="bandwidth",
-            summary="The response trickles in at a fixed rate.",
-            how="toxiproxy `bandwidth` toxic, downstream (toxics/bandwidth.go: `rate` KB/s).",
-            comma="Succeeds, slower for big zips.",
-            pipe="Succeeds, slower (no fallback).",
-            mechanism="toxic",
-            params=(Param("rate", 64, "KB/s", "bytes per second / 1000", minimum=1),),
-            toxic=ToxicSpec("bandwidth", attributes={"rate": "rate"}),
+        toxic=ToxicSpec("latency", attributes={"ms": "latency", "jitter": "jitter"}),
+    ),
+    Fault(
+        name="bandwidth",
+        summary="The response trickles in at a fixed rate.",
+        how="toxiproxy `bandwidth` toxic, downstream (toxics/bandwidth.go: `rate` KB/s).",
+        comma="Succeeds, slower for big zips.",
+        pipe="Succeeds, slower (no fallback).",
+        mechanism="toxic",
+        params=(Param("rate", 64, "KB/s", "bytes per second / 1000", minimum=1),),
+        toxic=ToxicSpec("bandwidth", attributes={"rate": "rate"}),
+    ),
+    Fault(
+        name="slicer",
+        summary="The response arrives in many small TCP writes.",
+        how="toxiproxy `slicer` toxic, downstream (toxics/slicer.go: slices of about "
+        "`average_size` bytes, `delay_us` apart).",
+        comma="Succeeds (HTTP does not care about segment boundaries), slower for big zips.",
+        pipe="Succeeds (no fallback).",
+        mechanism="toxic",
+        params=(
+            Param("average_size", 64, "bytes", "mean slice size", minimum=1),
+            Param("size_variation", 32, "bytes", "slice size spread"),
+            Param("delay_us", 100, "µs", "pause between slices"),
         ),
-        Fault(
-            name="slicer",
-            summary="The response arrives in many small TCP writes.",
-            how="toxiproxy `slicer` toxic, downstream (toxics/slicer.go: slices of about "
-            "`average_size` bytes, `delay_us` apart).",
-            comma="Succeeds (HTTP does not care about segment boundaries), slower for big zips.",
-            pipe="Succeeds (no fallback).",
-            mechanism="toxic",
-            params=(
-                Param("average_size", 64, "bytes", "mean slice size", minimum=1),
-                Param("size_variation", 32, "bytes", "slice size spread"),
-                Param("delay_us", 100, "µs", "pause between slices"),
-            ),
-            toxic=ToxicSpec(
-                "slicer",
-                attributes={
-                    "average_size": "average_size",
-                    "size_variation": "size_variation",
-                    "delay_us": "delay",
-                },
-            ),
+        toxic=ToxicSpec(
+            "slicer",
+            attributes={
+                "average_size": "average_size",
+                "size_variation": "size_variation",
+                "delay_us": "delay",
+            },
         ),
-        Fault(
-            name="slow_close",
-            summary="The proxy waits before closing a connection.",
-            how="toxiproxy `slow_close` toxic, downstream (toxics/slow_close.go: the close is "
-            "delayed `ms`).",
-            comma="Succeeds: go reads by Content-Length and does not wait for the close.",
-            pipe="Succeeds.",
-            mechanism="toxic",
-            params=(Param("ms", 1000, "ms", "delay before the close"),),
-            toxic=ToxicSpec("slow_close", attributes={"ms": "delay"}),
-        ),
-        Fault(
-            name="refused",
-            summary="Nothing listens: connect gets ECONNREFUSED.",
-            how="The toxiproxy proxy is disabled, which closes its listener (the port is kept "
-            "and rebound when the fault is removed).",
-            comma="Fails at once: `dial tcp 127.0.0.1:N: connect: connection refused`. "
-            + _COMMA_STOPS,
-            pipe=_PIPE_FALLS,
-            mechanism="disable",
-        ),
-        Fault(
-            name="dns",
-            summary="The proxy's host name does not resolve (NXDOMAIN).",
-            how="The endpoint URL's host becomes `goproxy-<id>.invalid` (RFC 6761: never "
-            "resolves); read `endpoint.url` after injecting. go still asks the system resolver "
-            "(one query for a `.invalid` name), which answers NXDOMAIN.",
-            comma="Fails at once: `dial tcp: lookup goproxy-<id>.invalid on <resolver>: no such "
-            "host`. " + _COMMA_STOPS,
-            pipe=_PIPE_FALLS,
-            mechanism="dns",
-        ),
-        Fault(
-            name="blackhole",
-            summary="Connections are accepted, then nothing ever comes back.",
-            how="toxiproxy `timeout` toxic with `timeout` 0 on the upstream stream "
-            "(toxics/timeout.go: data is dropped and the connection is never closed). Upstream, "
-            "so the request never reaches the server and it never answers or closes; the toxic "
-            "passes a close through, so a server that closes idle connections ends the hang.",
-            comma="Hangs: go has no request timeout; only the runner's deadline ends it.",
-            pipe="Hangs too: there is no error to fall back on.",
-            mechanism="toxic",
-            toxic=ToxicSpec("timeout", stream="upstream", fixed={"timeout": 0}),
-            cost="the runner's whole timeout",
-        ),
-        Fault(
-            name="dial_timeout",
-            summary="The SYN is never answered: connect times out.",
-            how="The endpoint URL points at a loopback listener whose accept backlog is full, "
-            "so Linux drops further SYNs; read `endpoint.url` after injecting.",
-            comma="Fails after go's own 30 s dial limit: `dial tcp ...: i/o timeout`. "
-            + _COMMA_STOPS,
-            pipe="Falls back, but only after 30 s for every request (each one tries this entry "
-            "first), so a `go mod tidy` costs a minute or more.",
-            mechanism="stuck_listener",
-            cost="30 s per connection attempt; opt in",
-        ),
-        Fault(
-            name="reset",
-            summary="The connection is reset (RST) once the request arrives.",
-            how="toxiproxy `reset_peer` toxic, upstream (toxics/reset_peer.go: on the first data, "
-            "wait `after_ms`, then close with SO_LINGER 0).",
-            comma="Fails at once: `read tcp ...: read: connection reset by peer`. " + _COMMA_STOPS,
-            pipe=_PIPE_FALLS,
-            mechanism="toxic",
-            params=(Param("after_ms", 0, "ms", "delay before the reset"),),
-            toxic=ToxicSpec("reset_peer", stream="upstream", attributes={"after_ms": "timeout"}),
-        ),
-        Fault(
-            name="truncate",
-            summary="Each connection is closed after N bytes of response (headers included).",
-            how="toxiproxy `limit_data` toxic, downstream (toxics/limit_data.go: per connection, "
-            "forward `bytes` then close).",
-            comma='Fails: `read "<url>.zip": unexpected EOF` when the cut is in a body (a cut '
-            "in the headers gives `malformed MIME header`; a response shorter than `bytes` is "
-            "not affected). " + _COMMA_STOPS,
-            pipe=_PIPE_FALLS,
-            mechanism="toxic",
-            params=(Param("bytes", 400, "bytes", "response bytes per connection"),),
-            toxic=ToxicSpec("limit_data", attributes={"bytes": "bytes"}),
-        ),
-        Fault(
-            name="down_for",
-            summary="Down (refused) for the first N seconds, then up.",
-            how="The proxy is disabled now and re-enabled by a timer thread.",
-            comma="Fails if go connects inside the window (go does not retry), else succeeds.",
-            pipe="Falls back inside the window; succeeds on this entry after it.",
-            mechanism="down_for",
-            params=(
-                Param("seconds", 2.0, "s", "length of the outage", integer=False, maximum=3600),
-            ),
-        ),
-        Fault(
-            name="down_after",
-            summary="Up for N seconds, then down (refused).",
-            how="A timer thread disables the proxy after `seconds`; open connections are dropped.",
-            comma="Succeeds if go is done in time, else fails with refused or EOF.",
-            pipe="Falls back once it is down.",
-            mechanism="down_after",
-            params=(
-                Param("seconds", 2.0, "s", "time before the outage", integer=False, maximum=3600),
-            ),
-        ),
-        Fault(
-            name="down_after_bytes",
-            summary="Up for the first N response bytes, then down (refused).",
-            how="`limit_data` toxic cuts the connection at N bytes and a watcher thread disables "
-            "the proxy once N bytes went downstream (needs `-proxy-metrics`, on for our server).",
-            comma="Fails with `unexpected EOF` or refused. " + _COMMA_STOPS,
-            pipe=_PIPE_FALLS,
-            mechanism="down_after_bytes",
-            params=(Param("bytes", 400, "bytes", "response bytes before the outage"),),
-        ),
-    )
-}
+    ),
+    Fault(
+        name="slow_close",
+        summary="The proxy waits before closing a connection.",
+        how="toxiproxy `slow_close` toxic, downstream (toxics/slow_close.go: the close is "
+        "delayed `ms`).",
+        comma="Succeeds: go reads by Content-Length and does not wait for the close.",
+        pipe="Succeeds.",
+        mechanism="toxic",
+        params=(Param("ms", 1000, "ms", "delay before the close"),),
+        toxic=ToxicSpec("slow_close", attributes={"ms": "delay"}),
+    ),
+    Fault(
+        name="refused",
+        summary="Nothing listens: connect gets ECONNREFUSED.",
+        how="The toxiproxy proxy is disabled, which closes its listener (the port is kept "
+        "and rebound when the fault is removed).",
+        comma="Fails at once: `dial tcp 127.0.0.1:N: connect: connection refused`. " + _COMMA_STOPS,
+        pipe=_PIPE_FALLS,
+        mechanism="disable",
+    ),
+    Fault(
+        name="dns",
+        summary="The proxy's host name does not resolve (NXDOMAIN).",
+        how="The endpoint URL's host becomes `goproxy-<id>.invalid` (RFC 6761: never "
+        "resolves); read `endpoint.url` after injecting. go still asks the system resolver "
+        "(one query for a `.invalid` name), which answers NXDOMAIN.",
+        comma="Fails at once: `dial tcp: lookup goproxy-<id>.invalid on <resolver>: no such "
+        "host`. " + _COMMA_STOPS,
+        pipe=_PIPE_FALLS,
+        mechanism="dns",
+    ),
+    Fault(
+        name="blackhole",
+        summary="Connections are accepted, then nothing ever comes back.",
+        how="toxiproxy `timeout` toxic with `timeout` 0 on the upstream stream "
+        "(toxics/timeout.go: data is dropped and the connection is never closed). Upstream, "
+        "so the request never reaches the server and it never answers or closes; the toxic "
+        "passes a close through, so a server that closes idle connections ends the hang.",
+        comma="Hangs: go has no request timeout; only the runner's deadline ends it.",
+        pipe="Hangs too: there is no error to fall back on.",
+        mechanism="toxic",
+        toxic=ToxicSpec("timeout", stream="upstream", fixed={"timeout": 0}),
+        cost="the runner's whole timeout",
+    ),
+    Fault(
+        name="dial_timeout",
+        summary="The SYN is never answered: connect times out.",
+        how="The endpoint URL points at a loopback listener whose accept backlog is full, "
+        "so Linux drops further SYNs; read `endpoint.url` after injecting.",
+        comma="Fails after go's own 30 s dial limit: `dial tcp ...: i/o timeout`. " + _COMMA_STOPS,
+        pipe="Falls back, but only after 30 s for every request (each one tries this entry "
+        "first), so a `go mod tidy` costs a minute or more.",
+        mechanism="stuck_listener",
+        cost="30 s per connection attempt; opt in",
+    ),
+    Fault(
+        name="reset",
+        summary="The connection is reset (RST) once the request arrives.",
+        how="toxiproxy `reset_peer` toxic, upstream (toxics/reset_peer.go: on the first data, "
+        "wait `after_ms`, then close with SO_LINGER 0).",
+        comma="Fails at once: `read tcp ...: read: connection reset by peer`. " + _COMMA_STOPS,
+        pipe=_PIPE_FALLS,
+        mechanism="toxic",
+        params=(Param("after_ms", 0, "ms", "delay before the reset"),),
+        toxic=ToxicSpec("reset_peer", stream="upstream", attributes={"after_ms": "timeout"}),
+    ),
+    Fault(
+        name="truncate",
+        summary="Each connection is closed after N bytes of response (headers included).",
+        how="toxiproxy `limit_data` toxic, downstream (toxics/limit_data.go: per connection, "
+        "forward `bytes` then close).",
+        comma='Fails: `read "<url>.zip": unexpected EOF` when the cut is in a body (a cut '
+        "in the headers gives `malformed MIME header`; a response shorter than `bytes` is "
+        "not affected). " + _COMMA_STOPS,
+        pipe=_PIPE_FALLS,
+        mechanism="toxic",
+        params=(Param("bytes", 400, "bytes", "response bytes per connection"),),
+        toxic=ToxicSpec("limit_data", attributes={"bytes": "bytes"}),
+    ),
+    Fault(
+        name="down_for",
+        summary="Down (refused) for the first N seconds, then up.",
+        how="The proxy is disabled now and re-enabled by a timer thread.",
+        comma="Fails if go connects inside the window (go does not retry), else succeeds.",
+        pipe="Falls back inside the window; succeeds on this entry after it.",
+        mechanism="down_for",
+        params=(Param("seconds", 2.0, "s", "length of the outage", integer=False, maximum=3600),),
+    ),
+    Fault(
+        name="down_after",
+        summary="Up for N seconds, then down (refused).",
+        how="A timer thread disables the proxy after `seconds`; open connections are dropped.",
+        comma="Succeeds if go is done in time, else fails with refused or EOF.",
+        pipe="Falls back once it is down.",
+        mechanism="down_after",
+        params=(Param("seconds", 2.0, "s", "time before the outage", integer=False, maximum=3600),),
+    ),
+    Fault(
+        name="down_after_bytes",
+        summary="Up for the first N response bytes, then down (refused).",
+        how="`limit_data` toxic cuts the connection at N bytes and a watcher thread disables "
+        "the proxy once N bytes went downstream (needs `-proxy-metrics`, on for our server).",
+        comma="Fails with `unexpected EOF` or refused. " + _COMMA_STOPS,
+        pipe=_PIPE_FALLS,
+        mechanism="down_after_bytes",
+        params=(Param("bytes", 400, "bytes", "response bytes before the outage"),),
+    ),
+)
 
 
 def fault_names() -> list[str]:
@@ -262,9 +259,7 @@ def fault_names() -> list[str]:
 
 def get_fault(name: str) -> Fault:
     """The catalogue entry for ``name``, or :class:`FaultError` listing the valid names."""
-    if not isinstance(name, str) or name not in FAULTS:
-        raise FaultError(f"unknown fault {name!r}; valid faults: {', '.join(FAULTS)}")
-    return FAULTS[name]
+    return lookup(FAULTS, name, "fault", FaultError)
 
 
 def fault_table_markdown() -> str:
