@@ -1,0 +1,90 @@
+"""The package layout keeps its promises: lower layers never import higher ones (so there is no
+import cycle), no private name crosses a package boundary, and the top level stays small.
+
+Every import of ``pytest_goproxy`` modules counts, those inside functions too: a lazy import is
+still a dependency."""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+import pytest_goproxy
+
+ROOT = Path(pytest_goproxy.__file__).parent
+
+#: Layers, lowest first; a unit (a sub-package or a top-level module) may import only units of a
+#: lower layer. The outage engine sits above every server and below every front end.
+LAYERS: list[set[str]] = [
+    {"errors"},
+    {"catalogue", "ci", "lifecycle"},
+    {"gomod", "configs"},
+    {"serving", "gorun"},
+    {"httpfaults", "sumdb", "network"},
+    {"proxy"},
+    {"outage"},
+    {"record", "matrix", "scenarios", "report"},
+    {"serve", "probe"},
+    {"cli", "plugin", "__init__"},
+]
+LAYER = {unit: n for n, units in enumerate(LAYERS) for unit in units}
+
+
+def unit_of(module: str) -> str:
+    """``pytest_goproxy.outage.engine`` -> ``outage``; the package itself is ``__init__``."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def imports() -> list[tuple[str, str, str, list[str]]]:
+    """(file, importing unit, imported module, names) for every import of our modules."""
+    found = []
+    for path in sorted(ROOT.rglob("*.py")):
+        rel = path.relative_to(ROOT.parent).with_suffix("")
+        src = (
+            unit_of(".".join(rel.parts))
+            if rel.parts != ("pytest_goproxy", "__init__")
+            else ("__init__")
+        )
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                "pytest_goproxy"
+            ):
+                found.append((str(rel), src, node.module or "", [a.name for a in node.names]))
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name.startswith("pytest_goproxy."):
+                        found.append((str(rel), src, alias.name, []))
+    return found
+
+
+def test_every_unit_has_a_layer() -> None:
+    units = {p.stem for p in ROOT.glob("*.py")} | {
+        p.name for p in ROOT.iterdir() if (p / "__init__.py").is_file()
+    }
+    assert units == set(LAYER), f"give these a layer: {units ^ set(LAYER)}"
+
+
+def test_lower_layers_never_import_higher_ones() -> None:
+    wrong = defaultdict(set)
+    for file, src, module, _ in imports():
+        dst = unit_of(module) if module != "pytest_goproxy" else "__init__"
+        if dst != src and LAYER[dst] >= LAYER[src]:
+            wrong[file].add(module)
+    assert not wrong, f"imports against the layering: {dict(wrong)}"
+
+
+def test_no_private_name_crosses_a_package_boundary() -> None:
+    crossing = [
+        (file, module, name)
+        for file, src, module, names in imports()
+        for name in names
+        if name.startswith("_") and unit_of(module) != src
+    ]
+    assert not crossing
+
+
+def test_at_most_ten_modules_at_the_top_level() -> None:
+    modules = sorted(p.name for p in ROOT.glob("*.py"))
+    assert len(modules) <= 10, modules
