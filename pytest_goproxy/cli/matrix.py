@@ -12,16 +12,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from rich.console import Console
+__all__ = ["DEFAULT_CONFIGS", "DEFAULT_FAULTS", "register"]
 
-from pytest_goproxy.configs import config_names
-from pytest_goproxy.matrix import run_matrix
-from pytest_goproxy.outage.faults import NO_FAULT, all_fault_names
-from pytest_goproxy.report.render import MatrixProgress, parse_formats, render_table, write_reports
-
-__all__ = ["DEFAULT_CONFIGS", "DEFAULT_FAULTS", "add_matrix_command"]
-
-DEFAULT_FAULTS = (NO_FAULT, "refused", "dns", "reset", "blackhole", "truncate", "status")
+#: The default cells' faults; "none" is ``outage.faults.NO_FAULT``, written out so that building
+#: the parser imports no fault catalogue (a test checks the names).
+DEFAULT_FAULTS = ("none", "refused", "dns", "reset", "blackhole", "truncate", "status")
 DEFAULT_CONFIGS = (
     "single",
     "comma_backup",
@@ -43,6 +38,13 @@ def _names(text: str | None, default: tuple[str, ...], everything: list[str]) ->
 
 
 def _matrix(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from pytest_goproxy.configs import config_names
+    from pytest_goproxy.matrix import run_matrix
+    from pytest_goproxy.outage.faults import all_fault_names
+    from pytest_goproxy.report import MatrixProgress, parse_formats, render_table, write_reports
+
     formats = parse_formats(args.format)  # a typo fails before minutes of go runs
     faults = _names(args.faults, DEFAULT_FAULTS, all_fault_names())
     configs = _names(args.configs, DEFAULT_CONFIGS, config_names())
@@ -67,8 +69,8 @@ def _matrix(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_matrix_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``matrix`` on the ``pytest-goproxy`` command."""
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``matrix`` to the ``pytest-goproxy`` command."""
     matrix = commands.add_parser(
         "matrix",
         help="run the fault x configuration matrix on a Go project (default: the bundled example)",

@@ -1,0 +1,35 @@
+"""``pytest-goproxy docs [README.md] [--check]``: regenerate README's catalogue tables."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+__all__ = ["register"]
+
+
+def _docs(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from pytest_goproxy.report.readme import update_readme
+
+    path = Path(args.readme)
+    changed = update_readme(path, check=args.check)
+    if changed and args.check:
+        print(f"{path} is out of date: run `pytest-goproxy docs {path}`", file=sys.stderr)
+        return 1
+    print(f"{path} {'updated' if changed else 'is up to date'}", file=sys.stderr)
+    return 0
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``docs`` to the ``pytest-goproxy`` command."""
+    docs = commands.add_parser(
+        "docs",
+        help="regenerate README's generated tables (fault and configuration catalogues)",
+        description="Rewrite the blocks between `<!-- BEGIN generated: NAME -->` and "
+        "`<!-- END generated: NAME -->` from the catalogues.",
+    )
+    docs.add_argument("readme", nargs="?", default="README.md", help="default: README.md")
+    docs.add_argument("--check", action="store_true", help="fail if the file is out of date")
+    docs.set_defaults(func=_docs)
