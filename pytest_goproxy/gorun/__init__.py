@@ -9,33 +9,41 @@ verdict and the error line that matters.
 
 from __future__ import annotations
 
-from pytest_goproxy.gorun.binary import GoBinary, find_go
-from pytest_goproxy.gorun.cache import ModuleCache
-from pytest_goproxy.gorun.environment import PASSTHROUGH, build_env
-from pytest_goproxy.gorun.failure import Classification, Failure, classify
-from pytest_goproxy.gorun.guard import Escape, NetworkGuard
-from pytest_goproxy.gorun.outcome import VERDICTS, Verdict, error_line, verdict_of
-from pytest_goproxy.gorun.project import GoProject
-from pytest_goproxy.gorun.result import GoResult
-from pytest_goproxy.gorun.runner import DEFAULT_TIMEOUT, GoRunner
+from typing import TYPE_CHECKING
 
-__all__ = [
-    "DEFAULT_TIMEOUT",
-    "PASSTHROUGH",
-    "VERDICTS",
-    "Classification",
-    "Escape",
-    "Failure",
-    "GoBinary",
-    "GoProject",
-    "GoResult",
-    "GoRunner",
-    "ModuleCache",
-    "NetworkGuard",
-    "Verdict",
-    "build_env",
-    "classify",
-    "error_line",
-    "find_go",
-    "verdict_of",
-]
+from pytest_goproxy.exports import lazy_exports
+
+if TYPE_CHECKING:
+    from pytest_goproxy.gorun.binary import GoBinary as GoBinary
+    from pytest_goproxy.gorun.binary import find_go as find_go
+    from pytest_goproxy.gorun.cache import ModuleCache as ModuleCache
+    from pytest_goproxy.gorun.environment import PASSTHROUGH as PASSTHROUGH
+    from pytest_goproxy.gorun.environment import build_env as build_env
+    from pytest_goproxy.gorun.failure import Classification as Classification
+    from pytest_goproxy.gorun.failure import Failure as Failure
+    from pytest_goproxy.gorun.failure import classify as classify
+    from pytest_goproxy.gorun.guard import Escape as Escape
+    from pytest_goproxy.gorun.guard import NetworkGuard as NetworkGuard
+    from pytest_goproxy.gorun.outcome import VERDICTS as VERDICTS
+    from pytest_goproxy.gorun.outcome import Verdict as Verdict
+    from pytest_goproxy.gorun.outcome import error_line as error_line
+    from pytest_goproxy.gorun.outcome import verdict_of as verdict_of
+    from pytest_goproxy.gorun.project import GoProject as GoProject
+    from pytest_goproxy.gorun.result import GoResult as GoResult
+    from pytest_goproxy.gorun.runner import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
+    from pytest_goproxy.gorun.runner import GoRunner as GoRunner
+
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "binary": ("GoBinary", "find_go"),
+        "cache": ("ModuleCache",),
+        "environment": ("PASSTHROUGH", "build_env"),
+        "failure": ("Classification", "Failure", "classify"),
+        "guard": ("Escape", "NetworkGuard"),
+        "outcome": ("VERDICTS", "Verdict", "error_line", "verdict_of"),
+        "project": ("GoProject",),
+        "result": ("GoResult",),
+        "runner": ("DEFAULT_TIMEOUT", "GoRunner"),
+    },
+)
