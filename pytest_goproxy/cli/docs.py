@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-__all__ = ["register"]
+from pytest_goproxy.cli.command import Subcommand
+
+__all__ = ["COMMAND"]
 
 
 def _docs(args: argparse.Namespace) -> int:
@@ -22,14 +24,17 @@ def _docs(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``docs`` to the ``pytest-goproxy`` command."""
-    docs = commands.add_parser(
-        "docs",
-        help="regenerate README's generated tables (fault and configuration catalogues)",
-        description="Rewrite the blocks between `<!-- BEGIN generated: NAME -->` and "
-        "`<!-- END generated: NAME -->` from the catalogues.",
-    )
-    docs.add_argument("readme", nargs="?", default="README.md", help="default: README.md")
-    docs.add_argument("--check", action="store_true", help="fail if the file is out of date")
-    docs.set_defaults(func=_docs)
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("readme", nargs="?", default="README.md", help="default: README.md")
+    parser.add_argument("--check", action="store_true", help="fail if the file is out of date")
+
+
+#: ``pytest-goproxy docs``
+COMMAND = Subcommand(
+    "docs",
+    help="regenerate README's generated tables (fault and configuration catalogues)",
+    description="Rewrite the blocks between `<!-- BEGIN generated: NAME -->` and "
+    "`<!-- END generated: NAME -->` from the catalogues.",
+    run=_docs,
+    arguments=_arguments,
+)

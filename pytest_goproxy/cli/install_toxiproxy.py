@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-__all__ = ["register"]
+from pytest_goproxy.cli.command import Subcommand
+
+__all__ = ["COMMAND"]
 
 
 def _install_toxiproxy(args: argparse.Namespace) -> int:
@@ -20,15 +22,18 @@ def _install_toxiproxy(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``install-toxiproxy`` to the ``pytest-goproxy`` command."""
-    install = commands.add_parser(
-        "install-toxiproxy",
-        help="build toxiproxy with `go install` if needed and print the binary path",
-        description="Build toxiproxy (go install, needs the network once) into DIR unless a "
-        "binary of the pinned version is already there; print its path on stdout.",
-    )
-    install.add_argument(
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "--dir", default=None, help="directory for the binary (default: the user cache dir)"
     )
-    install.set_defaults(func=_install_toxiproxy)
+
+
+#: ``pytest-goproxy install-toxiproxy``
+COMMAND = Subcommand(
+    "install-toxiproxy",
+    help="build toxiproxy with `go install` if needed and print the binary path",
+    description="Build toxiproxy (go install, needs the network once) into DIR unless a "
+    "binary of the pinned version is already there; print its path on stdout.",
+    run=_install_toxiproxy,
+    arguments=_arguments,
+)

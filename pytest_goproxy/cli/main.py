@@ -1,8 +1,9 @@
 """The ``pytest-goproxy`` command: the parser and :func:`main` (argparse, thin).
 
-Each subcommand is a module of this package with a ``register(commands)`` function that adds its
-subparser; a subcommand imports what it runs (rich, the servers, go) only inside its handler, so
-``pytest-goproxy --help`` and ``import pytest_goproxy.cli`` stay cheap.
+Each subcommand is a module of this package defining its ``COMMAND``
+(:class:`~pytest_goproxy.cli.command.Subcommand`: name, help, options, handler). A subcommand
+imports what it runs (rich, the servers, go) only inside its handler, so ``pytest-goproxy
+--help`` and ``import pytest_goproxy.cli`` stay cheap.
 
 An error the plugin raises on purpose (:class:`~pytest_goproxy.errors.GoProxyError`) is printed
 as one line, ``pytest-goproxy: error: <message>``, and the command exits with status 1.
@@ -29,7 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
-        command.register(commands)
+        command.COMMAND.register(commands)
     return parser
 
 

@@ -12,7 +12,9 @@ import argparse
 import sys
 from pathlib import Path
 
-__all__ = ["DEFAULT_CONFIGS", "DEFAULT_FAULTS", "register"]
+from pytest_goproxy.cli.command import Subcommand
+
+__all__ = ["COMMAND", "DEFAULT_CONFIGS", "DEFAULT_FAULTS"]
 
 #: The default cells' faults; "none" is ``outage.faults.NO_FAULT``, written out so that building
 #: the parser imports no fault catalogue (a test checks the names).
@@ -69,49 +71,52 @@ def _matrix(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``matrix`` to the ``pytest-goproxy`` command."""
-    matrix = commands.add_parser(
-        "matrix",
-        help="run the fault x configuration matrix on a Go project (default: the bundled example)",
-        description="Run every (fault, configuration) cell: a real go command under a real fault, "
-        "with each configuration's environment and procedure; print the verdict table "
-        "(recovered / failed / hung / unavailable).",
-    )
-    matrix.add_argument(
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "project",
         nargs="?",
         metavar="PROJECT_DIR",
         help="a Go module whose dependencies are in its testdata/mod or modules directory, or "
         "given with --modules (default: the bundled example)",
     )
-    matrix.add_argument(
+    parser.add_argument(
         "--faults",
         help=f"comma-separated fault names, or `all` (default: {','.join(DEFAULT_FAULTS)})",
     )
-    matrix.add_argument(
+    parser.add_argument(
         "--configs",
         help="comma-separated configuration names, or `all` "
         f"(default: {','.join(DEFAULT_CONFIGS)})",
     )
-    matrix.add_argument("--jobs", type=int, default=2, help="cells run at once (default 2)")
-    matrix.add_argument(
+    parser.add_argument("--jobs", type=int, default=2, help="cells run at once (default 2)")
+    parser.add_argument(
         "--timeout",
         type=float,
         default=10.0,
         help="deadline of one go command in seconds; a hang costs all of it (default 10)",
     )
-    matrix.add_argument(
+    parser.add_argument(
         "--format",
         default="table,json,md,svg",
         help="report formats written with --out: table,json,md,svg (default: all)",
     )
-    matrix.add_argument("--out", metavar="DIR", help="write the reports into DIR")
-    matrix.add_argument(
+    parser.add_argument("--out", metavar="DIR", help="write the reports into DIR")
+    parser.add_argument(
         "--modules", help="txtar file/dir or module cache serving the project's modules"
     )
-    matrix.add_argument("--go", help="go binary (default: $GO_BINARY, else go on PATH)")
-    matrix.add_argument(
+    parser.add_argument("--go", help="go binary (default: $GO_BINARY, else go on PATH)")
+    parser.add_argument(
         "--toxiproxy-bin", help="toxiproxy server binary (default: found or built once)"
     )
-    matrix.set_defaults(func=_matrix)
+
+
+#: ``pytest-goproxy matrix``
+COMMAND = Subcommand(
+    "matrix",
+    help="run the fault x configuration matrix on a Go project (default: the bundled example)",
+    description="Run every (fault, configuration) cell: a real go command under a real fault, "
+    "with each configuration's environment and procedure; print the verdict table "
+    "(recovered / failed / hung / unavailable).",
+    run=_matrix,
+    arguments=_arguments,
+)

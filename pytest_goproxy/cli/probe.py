@@ -6,7 +6,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-__all__ = ["register"]
+from pytest_goproxy.cli.command import Subcommand
+
+__all__ = ["COMMAND"]
 
 
 def _probe(args: argparse.Namespace) -> int:
@@ -25,24 +27,27 @@ def _probe(args: argparse.Namespace) -> int:
     return report.exit_code
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``probe`` to the ``pytest-goproxy`` command."""
-    probe = commands.add_parser(
-        "probe",
-        help="probe your GOPROXY entries and checksum database, say what go will do",
-        description="Read `go env -json` (your environment), probe each GOPROXY entry (DNS, TCP, "
-        "TLS, GET <entry>/<module>/@v/list) and the checksum database, classify each like a "
-        "troubleshooting table, explain what go does given `,` and `|`; exit 0 when go would "
-        "succeed, 1 otherwise. --write-scenario FILE writes a scenario reproducing it for "
-        "`pytest-goproxy run`.",
-    )
-    probe.add_argument(
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "--module",
         default="golang.org/x/text",
         help="a module your proxies serve (default golang.org/x/text)",
     )
-    probe.add_argument("--timeout", type=float, default=3.0, help="seconds per step (default 3)")
-    probe.add_argument("--write-scenario", default=None, metavar="FILE")
-    probe.add_argument("--go", default=None, help="the go binary (default: go on PATH)")
-    probe.add_argument("--width", type=int, default=None, help="table width (default: terminal)")
-    probe.set_defaults(func=_probe)
+    parser.add_argument("--timeout", type=float, default=3.0, help="seconds per step (default 3)")
+    parser.add_argument("--write-scenario", default=None, metavar="FILE")
+    parser.add_argument("--go", default=None, help="the go binary (default: go on PATH)")
+    parser.add_argument("--width", type=int, default=None, help="table width (default: terminal)")
+
+
+#: ``pytest-goproxy probe``
+COMMAND = Subcommand(
+    "probe",
+    help="probe your GOPROXY entries and checksum database, say what go will do",
+    description="Read `go env -json` (your environment), probe each GOPROXY entry (DNS, TCP, "
+    "TLS, GET <entry>/<module>/@v/list) and the checksum database, classify each like a "
+    "troubleshooting table, explain what go does given `,` and `|`; exit 0 when go would "
+    "succeed, 1 otherwise. --write-scenario FILE writes a scenario reproducing it for "
+    "`pytest-goproxy run`.",
+    run=_probe,
+    arguments=_arguments,
+)

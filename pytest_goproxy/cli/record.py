@@ -6,7 +6,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-__all__ = ["register"]
+from pytest_goproxy.cli.command import Subcommand
+
+__all__ = ["COMMAND"]
 
 
 def _record(args: argparse.Namespace) -> int:
@@ -24,21 +26,24 @@ def _record(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``record`` to the ``pytest-goproxy`` command."""
-    rec = commands.add_parser(
-        "record",
-        help="download a project's module closure (your Go settings, network once) to replay "
-        "it offline",
-        description="Run `go mod download all` (and go.sum's other versions, and `go mod tidy`) "
-        "for PROJECT_DIR with your own Go environment (GOPROXY, GOFLAGS, GOPRIVATE, auth) and a "
-        "fresh module cache, in a copy of the project; store the closure in module-cache layout "
-        "with the project's go.sum in SNAPSHOT_DIR. Replay it with "
-        "`Snapshot.load(SNAPSHOT_DIR).serve()` or a scenario's `modules = SNAPSHOT_DIR`.",
-    )
-    rec.add_argument("project", metavar="PROJECT_DIR", help="the Go module's root directory")
-    rec.add_argument("--out", required=True, metavar="SNAPSHOT_DIR", help="new, empty directory")
-    rec.add_argument(
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("project", metavar="PROJECT_DIR", help="the Go module's root directory")
+    parser.add_argument("--out", required=True, metavar="SNAPSHOT_DIR", help="new, empty directory")
+    parser.add_argument(
         "--timeout", type=float, default=1800.0, help="seconds per go command (default 1800)"
     )
-    rec.set_defaults(func=_record)
+
+
+#: ``pytest-goproxy record``
+COMMAND = Subcommand(
+    "record",
+    help="download a project's module closure (your Go settings, network once) to replay "
+    "it offline",
+    description="Run `go mod download all` (and go.sum's other versions, and `go mod tidy`) "
+    "for PROJECT_DIR with your own Go environment (GOPROXY, GOFLAGS, GOPRIVATE, auth) and a "
+    "fresh module cache, in a copy of the project; store the closure in module-cache layout "
+    "with the project's go.sum in SNAPSHOT_DIR. Replay it with "
+    "`serve_snapshot(Snapshot.load(SNAPSHOT_DIR))` or a scenario's `modules = SNAPSHOT_DIR`.",
+    run=_record,
+    arguments=_arguments,
+)

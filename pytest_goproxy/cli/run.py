@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import argparse
 
-__all__ = ["register"]
+from pytest_goproxy.cli.command import Subcommand
+
+__all__ = ["COMMAND"]
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -34,25 +36,28 @@ def _run(args: argparse.Namespace) -> int:
     return 0 if all(r.passed for r in results) else 1
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``run`` to the ``pytest-goproxy`` command."""
-    run = commands.add_parser(
-        "run",
-        help="run scenario files (an outage each) and print what happened and why",
-        description="Run each scenario (a TOML file, or every *.toml below a directory; default: "
-        "the bundled library of outages) with real go and real toxiproxy, print a table of "
-        "expected vs got and why, exit 1 if any did not match its [expect].",
-    )
-    run.add_argument("paths", nargs="?", action="append", metavar="PATH", default=None)
-    run.add_argument(
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="?", action="append", metavar="PATH", default=None)
+    parser.add_argument(
         "project",
         nargs="?",
         metavar="PROJECT_DIR",
         default=None,
         help="run every scenario on this Go project instead of the file's",
     )
-    run.add_argument("--go", default=None, help="the go binary (default: go on PATH)")
-    run.add_argument("--toxiproxy-bin", default=None, help="toxiproxy server binary")
-    run.add_argument("--json", default=None, metavar="FILE", help="also write results as JSON")
-    run.add_argument("--width", type=int, default=None, help="table width (default: terminal)")
-    run.set_defaults(func=_run)
+    parser.add_argument("--go", default=None, help="the go binary (default: go on PATH)")
+    parser.add_argument("--toxiproxy-bin", default=None, help="toxiproxy server binary")
+    parser.add_argument("--json", default=None, metavar="FILE", help="also write results as JSON")
+    parser.add_argument("--width", type=int, default=None, help="table width (default: terminal)")
+
+
+#: ``pytest-goproxy run``
+COMMAND = Subcommand(
+    "run",
+    help="run scenario files (an outage each) and print what happened and why",
+    description="Run each scenario (a TOML file, or every *.toml below a directory; default: "
+    "the bundled library of outages) with real go and real toxiproxy, print a table of "
+    "expected vs got and why, exit 1 if any did not match its [expect].",
+    run=_run,
+    arguments=_arguments,
+)

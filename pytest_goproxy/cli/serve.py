@@ -6,7 +6,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-__all__ = ["register"]
+from pytest_goproxy.cli.command import Subcommand
+
+__all__ = ["COMMAND"]
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -38,24 +40,27 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``serve`` to the ``pytest-goproxy`` command."""
-    serve = commands.add_parser(
-        "serve",
-        help="run the fake proxy, checksum database and toxiproxy until Ctrl-C; switch faults "
-        "over HTTP",
-        description="Start a fake GOPROXY serving DIR (txtar files or a recorded snapshot; "
-        "default: the bundled modules), a checksum database and a toxiproxy endpoint in front "
-        "of the proxy; print `export GOPROXY=... GOSUMDB=...` lines; switch faults with the "
-        'control endpoint (POST /faults {"name": ..., "params": {...}}, DELETE /faults, '
-        "GET /faults, GET /env). Ctrl-C or SIGTERM stops everything.",
-    )
-    serve.add_argument("--modules", default=None, metavar="DIR")
-    serve.add_argument(
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--modules", default=None, metavar="DIR")
+    parser.add_argument(
         "--fault",
         action="append",
         metavar="NAME[:K=V,...]",
         help="a fault from the start, e.g. refused or status:code=502,kind=zip (repeatable)",
     )
-    serve.add_argument("--toxiproxy-bin", default=None, help="toxiproxy server binary")
-    serve.set_defaults(func=_serve)
+    parser.add_argument("--toxiproxy-bin", default=None, help="toxiproxy server binary")
+
+
+#: ``pytest-goproxy serve``
+COMMAND = Subcommand(
+    "serve",
+    help="run the fake proxy, checksum database and toxiproxy until Ctrl-C; switch faults "
+    "over HTTP",
+    description="Start a fake GOPROXY serving DIR (txtar files or a recorded snapshot; "
+    "default: the bundled modules), a checksum database and a toxiproxy endpoint in front "
+    "of the proxy; print `export GOPROXY=... GOSUMDB=...` lines; switch faults with the "
+    'control endpoint (POST /faults {"name": ..., "params": {...}}, DELETE /faults, '
+    "GET /faults, GET /env). Ctrl-C or SIGTERM stops everything.",
+    run=_serve,
+    arguments=_arguments,
+)

@@ -10,16 +10,6 @@ from __future__ import annotations
 from pytest_goproxy.errors import InvalidModuleError
 from pytest_goproxy.gomod import semver
 
-__all__ = [
-    "check",
-    "check_file_path",
-    "check_import_path",
-    "check_module_path",
-    "check_path_major",
-    "check_version_servable",
-    "split_path_version",
-]
-
 _BAD_WINDOWS_NAMES = frozenset(
     ["CON", "PRN", "AUX", "NUL"]
     + [f"COM{i}" for i in range(1, 10)]

@@ -56,23 +56,6 @@ from pytest_goproxy.gomod.escape import escape_path
 from pytest_goproxy.gomod.semver import is_valid
 from pytest_goproxy.gorun import GoBinary, find_go
 
-__all__ = [
-    "DEFAULT_MODULE",
-    "GO_ENV_KEYS",
-    "Observation",
-    "Prediction",
-    "ProbeError",
-    "ProbeReport",
-    "ProxyEntry",
-    "SumDBConfig",
-    "parse_goproxy",
-    "parse_gosumdb",
-    "predict",
-    "probe",
-    "probe_url",
-    "report_table",
-]
-
 #: The module asked for when the user names none: small, public, on every public proxy.
 DEFAULT_MODULE = "golang.org/x/text"
 #: The go env variables that decide where modules and checksums come from.

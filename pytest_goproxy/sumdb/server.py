@@ -40,15 +40,6 @@ from pytest_goproxy.sumdb.tlog import (
     parse_tile_path,
 )
 
-__all__ = [
-    "DEFAULT_NAME",
-    "ChecksumDB",
-    "GoSumSource",
-    "Misbehaviour",
-    "SumDBRequest",
-    "make_record",
-]
-
 #: The name a database gets unless told otherwise. ``.test`` is reserved (RFC 2606): go can never
 #: reach a real server by that name.
 DEFAULT_NAME = "sumdb.goproxy.test"
