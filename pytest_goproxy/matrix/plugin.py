@@ -213,7 +213,6 @@ def matrix_cell(
             "@pytest.mark.parametrize('matrix_cell', matrix_params(...), indirect=True)"
         )
     from pytest_goproxy.matrix import MatrixProject
-    from pytest_goproxy.network import FAULTS
 
     fault, config = param
     marker = request.node.get_closest_marker(MARKER)
@@ -229,6 +228,6 @@ def matrix_cell(
         command=options.get("command"),
         fault_params=options.get("fault_params"),
     )
-    if fault in FAULTS:
+    if "toxiproxy" in matrix.outage(fault, config).needs:  # the engine says what it needs
         matrix.use_toxiproxy(request.getfixturevalue("toxiproxy"))
     return matrix.run_cell(fault, config)
