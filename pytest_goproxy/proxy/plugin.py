@@ -58,14 +58,17 @@ def goproxy(goproxy_session: FakeGoProxy) -> Iterator[FakeGoProxy]:
 
 @pytest.fixture
 def goproxy_factory(
-    tmp_path_factory: pytest.TempPathFactory, goproxy_listen_host: str
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    goproxy_listen_host: str,
 ) -> Iterator[Callable[..., FakeGoProxy]]:
     """Makes more, independent fake proxies (a primary and a backup, say), stopped after the test.
 
     ``goproxy_factory()`` starts an empty proxy; ``goproxy_factory(store=goproxy.store)`` one that
-    serves the same modules as ``goproxy`` (a mirror).
+    serves the same modules as ``goproxy`` (a mirror). The test's ``gosumdb`` knows their modules.
     """
     from pytest_goproxy.proxy.server import FakeGoProxy
+    from pytest_goproxy.sumdb.plugin import TEST_SUMDB
 
     made: list[FakeGoProxy] = []
 
@@ -78,6 +81,9 @@ def goproxy_factory(
         )
         proxy.start()
         made.append(proxy)
+        sumdb = request.node.stash.get(TEST_SUMDB, None)
+        if sumdb is not None:
+            sumdb.add_from(proxy.store)
         return proxy
 
     yield make

@@ -18,7 +18,11 @@ import pytest
 if TYPE_CHECKING:
     from pytest_goproxy.sumdb.server import ChecksumDB
 
-__all__ = ["gosumdb", "gosumdb_listen_host", "gosumdb_name", "gosumdb_session"]
+__all__ = ["TEST_SUMDB", "gosumdb", "gosumdb_listen_host", "gosumdb_name", "gosumdb_session"]
+
+#: The checksum database of the running test, where proxies made in that test (the
+#: ``goproxy_factory`` ones) find it to be known by it.
+TEST_SUMDB = pytest.StashKey["ChecksumDB"]()
 
 
 @pytest.fixture(scope="session")
@@ -47,18 +51,24 @@ def gosumdb_session(gosumdb_listen_host: str, gosumdb_name: str) -> Iterator[Che
 
 
 @pytest.fixture
-def gosumdb(gosumdb_session: ChecksumDB) -> Iterator[ChecksumDB]:
+def gosumdb(request: pytest.FixtureRequest, gosumdb_session: ChecksumDB) -> Iterator[ChecksumDB]:
     """A fake Go checksum database the real go command trusts; empty at the start of each test.
 
-    Put ``gosumdb.env`` (``GOSUMDB="<key> <url>"``) in go's environment, or
-    ``gosumdb.env_via_proxy`` to reach it through a proxy that serves it.
-    ``gosumdb.attach(goproxy)`` logs every module the proxy serves, now and later.
+    It knows every module of the test's ``goproxy`` and of the proxies ``goproxy_factory`` makes
+    in the test, now and as they are added (as sum.golang.org looks up what proxy.golang.org
+    serves). Put ``gosumdb.env`` (``GOSUMDB="<key> <url>"``) in go's environment, or
+    ``gosumdb.env_via_proxy`` to reach it through a proxy that serves it
+    (``gosumdb.attach(proxy)`` also makes a proxy serve it, and logs another proxy's modules).
     ``gosumdb.misbehave`` lies or fails on demand; ``gosumdb.requests(...)`` and
     ``assert_not_requested()`` tell what go asked. A bug inside the server fails the test.
     """
     gosumdb_session.reset()
+    request.node.stash[TEST_SUMDB] = gosumdb_session
+    if "goproxy" in request.fixturenames:  # the test's proxy, set up now if not yet
+        gosumdb_session.add_from(request.getfixturevalue("goproxy").store)
     yield gosumdb_session
     try:
         gosumdb_session.check()
     finally:
+        del request.node.stash[TEST_SUMDB]
         gosumdb_session.reset()
