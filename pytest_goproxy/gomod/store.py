@@ -18,6 +18,7 @@ Sources:
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import os
 import pathlib
@@ -26,10 +27,16 @@ import shutil
 import tempfile
 import threading
 import zipfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import ParamSpec, TypeVar
 
-from pytest_goproxy.errors import InvalidModuleError, ModuleSourceError, ModuleZipError
+from pytest_goproxy.errors import (
+    InvalidModuleError,
+    ModuleError,
+    ModuleSourceError,
+    ModuleZipError,
+)
 from pytest_goproxy.gomod import semver, txtar
 from pytest_goproxy.gomod.check import check, check_version_servable, split_path_version
 from pytest_goproxy.gomod.dirhash import hash_go_mod, hash_zip
@@ -53,6 +60,30 @@ __all__ = ["DEFAULT_TIME", "ModuleStore", "ModuleVersion", "format_info", "forma
 
 DEFAULT_TIME = datetime.datetime(2023, 1, 2, 15, 4, 5, tzinfo=datetime.timezone.utc)
 """The ``.info`` Time of a tagged version added without one: fixed, so runs are reproducible."""
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _user_facing(method: Callable[_P, _R]) -> Callable[_P, _R]:
+    """A method a test calls to add modules: its :class:`ModuleError` is raised from here.
+
+    The message names the module and the rule it breaks (with the cmd/go source file); the
+    frames below (store, zip writer, path checks) add nothing a test author can act on, and
+    pytest would show them before the message. ``__tracebackhide__`` hides this frame and the
+    callers in the plugin, so the failure points at the test's own line. Other exceptions (a
+    bug here) keep their whole traceback.
+    """
+
+    @functools.wraps(method)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        __tracebackhide__ = True
+        try:
+            return method(*args, **kwargs)
+        except ModuleError as exc:
+            raise exc.with_traceback(None)  # noqa: B904  (the same exception, frames dropped)
+
+    return wrapper
 
 
 def _utc(t: datetime.datetime) -> datetime.datetime:
@@ -266,6 +297,7 @@ class ModuleStore(Closing):
 
     # ---- adding ---------------------------------------------------------------------------
 
+    @_user_facing
     def add_module(
         self,
         path: str,
@@ -322,6 +354,7 @@ class ModuleStore(Closing):
         res = create_zip_from_files(self._zip_dest(path, version), path, version, zip_files)
         return self._register_built(path, version, t, mod, res, "files")
 
+    @_user_facing
     def add_dir(
         self,
         directory: str | os.PathLike[str],
@@ -365,6 +398,7 @@ class ModuleStore(Closing):
         except InvalidModuleError as e:
             raise ModuleSourceError(f"{name}: {e}") from None
 
+    @_user_facing
     def add_txtar(self, file_or_dir: str | os.PathLike[str]) -> list[ModuleVersion]:
         """Add cmd/go ``testdata/mod`` / go-internal ``goproxytest`` archives.
 
@@ -418,6 +452,7 @@ class ModuleStore(Closing):
             )
         )
 
+    @_user_facing
     def add_module_cache(self, download_dir: str | os.PathLike[str]) -> list[ModuleVersion]:
         """Add every version in a module cache download tree, bytes as they are.
 

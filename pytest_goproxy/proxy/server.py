@@ -172,6 +172,7 @@ class FakeGoProxy(QuickStopHTTPServer):
         time: _dt.datetime | None = None,
     ) -> ModuleVersion:
         """Serve a module made from Python data; go.mod is generated when not given."""
+        __tracebackhide__ = True  # the user's call is the frame that matters
         return self.store.add_module(
             path,
             version,
@@ -187,14 +188,17 @@ class FakeGoProxy(QuickStopHTTPServer):
         self, directory: str | Path, path: str, version: str, *, time: _dt.datetime | None = None
     ) -> ModuleVersion:
         """Serve the module in ``directory`` as ``path@version`` (files excluded as go would)."""
+        __tracebackhide__ = True  # the user's call is the frame that matters
         return self.store.add_dir(Path(directory), path, version, time=time)
 
     def add_txtar(self, file_or_dir: str | Path) -> list[ModuleVersion]:
         """Serve modules from txtar archives in cmd/go's ``testdata/mod`` format."""
+        __tracebackhide__ = True  # the user's call is the frame that matters
         return self.store.add_txtar(Path(file_or_dir))
 
     def add_module_cache(self, download_dir: str | Path) -> list[ModuleVersion]:
         """Serve every module of a ``$GOMODCACHE/cache/download`` tree, byte for byte."""
+        __tracebackhide__ = True  # the user's call is the frame that matters
         return self.store.add_module_cache(Path(download_dir))
 
     def go_sum_lines(self, path: str, version: str) -> tuple[str, str]:
