@@ -60,7 +60,9 @@ tool messages stay in English) and every proxy variable in any case, is dropped.
 
 A test's own ``env`` is applied last and wins; a value of ``None`` removes a default. ``GOFLAGS`` is
 the one exception: the test's flags are appended to ``-modcacherw`` (pass ``GOFLAGS=None`` to start
-from nothing).
+from nothing). Dropped from the machine is not refused from the test: ``env={"GODEBUG":
+"netdns=go+1"}`` reaches go as given, and the resolver's ``go package net: ...`` lines are then in
+:attr:`GoResult.resolver_trace <pytest_goproxy.gorun.GoResult.resolver_trace>`.
 """
 
 from __future__ import annotations

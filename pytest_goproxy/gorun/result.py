@@ -17,6 +17,10 @@ __all__ = ["GoResult", "json_errors"]
 
 _TAIL_LINES = 15
 _JSON_ERROR = re.compile(r'"(?:Error|Err)": ("(?:[^"\\]|\\.)*")')
+#: What Go's resolver prints with ``GODEBUG=netdns=1`` (or ``=2``, ``=go+1``...): net/conf.go
+#: writes each line with the runtime's ``print`` straight to stderr, so a line may also land in
+#: the middle of one of go's own lines; the match runs to the end of its line.
+_RESOLVER_LINE = re.compile(r"go package net: [^\n]*")
 
 
 def json_errors(stdout: str) -> list[str]:
@@ -109,6 +113,16 @@ class GoResult:
         if c is None or not self.escapes or c.host is None:
             return False
         return any(e.host == c.host.lower() for e in self.escapes)
+
+    @property
+    def resolver_trace(self) -> tuple[str, ...]:
+        """The lines Go's resolver printed on stderr (``go package net: ...``), in order.
+
+        Empty unless the run was given ``GODEBUG=netdns=1`` (which resolver was chosen) or
+        ``netdns=2`` (also the lookup order of each host), optionally as ``go+1``/``cgo+2``
+        (net/conf.go): the check troubleshooting guides start with when a name does not resolve.
+        """
+        return tuple(m.group(0).rstrip() for m in _RESOLVER_LINE.finditer(self.stderr))
 
     @property
     def relevant_env(self) -> dict[str, str]:
