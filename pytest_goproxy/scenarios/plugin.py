@@ -152,20 +152,50 @@ class _ScenarioFile(pytest.File):
         return super().repr_failure(excinfo)
 
 
+_COLLECTED = pytest.StashKey[set[Path]]()
+
+
+def _requested(config: pytest.Config) -> tuple[list[Path], set[Path]]:
+    """The ``--goproxy-scenario`` paths, and the files named on the command line (``FILE`` or
+    ``FILE::name``, as ``--collect-only`` prints them), resolved."""
+    roots = [Path(p).resolve() for p in config.getoption("goproxy_scenarios", default=[]) or []]
+    named = {Path(str(arg).split("::", 1)[0]).resolve() for arg in config.args}
+    return roots, named
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    """A scenario file named on the command line, or below a ``--goproxy-scenario`` path, is
+    collected like a test file, so the node IDs ``--collect-only`` prints can be passed back."""
+    if file_path.suffix != ".toml":
+        return None
+    roots, named = _requested(parent.config)
+    path = file_path.resolve()
+    if path not in named and not any(path.is_relative_to(root) for root in roots):
+        return None
+    parent.config.stash.setdefault(_COLLECTED, set()).add(path)
+    return _ScenarioFile.from_parent(parent, path=file_path)
+
+
 @pytest.hookimpl(tryfirst=True)  # before -k/-m select
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
-    """Append an item per scenario found at ``--goproxy-scenario`` paths (bad files: errors)."""
+    """Add an item per scenario at ``--goproxy-scenario`` paths that pytest did not collect
+    itself (they need not lie under the paths it collects); a bad file is a collection error."""
     paths: list[str] = config.getoption("goproxy_scenarios", default=[]) or []
     if not paths:
         return
     from pytest_goproxy.scenarios.format import find_scenarios
 
+    collected = config.stash.get(_COLLECTED, set())
     seen = {item.nodeid for item in items}
     for raw in paths:
         for path in find_scenarios(raw):
-            node = _ScenarioFile.from_parent(session, path=path.resolve())
+            if path.resolve() in collected:
+                continue
+            node = _ScenarioFile.from_parent(
+                session, path=path.resolve(), nodeid=_nodeid(config, path)
+            )
             report = node.ihook.pytest_make_collect_report(collector=node)
             session.ihook.pytest_collectreport(report=report)
             if report.failed:
@@ -174,3 +204,12 @@ def pytest_collection_modifyitems(
                 if isinstance(item, pytest.Item) and item.nodeid not in seen:
                     seen.add(item.nodeid)
                     items.append(item)
+
+
+def _nodeid(config: pytest.Config, path: Path) -> str:
+    """The file's ID as pytest would give it when the path is passed as an argument: relative to
+    the rootdir, else absolute (never an empty ``::name``)."""
+    resolved = path.resolve()
+    if resolved.is_relative_to(config.rootpath):
+        return resolved.relative_to(config.rootpath).as_posix()
+    return resolved.as_posix()
