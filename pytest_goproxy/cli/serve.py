@@ -20,9 +20,14 @@ def _serve(args: argparse.Namespace) -> int:
     stop = threading.Event()
     previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with OutageServer(args.modules, toxiproxy_bin=args.toxiproxy_bin) as server:
-            for text in args.fault or []:
-                server.add_fault(*parse_fault_arg(text))
+        with OutageServer(
+            args.modules,
+            toxiproxy_bin=args.toxiproxy_bin,
+            faults=[parse_fault_arg(text) for text in args.fault or []],
+            log=_print,
+            quiet=args.quiet,
+            summary_every=args.summary_every,
+        ) as server:
             for line in server.export_lines():
                 print(line)
             print(
@@ -30,7 +35,11 @@ def _serve(args: argparse.Namespace) -> int:
                 '-d \'{"name": "refused"}\'; curl -X DELETE '
                 f"{server.control_url}/faults"
             )
-            print(f"# faults: {server.faults()}")
+            print(f"# faults: {server.describe_faults()}")
+            print(
+                "# the dns and dial_timeout faults change GOPROXY: re-run the export line "
+                "printed then"
+            )
             print("# serving; Ctrl-C stops everything", flush=True)
             stop.wait()
     finally:
@@ -38,6 +47,10 @@ def _serve(args: argparse.Namespace) -> int:
             signal.signal(sig, handler)
     print("# stopped", file=sys.stderr)
     return 0
+
+
+def _print(line: str) -> None:
+    print(line, flush=True)
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
@@ -49,6 +62,20 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         help="a fault from the start, e.g. refused or status:code=502,kind=zip (repeatable)",
     )
     parser.add_argument("--toxiproxy-bin", default=None, help="toxiproxy server binary")
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="log neither fault changes nor request summaries (changed export lines still print)",
+    )
+    parser.add_argument(
+        "--summary-every",
+        type=float,
+        default=5.0,
+        metavar="S",
+        help="seconds between request summaries, printed when there were new requests "
+        "(default 5; 0: none)",
+    )
 
 
 #: ``pytest-goproxy serve``
@@ -60,7 +87,9 @@ COMMAND = Subcommand(
     "default: the bundled modules), a checksum database and a toxiproxy endpoint in front "
     "of the proxy; print `export GOPROXY=... GOSUMDB=...` lines; switch faults with the "
     'control endpoint (POST /faults {"name": ..., "params": {...}}, DELETE /faults, '
-    "GET /faults, GET /env). Ctrl-C or SIGTERM stops everything.",
+    "GET /faults, GET /env). The dns and dial_timeout faults change GOPROXY: the new export "
+    "line is printed and in the control answer. Fault changes and a summary of requests are "
+    "logged (-q: not). Ctrl-C or SIGTERM stops everything.",
     run=_serve,
     arguments=_arguments,
 )
