@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pytest_goproxy.errors import ScenarioError
 from pytest_goproxy.gorun import GoBinary, GoResult, GoRunner
 from pytest_goproxy.gorun.outcome import Verdict
 from pytest_goproxy.httpfaults import HTTP_FAULTS
@@ -27,7 +28,16 @@ from pytest_goproxy.outage.cell import Cell
 from pytest_goproxy.outage.engine import OutageEngine, Outcome
 from pytest_goproxy.scenarios.format import Scenario, find_scenarios, load_scenario
 
-__all__ = ["ScenarioResult", "ScenarioRunner", "results_table", "run_files"]
+__all__ = [
+    "ScenarioResult",
+    "ScenarioRunner",
+    "load_scenarios",
+    "result_lines",
+    "results_table",
+    "run_files",
+    "shorten_keys",
+    "summary_line",
+]
 
 # -- running ---------------------------------------------------------------------------------------
 
@@ -210,19 +220,57 @@ def _explain(s: Scenario, outcome: Outcome) -> Iterator[str]:
 
 # -- the `pytest-goproxy run` command ------------------------------------------------------------
 
+#: A verifier key (``<name>+<hash>+<base64 public key>``, golang.org/x/mod/sumdb/note): shown as
+#: ``<name>+<hash>…`` where a person reads it; JSON keeps it whole.
+_VERIFIER_KEY = re.compile(r"([^\s=]+\+[0-9a-f]{8})\+[A-Za-z0-9+/]{16,}={0,2}")
+
+
+def shorten_keys(text: str) -> str:
+    """``text`` with every checksum-database key cut to its name and hash (``x+5d3a1b2c…``)."""
+    return _VERIFIER_KEY.sub("\\1\u2026", text)
+
+
+def load_scenarios(
+    paths: Sequence[str | os.PathLike[str]],
+) -> tuple[list[Scenario], list[ScenarioError]]:
+    """Every scenario at ``paths`` (files, or every ``*.toml`` below a directory), and an error for
+    EVERY path or file that cannot be used, each naming the file and the field."""
+    scenarios: list[Scenario] = []
+    errors: list[ScenarioError] = []
+    for p in paths:
+        try:
+            files = find_scenarios(p)
+        except ScenarioError as exc:
+            errors.append(exc)
+            continue
+        if not files:
+            errors.append(ScenarioError(f"{p}: no scenario files (*.toml) in this directory"))
+        for f in files:
+            try:
+                scenarios.append(load_scenario(f))
+            except ScenarioError as exc:
+                errors.append(exc)
+    return scenarios, errors
+
 
 def run_files(
     paths: Sequence[str | os.PathLike[str]],
     project: str | os.PathLike[str] | None = None,
     *,
     runner: ScenarioRunner,
-    progress: Any = None,
+    progress: Callable[[ScenarioResult], object] | None = None,
+    started: Callable[[Scenario], object] | None = None,
 ) -> list[ScenarioResult]:
-    """Load every scenario at ``paths`` first (a bad file stops before anything runs), then run
-    them one by one; ``progress(result)`` is called after each."""
-    scenarios = [load_scenario(f) for p in paths for f in find_scenarios(p)]
+    """Load every scenario at ``paths`` first (bad files raise one :class:`ScenarioError` naming
+    each of them, before anything runs), then run them one by one; ``started(scenario)`` is called
+    before each and ``progress(result)`` after."""
+    scenarios, errors = load_scenarios(paths)
+    if errors:
+        raise ScenarioError("\n".join(str(e) for e in errors))
     results = []
     for s in scenarios:
+        if started is not None:
+            started(s)
         result = runner.run(s, project)
         results.append(result)
         if progress is not None:
@@ -230,13 +278,64 @@ def run_files(
     return results
 
 
-def results_table(results: Sequence[ScenarioResult]) -> Any:
-    """A rich table: scenario, faults, configuration, expected, got, seconds, why."""
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else ""
+
+
+def result_lines(result: ScenarioResult, *, verbose: bool = False) -> list[str]:
+    """A finished scenario as plain lines for logs: one line saying expected and got; for a
+    mismatch one more, the line that matters (go's error, or what the expectation lacked).
+    ``verbose`` adds the why (keys shortened) and, for a mismatch, go's stderr tail."""
+    s = result.scenario
+    if result.verdict == "unavailable":
+        lines = [
+            f"UNAVAILABLE {s.name}: expected {s.expected_label()}, not run: "
+            f"{shorten_keys(_first_line(result.error or 'no reason given'))}"
+        ]
+    else:
+        status = "PASS" if result.passed else "MISMATCH"
+        lines = [
+            f"{status} {s.name}: expected {s.expected_label()}, got {result.got_label()} "
+            f"in {result.seconds:.1f} s"
+        ]
+        if result.mismatch:
+            if result.error and not result.mismatch.startswith("go.mod"):
+                lines.append(f"  go: {shorten_keys(_first_line(result.error))}")
+            else:
+                lines.append(f"  {result.mismatch}")
+    if verbose:
+        lines += [f"  - {shorten_keys(w)}" for w in result.why]
+        if result.mismatch and result.result is not None:
+            lines.append("  go said:")
+            lines += [f"    {ln}" for ln in result.result.stderr.strip().splitlines()[-12:]]
+    return lines
+
+
+def summary_line(results: Sequence[ScenarioResult], *, interrupted: bool = False) -> str:
+    """``14 scenarios: 13 as expected, 1 mismatch, 0 unavailable``."""
+    unavailable = sum(r.verdict == "unavailable" for r in results)
+    passed = sum(r.passed for r in results)
+    mismatches = len(results) - passed - unavailable
+    n = len(results)
+    text = (
+        f"{n} scenario{'' if n == 1 else 's'}: {passed} as expected, "
+        f"{mismatches} mismatch{'' if mismatches == 1 else 'es'}, {unavailable} unavailable"
+    )
+    return text + (" (interrupted)" if interrupted else "")
+
+
+def results_table(results: Sequence[ScenarioResult], *, why_width: int = 40) -> Any:
+    """A rich table: scenario, faults, configuration, expected, got, seconds, why.
+
+    Every column but *why* keeps its text on one line; *why* (keys shortened) folds, and is at
+    least ``why_width`` wide, so the table's minimum width says whether a console can show it
+    (``rich.measure.Measurement.get``)."""
     from rich.table import Table
 
     table = Table(title="outage scenarios", show_lines=True)
-    for column in ("scenario", "faults", "config", "expected", "got", "s", "why"):
-        table.add_column(column, overflow="fold")
+    for column in ("scenario", "faults", "config", "expected", "got", "s"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("why", overflow="fold", min_width=why_width)
     for r in results:
         style = "green" if r.passed else ("yellow" if r.verdict == "unavailable" else "red")
         why = list(r.why)
@@ -249,6 +348,8 @@ def results_table(results: Sequence[ScenarioResult]) -> Any:
             r.scenario.expected_label(),
             f"[{style}]{r.got_label()}[/{style}]",
             f"{r.seconds:.1f}",
-            "\n".join(why) if not r.passed or r.verdict != "unavailable" else (r.error or ""),
+            shorten_keys(
+                "\n".join(why) if not r.passed or r.verdict != "unavailable" else (r.error or "")
+            ),
         )
     return table

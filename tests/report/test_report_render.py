@@ -165,3 +165,15 @@ def test_progress_reports_each_cell() -> None:
     assert progress.done == CELLS
     out = console.export_text()
     assert "refused \u00d7 single: ✗ failed REFUSED" in out  # spelled out above the bar
+
+
+def test_progress_names_the_running_cells_with_their_time() -> None:
+    console = Console(record=True, width=120, force_terminal=True)
+    with MatrixProgress(total=2, console=console) as progress:
+        progress.started("blackhole", "single")
+        progress.started("refused", "pipe_backup")
+        [(first, elapsed), (second, _)] = progress.running()
+        assert (first, second) == ("blackhole \u00d7 single", "refused \u00d7 pipe_backup")
+        assert 0 <= elapsed < 5
+        progress(Cell("blackhole", "single", "hung", None, 10.0, "killed"))
+        assert [name for name, _ in progress.running()] == [second]
