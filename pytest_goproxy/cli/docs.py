@@ -13,9 +13,15 @@ __all__ = ["COMMAND"]
 def _docs(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from pytest_goproxy.errors import UsageError
     from pytest_goproxy.report.readme import update_readme
 
     path = Path(args.readme)
+    if not path.is_file():
+        raise UsageError(
+            f"{path}: no such file; run `pytest-goproxy docs` in a checkout of pytest-goproxy, "
+            "or name the README to update"
+        )
     changed = update_readme(path, check=args.check)
     if changed and args.check:
         print(f"{path} is out of date: run `pytest-goproxy docs {path}`", file=sys.stderr)
