@@ -12,9 +12,10 @@ it, so loading the plugin stays cheap.
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -78,6 +79,40 @@ def _option(config: pytest.Config, dest: str, env: str) -> str | None:
     return str(value) if value else None
 
 
+class _ReporterLines(io.StringIO):
+    """A text stream whose complete lines go to pytest's terminal reporter, past output capture.
+
+    The first ``toxiproxy`` fixture may build toxiproxy with ``go install`` (seconds to minutes);
+    its progress lines must reach the terminal while the fixture runs, not a capture buffer that
+    pytest shows only on failure."""
+
+    def __init__(self, reporter: Any, capture: Any) -> None:
+        super().__init__()
+        self._reporter = reporter
+        self._capture = capture
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        while "\n" in self._pending:
+            line, self._pending = self._pending.split("\n", 1)
+            if self._capture is not None:
+                with self._capture.global_and_fixture_disabled():
+                    self._reporter.write_line(line)
+            else:
+                self._reporter.write_line(line)
+        return len(text)
+
+
+def _build_log(config: pytest.Config) -> _ReporterLines | None:
+    """Where a toxiproxy build reports: the terminal reporter, or None (stderr) without one
+    (an xdist worker)."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None:
+        return None
+    return _ReporterLines(reporter, config.pluginmanager.get_plugin("capturemanager"))
+
+
 @pytest.fixture(scope="session")
 def toxiproxy(request: pytest.FixtureRequest) -> Iterator[Toxiproxy]:
     """The toxiproxy server of this pytest process (each xdist worker has its own).
@@ -101,7 +136,9 @@ def toxiproxy(request: pytest.FixtureRequest) -> Iterator[Toxiproxy]:
     else:
         try:
             binary = resolve_toxiproxy(
-                None, cache_dir=_option(config, "toxiproxy_cache_dir", "TOXIPROXY_CACHE_DIR")
+                None,
+                cache_dir=_option(config, "toxiproxy_cache_dir", "TOXIPROXY_CACHE_DIR"),
+                log=_build_log(config),
             )
         except ToxiproxyError as exc:
             if in_ci():
