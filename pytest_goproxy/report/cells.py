@@ -3,12 +3,20 @@
 Rows are faults and columns configurations, each in the order they first appear in the cells (the
 order the matrix was asked for), so every rendering of one run has the same layout. A
 (fault, config) pair without a cell is shown as not run; it is never guessed.
+
+A picture given a :class:`MatrixInfo` reads without README beside it: a caption names the project,
+the go command, where the fault sits, the Go version and the date; a configuration's column shows
+its GOPROXY shape (:func:`config_shape`) and an HTTP status failure its code
+(:func:`failure_text`). Without one, a grid looks as it always has (README's generated example,
+which has README around it).
 """
 
 from __future__ import annotations
 
+import datetime
 import math
-from collections.abc import Iterable, Sequence
+import shlex
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from pytest_goproxy.outage.cell import Cell
@@ -17,10 +25,13 @@ __all__ = [
     "BY",
     "NOT_RUN",
     "VERDICTS",
+    "MatrixInfo",
     "VerdictStyle",
     "cell_detail",
     "cell_label",
+    "config_shape",
     "explanation",
+    "failure_text",
     "grid",
     "legend_lines",
     "ordered",
@@ -98,23 +109,107 @@ def seconds_text(seconds: float) -> str:
     return f"{seconds:.1f}s" if seconds < 100 else f"{seconds:.0f}s"
 
 
-def cell_label(cell: Cell) -> str:
+def cell_label(cell: Cell, *, codes: bool = False) -> str:
     """The short text of one cell: the verdict and what matters about it.
 
-    recovered: its time (the cost of surviving); failed: the Failure class (why); hung: the
-    deadline it was killed at; unavailable: nothing more (the reason is in ``error``).
+    recovered: its time (the cost of surviving); failed: the Failure class (why; with
+    ``codes``, an HTTP status's code too: see :func:`failure_text`); hung: the deadline it was
+    killed at; unavailable: nothing more (the reason is in ``error``).
     """
-    verdict, detail = cell_detail(cell)
+    verdict, detail = cell_detail(cell, codes=codes)
     return f"{verdict} {detail}".rstrip()
 
 
-def cell_detail(cell: Cell) -> tuple[str, str]:
+def status_code(cell: Cell) -> int | None:
+    """The HTTP status of an ``HTTP_STATUS`` cell, read from go's error line
+    (``reading <url>: 502 Bad Gateway``) the way the runner classifies it; None otherwise."""
+    if cell.failure != "HTTP_STATUS" or not cell.error:
+        return None
+    from pytest_goproxy.gorun.failure import classify  # only when a status cell is drawn
+
+    return classify(cell.error).status_code
+
+
+def failure_text(cell: Cell) -> str:
+    """The Failure class of a failed cell, with the code for an HTTP status:
+    ``HTTP_STATUS 502``, ``REFUSED``, ``UNKNOWN`` when go's error was not recognised."""
+    code = status_code(cell)
+    failure = cell.failure or "UNKNOWN"
+    return f"{failure} {code}" if code is not None else failure
+
+
+def config_shape(config: str) -> str | None:
+    """The GOPROXY a named configuration gives go, as a template (``{primary}|{backup}``,
+    ``{primary},direct``, ``off``); None for a name that is not in the catalogue."""
+    from pytest_goproxy.configs import CONFIGS
+
+    found = CONFIGS.get(config)
+    return None if found is None else found.env.get("GOPROXY")
+
+
+@dataclass(frozen=True)
+class MatrixInfo:
+    """What a matrix picture says about the run it shows, as its caption (:meth:`caption`).
+
+    ``project`` (a path or name), ``command`` (``"go mod tidy"``, or go's arguments
+    ``("mod", "tidy")``), ``go_version`` (``go1.26.8``) and ``date`` (a date or text); each is
+    left out of the caption when None. Every cell of a matrix puts its fault on the primary
+    proxy, with the backup and the checksum database healthy: the caption always says so.
+    """
+
+    project: str | None = None
+    command: str | Sequence[str] | None = None
+    go_version: str | None = None
+    date: datetime.date | str | None = None
+
+    @classmethod
+    def today(
+        cls,
+        project: object = None,
+        command: str | Sequence[str] | None = None,
+        go_version: str | None = None,
+    ) -> MatrixInfo:
+        """The info of a run made now (``project`` may be a Path)."""
+        return cls(
+            None if project is None else str(project),
+            command,
+            go_version,
+            datetime.date.today(),
+        )
+
+    @property
+    def command_text(self) -> str | None:
+        """``go mod tidy``: the command as a person types it."""
+        if self.command is None or isinstance(self.command, str):
+            return self.command
+        return "go " + shlex.join(self.command)
+
+    def caption(self, code: Callable[[str], str] = str) -> str:
+        """``go mod tidy in examples/app, fault on the primary proxy (backup and checksum
+        database healthy); go1.26.8, 2026-03-04``. ``code`` formats the command and the project
+        (Markdown puts them in backticks)."""
+        command, project = self.command_text, self.project
+        if command and project:
+            where = f"{code(command)} in {code(project)}, "
+        elif command or project:
+            where = code(command) + ", " if command else f"project {code(project or '')}, "
+        else:
+            where = ""
+        caption = f"{where}fault on the primary proxy (backup and checksum database healthy)"
+        date = self.date.isoformat() if isinstance(self.date, datetime.date) else self.date
+        when = [text for text in (self.go_version, date) if text]
+        if when:
+            caption += "; " + ", ".join(when)
+        return caption[0].upper() + caption[1:] if not where else caption
+
+
+def cell_detail(cell: Cell, *, codes: bool = False) -> tuple[str, str]:
     """The two lines of an SVG cell (one line in :func:`cell_label`): the verdict word, then
-    time or failure class."""
+    time or failure class (with ``codes``, an HTTP status's code too)."""
     style = style_of(cell.verdict)
     first = f"{style.symbol} {cell.verdict}"
     if cell.verdict == "failed":
-        second = cell.failure or "UNKNOWN"
+        second = failure_text(cell) if codes else cell.failure or "UNKNOWN"
     elif cell.verdict in ("recovered", "hung"):
         second = seconds_text(cell.seconds)
     else:

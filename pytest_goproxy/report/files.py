@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pytest_goproxy.errors import ReportFormatError
 from pytest_goproxy.outage.cell import Cell
-from pytest_goproxy.report.cells import ordered
+from pytest_goproxy.report.cells import MatrixInfo, ordered
 from pytest_goproxy.report.jsonfile import to_json
 from pytest_goproxy.report.markdown import to_markdown
 from pytest_goproxy.report.svg import to_svg
@@ -42,11 +42,12 @@ def parse_formats(formats: str | Iterable[str]) -> list[str]:
     return names
 
 
-def _table_text(cells: Sequence[Cell], title: str | None) -> str:
+def _table_text(cells: Sequence[Cell], title: str | None, info: MatrixInfo | None) -> str:
     # rich is imported only when a table is written.
     from pytest_goproxy.report.terminal import render_text
 
-    return render_text(cells, title=title)
+    text = render_text(cells, title=title)
+    return text + (f"\n{info.caption()}.\n" if info is not None else "")
 
 
 def write_reports(
@@ -55,20 +56,23 @@ def write_reports(
     formats: str | Iterable[str] = tuple(FORMATS),
     *,
     title: str | None = None,
+    info: MatrixInfo | None = None,
 ) -> dict[str, Path]:
     """Write each format's rendering to ``out_dir`` (created); returns format -> file written.
 
     Files: ``matrix.txt`` (table, plain text), ``matrix.json``, ``matrix.md``, ``matrix.svg``.
+    ``title`` heads the table, the Markdown and the SVG; ``info`` (a :class:`MatrixInfo`) adds
+    their caption (below the table in ``matrix.txt``). The JSON is the cells alone.
     Formats are checked before anything is written, so a bad one leaves no partial output.
     """
     names = parse_formats(formats)
     directory = Path(out_dir)
     directory.mkdir(parents=True, exist_ok=True)
     renderers: dict[str, Callable[[], str]] = {
-        "table": lambda: _table_text(cells, title),
+        "table": lambda: _table_text(cells, title, info),
         "json": lambda: to_json(cells),
-        "md": lambda: to_markdown(cells, title=title),
-        "svg": lambda: to_svg(cells, title=title),
+        "md": lambda: to_markdown(cells, title=title, info=info),
+        "svg": lambda: to_svg(cells, title=title, info=info),
     }
     written: dict[str, Path] = {}
     for name in names:
