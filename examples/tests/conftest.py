@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 
 from pytest_goproxy import FakeGoProxy, GoProject, GoRunner
+from pytest_goproxy.matrix import DEFAULT_EXAMPLE
 
-#: The Go module whose build these tests put under outages.
-APP = Path(__file__).resolve().parents[1] / "app"
+#: The Go module whose build these tests put under outages: the bundled example, which ships in
+#: the package (``pytest_goproxy/scenarios/outages/project``). Yours: ``Path("path/to/module")``.
+APP = DEFAULT_EXAMPLE
 #: Its dependencies, one txtar file per module version (cmd/go testdata/mod format).
-MODULES = APP / "modules"
+MODULES = APP.parent / "modules"
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """The suite a Go team writes to prove its build survives module-proxy outages.
 
-Every test runs the real ``go`` command, hermetically, on a copy of ``examples/app`` whose four
+Every test runs the real ``go`` command, hermetically, on a copy of the bundled example whose four
 dependencies (example.test/greet -> example.test/words, example.test/colour/v2,
 example.test/clock) come from the fake proxy. Faults are real: toxiproxy in front of the proxy
 (refused connections, blackholes) or HTTP errors the proxy plays itself. The module is marked

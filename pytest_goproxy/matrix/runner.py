@@ -37,8 +37,11 @@ from pytest_goproxy.outage.endpoints import private_pattern
 from pytest_goproxy.outage.engine import DEFAULT_COMMAND, Outage, OutageEngine
 from pytest_goproxy.outage.faults import BoundFault, bind_fault, check_fault_names
 
-#: The bundled example project (a Go module with its dependencies as txtar files).
-DEFAULT_EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "app"
+#: The bundled example project, package data shared with the bundled outage scenarios
+#: (``pytest_goproxy/scenarios/outages/project``; one copy, so a wheel has it too).
+DEFAULT_EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "outages" / "project"
+#: Its dependencies, one txtar file per module version (beside it, not inside it).
+DEFAULT_EXAMPLE_MODULES = DEFAULT_EXAMPLE.parent / "modules"
 #: Where a project keeps its dependencies' module files when no ``modules`` is given, in order.
 MODULE_DIRS: tuple[str, ...] = ("testdata/mod", "modules", ".goproxy/modules")
 
@@ -73,14 +76,16 @@ class MatrixProject:
         path: str | os.PathLike[str] | None = None,
         modules: ModuleSourceLike | None = None,
     ) -> MatrixProject:
-        """``path`` (default: the bundled example) with ``modules``, by default the first of
-        ``testdata/mod``, ``modules``, ``.goproxy/modules`` inside it."""
+        """``path`` (default: the bundled example, with its modules) with ``modules``, by default
+        the first of ``testdata/mod``, ``modules``, ``.goproxy/modules`` inside it."""
         root = Path(path) if path is not None else DEFAULT_EXAMPLE
         if not (root / "go.mod").is_file():
             hint = (
                 " (the bundled example is missing from this installation)" if path is None else ""
             )
             raise GoProjectError(f"{root} is not a Go module: it has no go.mod{hint}")
+        if modules is None and path is None:
+            modules = DEFAULT_EXAMPLE_MODULES
         if modules is None:
             for name in MODULE_DIRS:
                 if (root / name).is_dir():

@@ -33,7 +33,9 @@ EXAMPLE_MATRIX = Path(__file__).resolve().parents[2] / "examples" / "matrix.json
 
 def _example_matrix() -> str:
     cells = cells_from_json(EXAMPLE_MATRIX.read_text(encoding="utf-8"))
-    return to_markdown(cells, title="Outage matrix of the bundled example (examples/app)")
+    return to_markdown(
+        cells, title="Outage matrix of the bundled example (example.test/outage-demo)"
+    )
 
 
 #: Generated section name -> the function that writes its Markdown.
