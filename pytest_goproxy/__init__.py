@@ -20,6 +20,7 @@ from pytest_goproxy.errors import __all__ as _ERRORS
 from pytest_goproxy.exports import lazy_exports
 
 if TYPE_CHECKING:  # what __getattr__ returns, for mypy and IDEs
+    __version__: str
     from pytest_goproxy.configs import CONFIGS as CONFIGS
     from pytest_goproxy.configs import Config as Config
     from pytest_goproxy.configs import RetryPolicy as RetryPolicy
@@ -96,7 +97,7 @@ if TYPE_CHECKING:  # what __getattr__ returns, for mypy and IDEs
     from pytest_goproxy.sumdb import SumDBRequest as SumDBRequest
 
 #: Where each public name lives: the module that defines (or publicly re-exports) it.
-__getattr__, __dir__, _LAZY = lazy_exports(
+_exported, __dir__, _LAZY = lazy_exports(
     __name__,
     {
         "pytest_goproxy.configs": (
@@ -178,6 +179,21 @@ __getattr__, __dir__, _LAZY = lazy_exports(
     },
 )
 __all__ = sorted([*_ERRORS, *_LAZY])
+
+
+def __getattr__(name: str) -> Any:
+    """``__version__`` (read from the installed package's metadata on first use: importing
+    importlib.metadata costs ~30 ms) or a public name, loaded on first use."""
+    if name != "__version__":
+        return _exported(name)
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        value = version("pytest-goproxy")
+    except PackageNotFoundError:  # a source tree on sys.path that was never installed
+        value = "0+unknown"
+    globals()["__version__"] = value
+    return value
 
 
 class _Package(types.ModuleType):

@@ -15,6 +15,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+import pytest_goproxy
 from pytest_goproxy.cli import docs, install_toxiproxy, matrix, probe, record, run, serve
 from pytest_goproxy.errors import GoProxyError
 
@@ -27,6 +28,9 @@ COMMANDS = (install_toxiproxy, docs, record, run, serve, probe, matrix)
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pytest-goproxy", description="Helpers for the pytest-goproxy plugin."
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {pytest_goproxy.__version__}"
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
