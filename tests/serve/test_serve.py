@@ -115,7 +115,8 @@ def test_serve_switch_faults_then_sigint(served: Served, go: GoRunner) -> None:
         "env": env,
         "env_changed": False,
     }
-    removed = [line[11:] for line in served.next_lines("fault removed: #1") if "fault" in line]
+    lines = served.next_lines("fault removed: #1")
+    removed = [line[11:] for line in lines if "fault removed" in line]  # without "# HH:MM:SS "
     assert removed == [
         "fault removed: #2 refused [network]",
         "fault removed: #1 latency(ms=10) [network]",
