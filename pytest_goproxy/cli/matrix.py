@@ -118,8 +118,10 @@ def _matrix(args: argparse.Namespace) -> int:
 
     from pytest_goproxy.configs import config_names
     from pytest_goproxy.matrix.runner import MatrixProject, MatrixRunner, check_names
+    from pytest_goproxy.outage.engine import DEFAULT_COMMAND
     from pytest_goproxy.outage.faults import all_fault_names
     from pytest_goproxy.report import parse_formats, write_reports
+    from pytest_goproxy.report.cells import MatrixInfo
     from pytest_goproxy.report.lines import (
         PlainProgress,
         cell_lines,
@@ -140,7 +142,9 @@ def _matrix(args: argparse.Namespace) -> int:
     check_names(faults, configs)
     project = MatrixProject.of(args.project, args.modules)
     pairs = [(f, c) for f in faults for c in configs]
-    title = "pytest-goproxy outage matrix"
+    where = args.project or "the bundled example"
+    title = f"pytest-goproxy outage matrix: {where}"
+    go_version: str | None = None
 
     console = Console()
     terminal = sys.stdout.isatty() and console.is_terminal
@@ -174,6 +178,7 @@ def _matrix(args: argparse.Namespace) -> int:
             ) as matrix,
         ):
             matrix.store()  # build the zips once, before any cell starts its clock
+            go_version = matrix.runner.version
             _run_cells(matrix, pairs, args.jobs, begin, end, done)
     except KeyboardInterrupt:
         interrupted = True
@@ -193,7 +198,9 @@ def _matrix(args: argparse.Namespace) -> int:
             )
     print(cells_summary(cells, interrupted=interrupted), flush=True)
     if args.out is not None and cells:
-        for fmt, path in write_reports(cells, Path(args.out), formats).items():
+        info = MatrixInfo.today(where, DEFAULT_COMMAND, go_version)
+        written = write_reports(cells, Path(args.out), formats, title=title, info=info)
+        for fmt, path in written.items():
             print(f"{fmt}: {path}", file=sys.stderr)
     if interrupted:
         print(

@@ -32,6 +32,7 @@ from pytest_goproxy.report.cells import (
     BY,
     NOT_RUN,
     cell_label,
+    failure_text,
     grid,
     legend_lines,
     seconds_text,
@@ -55,7 +56,7 @@ def _short_label(cell: Cell) -> str:
     if cell.verdict == "recovered":
         return f"{symbol} {seconds_text(cell.seconds)}"
     if cell.verdict == "failed":
-        return f"{symbol} {cell.failure or 'UNKNOWN'}"
+        return f"{symbol} {failure_text(cell)}"
     if cell.verdict == "hung":
         return f"{symbol} hung {seconds_text(cell.seconds)}"
     return f"{symbol} {cell.verdict}"

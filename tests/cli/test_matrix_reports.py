@@ -1,0 +1,52 @@
+"""``pytest-goproxy matrix --out`` writes reports a Go engineer reads without README beside them
+(issue 12, item 11): a title naming the project, a caption with the go command, where the fault
+sits, the Go version and the date, the GOPROXY shape under each configuration, and the HTTP
+status code in a status cell."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from pytest_goproxy.gorun import find_go
+
+
+def test_matrix_reports_carry_title_caption_shapes_and_codes(tmp_path: Path) -> None:
+    try:
+        go = find_go()
+    except Exception as exc:
+        from pytest_goproxy.ci import skip_or_fail
+
+        skip_or_fail(exc)
+    out = tmp_path / "out"
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest_goproxy.cli", "matrix", "--faults", "status"]
+        + ["--configs", "single,pipe_backup", "--timeout", "30", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "GO_BINARY": str(go.path)},
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    markdown = (out / "matrix.md").read_text()
+    assert "outage matrix: the bundled example" in markdown
+    assert "`go mod tidy`" in markdown and "fault on the primary proxy" in markdown
+    assert go.version in markdown
+    assert "`{primary}\\|{backup}`" in markdown
+    assert "HTTP_STATUS 502" in markdown
+    text = (out / "matrix.txt").read_text()
+    assert "outage matrix: the bundled example" in text and "fault on the primary" in text
+    assert "HTTP_STATUS 502" in run.stdout
+
+
+def test_svg_names_the_configuration_shape() -> None:
+    from pytest_goproxy.outage import Cell
+    from pytest_goproxy.report import to_svg
+    from pytest_goproxy.report.cells import MatrixInfo
+
+    cell = Cell("status", "pipe_backup", "recovered", None, 0.3, None)
+    svg = to_svg([cell], title="t", info=MatrixInfo("app", ("mod", "tidy"), "go1.26", "today"))
+    assert "{primary}|{backup}" in svg and "go mod tidy" in svg
