@@ -10,20 +10,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pytest_goproxy.gorun import find_go
+from pytest_goproxy.gorun import GoBinary
+
+CELLS = ["--faults", "status", "--configs", "single,pipe_backup", "--timeout", "30"]
 
 
-def test_matrix_reports_carry_title_caption_shapes_and_codes(tmp_path: Path) -> None:
-    try:
-        go = find_go()
-    except Exception as exc:
-        from pytest_goproxy.ci import skip_or_fail
-
-        skip_or_fail(exc)
+def test_matrix_reports_carry_title_caption_shapes_and_codes(
+    tmp_path: Path, go_binary: GoBinary
+) -> None:
+    go = go_binary
     out = tmp_path / "out"
     run = subprocess.run(
-        [sys.executable, "-m", "pytest_goproxy.cli", "matrix", "--faults", "status"]
-        + ["--configs", "single,pipe_backup", "--timeout", "30", "--out", str(out)],
+        [sys.executable, "-m", "pytest_goproxy.cli", "matrix", *CELLS, "--out", str(out)],
         capture_output=True,
         text=True,
         cwd=tmp_path,
