@@ -83,8 +83,14 @@ def _serve(toxiproxy: Toxiproxy, *args: str) -> Iterator[Served]:
         yield served
     finally:
         if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(10)
+            # SIGTERM takes serve's clean-up path (its toxiproxy is stopped too); SIGKILL would
+            # leave that toxiproxy running, as issue 13 reports.
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(10)
 
 
 @pytest.fixture
