@@ -18,73 +18,35 @@ reports.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from pytest_goproxy.exports import lazy_exports
 
 if TYPE_CHECKING:
-    from pytest_goproxy.outage.cell import Cell
-    from pytest_goproxy.outage.endpoints import EndpointPlan, Endpoints, private_pattern
-    from pytest_goproxy.outage.engine import (
-        DEFAULT_COMMAND,
-        Outage,
-        OutageEngine,
-        Outcome,
-        config_endpoints,
-    )
-    from pytest_goproxy.outage.faults import (
-        NO_FAULT,
-        BoundFault,
-        all_fault_names,
-        bind_fault,
-        check_fault_names,
-    )
-    from pytest_goproxy.outage.procedures import PROCEDURES, attempt_limit
+    from pytest_goproxy.outage.cell import Cell as Cell
+    from pytest_goproxy.outage.endpoints import EndpointPlan as EndpointPlan
+    from pytest_goproxy.outage.endpoints import Endpoints as Endpoints
+    from pytest_goproxy.outage.endpoints import private_pattern as private_pattern
+    from pytest_goproxy.outage.engine import DEFAULT_COMMAND as DEFAULT_COMMAND
+    from pytest_goproxy.outage.engine import Outage as Outage
+    from pytest_goproxy.outage.engine import OutageEngine as OutageEngine
+    from pytest_goproxy.outage.engine import Outcome as Outcome
+    from pytest_goproxy.outage.engine import config_endpoints as config_endpoints
+    from pytest_goproxy.outage.faults import NO_FAULT as NO_FAULT
+    from pytest_goproxy.outage.faults import BoundFault as BoundFault
+    from pytest_goproxy.outage.faults import all_fault_names as all_fault_names
+    from pytest_goproxy.outage.faults import bind_fault as bind_fault
+    from pytest_goproxy.outage.faults import check_fault_names as check_fault_names
+    from pytest_goproxy.outage.procedures import PROCEDURES as PROCEDURES
+    from pytest_goproxy.outage.procedures import attempt_limit as attempt_limit
 
-_WHERE = {
-    "Cell": "cell",
-    "EndpointPlan": "endpoints",
-    "Endpoints": "endpoints",
-    "private_pattern": "endpoints",
-    "DEFAULT_COMMAND": "engine",
-    "Outage": "engine",
-    "OutageEngine": "engine",
-    "Outcome": "engine",
-    "config_endpoints": "engine",
-    "NO_FAULT": "faults",
-    "BoundFault": "faults",
-    "all_fault_names": "faults",
-    "bind_fault": "faults",
-    "check_fault_names": "faults",
-    "PROCEDURES": "procedures",
-    "attempt_limit": "procedures",
-}
-__all__ = [
-    "DEFAULT_COMMAND",
-    "NO_FAULT",
-    "PROCEDURES",
-    "BoundFault",
-    "Cell",
-    "EndpointPlan",
-    "Endpoints",
-    "Outage",
-    "OutageEngine",
-    "Outcome",
-    "all_fault_names",
-    "attempt_limit",
-    "bind_fault",
-    "check_fault_names",
-    "config_endpoints",
-    "private_pattern",
-]
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_WHERE])
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "cell": ("Cell",),
+        "endpoints": ("EndpointPlan", "Endpoints", "private_pattern"),
+        "engine": ("DEFAULT_COMMAND", "Outage", "OutageEngine", "Outcome", "config_endpoints"),
+        "faults": ("NO_FAULT", "BoundFault", "all_fault_names", "bind_fault", "check_fault_names"),
+        "procedures": ("PROCEDURES", "attempt_limit"),
+    },
+)

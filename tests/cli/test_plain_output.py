@@ -8,6 +8,7 @@ import time
 
 from rich.console import Console
 
+from pytest_goproxy.cli.matrix import DEFAULT_CONFIGS
 from pytest_goproxy.outage.cell import Cell
 from pytest_goproxy.report.lines import PlainProgress, cell_lines, cells_summary
 from pytest_goproxy.report.terminal import fits, needed_width, render_table
@@ -57,19 +58,7 @@ def test_started_line_only_for_what_is_still_running() -> None:
 
 
 def test_a_table_that_does_not_fit_is_not_printed_folded() -> None:
-    cells = [
-        Cell("refused", config, "failed", "REFUSED", 0.1, None)
-        for config in (
-            "single",
-            "comma_backup",
-            "pipe_backup",
-            "comma_direct",
-            "warm_cache",
-            "offline_warm_cache",
-            "retry",
-            "relay",
-        )
-    ]
+    cells = [Cell("refused", config, "failed", "REFUSED", 0.1, None) for config in DEFAULT_CONFIGS]
     table = render_table(cells)
     needed = needed_width(Console(width=500), table, natural=True)
     assert fits(Console(width=needed, file=io.StringIO()), table, natural=True)
