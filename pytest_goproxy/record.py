@@ -44,12 +44,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pytest_goproxy.errors import GoProjectError, RecordError
 from pytest_goproxy.gomod.snapshot import MANIFEST, Snapshot, is_snapshot, parse_go_sum
+from pytest_goproxy.gomod.sources import ModuleSource
 from pytest_goproxy.gomod.store import ModuleStore
 from pytest_goproxy.gorun.binary import GoBinary, find_go
 from pytest_goproxy.gorun.cache import remove_tree
 from pytest_goproxy.gorun.process import run_process
 from pytest_goproxy.gorun.project import VCS_DIRS
 from pytest_goproxy.lifecycle import Closing
+from pytest_goproxy.outage.endpoints import EndpointPlan, Endpoints
 from pytest_goproxy.proxy import FakeGoProxy
 from pytest_goproxy.sumdb import ChecksumDB
 
@@ -258,50 +260,37 @@ class ServedSnapshot(Closing):
     """A running replay: ``proxy`` and ``sumdb``; ``env`` is what go needs (default settings:
     GOPROXY is the proxy, GOSUMDB our database with its key, nothing else)."""
 
-    def __init__(
-        self, snapshot: Snapshot, store: ModuleStore, proxy: FakeGoProxy, sumdb: ChecksumDB
-    ) -> None:
+    def __init__(self, snapshot: Snapshot, endpoints: Endpoints) -> None:
         self.snapshot = snapshot
-        self.store = store
-        self.proxy = proxy
-        self.sumdb = sumdb
+        self.endpoints = endpoints
+
+    @property
+    def store(self) -> ModuleStore:
+        return self.endpoints.store
+
+    @property
+    def proxy(self) -> FakeGoProxy:
+        return self.endpoints.proxies["primary"]
+
+    @property
+    def sumdb(self) -> ChecksumDB:
+        return self.endpoints.sumdbs["sumdb"]
 
     @property
     def env(self) -> dict[str, str]:
         return {"GOPROXY": self.proxy.url, **self.sumdb.env}
 
     def close(self) -> None:
-        try:
-            self.sumdb.stop()
-        finally:
-            try:
-                self.proxy.close()
-            finally:
-                self.store.close()
+        self.endpoints.close()
 
 
 def serve_snapshot(snapshot: Snapshot, *, host: str = "127.0.0.1") -> ServedSnapshot:
     """Start a proxy and a checksum database serving ``snapshot`` (stop with ``close()`` or
-    ``with``); the same as ``snapshot.serve()``."""
-    store = ModuleStore()
-    proxy: FakeGoProxy | None = None
-    db: ChecksumDB | None = None
-    try:
-        snapshot.fill(store)
-        proxy = FakeGoProxy(store, host=host)
-        db = ChecksumDB(host=host)
-        for module, version, zip_hash, mod_hash in snapshot.hash_records(store):
-            db.add_record(module, version, zip_hash=zip_hash, mod_hash=mod_hash)
-        # Not db.attach(proxy): that would ask the store for go.sum lines of versions
-        # recorded without a zip, which have no zip hash.
-        proxy.serve_sumdb(db)
-        proxy.start()
-        db.start()
-        return ServedSnapshot(snapshot, store, proxy, db)
-    except BaseException:
-        if db is not None:
-            db.stop()
-        if proxy is not None:
-            proxy.close()
-        store.close()
-        raise
+    ``with``). They are the outage engine's endpoints, wired as for every other source: the
+    database logs the snapshot's go.sum hashes first, then what the proxy serves."""
+    source = ModuleSource("snapshot", snapshot.path, snapshot=snapshot)
+    store = source.store()
+    plans = [EndpointPlan("primary", "proxy"), EndpointPlan("sumdb", "sumdb")]
+    endpoints = Endpoints(plans, store, source=source, host=host)
+    endpoints.add(store.close)
+    return ServedSnapshot(snapshot, endpoints.start())
