@@ -62,8 +62,8 @@ def check_fault_names(names: Sequence[str], *, allow_none: bool = True) -> None:
     """FaultError naming every unknown name (``none`` is allowed unless ``allow_none`` is off)."""
     if isinstance(names, str):
         raise TypeError("faults are a sequence of names, e.g. ['refused']")
-    bad = [n for n in names if not (allow_none and n == NO_FAULT) and n not in FAULTS]
-    bad = [n for n in bad if n not in HTTP_FAULTS]
+    known = {*FAULTS, *HTTP_FAULTS, *([NO_FAULT] if allow_none else [])}
+    bad = [n for n in names if n not in known]
     if bad:
         raise _unknown(bad, allow_none=allow_none)
 
