@@ -45,7 +45,9 @@ class ModuleSource:
 
     @classmethod
     def of(cls, source: ModuleSourceLike | ModuleSource) -> ModuleSource:
-        """Decide what ``source`` is; a path that does not exist is a ModuleSourceError."""
+        """Decide what ``source`` is; a path that does not exist, or a txtar directory without
+        one archive, is a ModuleSourceError (before anything is built, so a scenario file
+        naming such a path fails when it is read)."""
         if isinstance(source, ModuleSource):
             return source
         if callable(source):
@@ -60,6 +62,7 @@ class ModuleSource:
             return cls("snapshot", path, snapshot=Snapshot.load(path))
         if path.is_dir() and any(p.is_dir() for p in path.rglob("@v")):
             return cls("module cache", path)
+        ModuleStore.txtar_archives(path)  # a directory with no archive fails here, not at fill
         return cls("txtar", path)
 
     def fill(self, store: ModuleStore) -> None:

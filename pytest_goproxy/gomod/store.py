@@ -208,6 +208,66 @@ def _link_or_copy(src: pathlib.Path, dest: pathlib.Path) -> None:
         shutil.copyfile(src, dest)
 
 
+#: The longest file name, in bytes, that common file systems allow (NAME_MAX of ext4, APFS, NTFS);
+#: go's module cache must hold a module under the same names, so the store holds itself to it
+#: even on a file system that would allow more.
+_NAME_MAX = 255
+#: What the zip writer appends to a zip's name while it writes it: ``tempfile.mkstemp`` with the
+#: prefix ``<name>.``, 8 random characters and the suffix ``.tmp`` (modzip's streaming writer).
+_TMP_SUFFIX = len(".XXXXXXXX.tmp")
+
+
+def _abbrev(text: str, keep: int = 40) -> str:
+    """``text`` cut for a message: a 5,000-character module path would bury the rule."""
+    return text if len(text) <= keep else f"{text[:keep]}\u2026 ({len(text)} characters)"
+
+
+def _fs_limits(root: pathlib.Path) -> tuple[int, int]:
+    """(longest name, longest path) in bytes that the file system under ``root`` takes."""
+    name_max, path_max = _NAME_MAX, 4096
+    try:
+        name_max = min(name_max, os.pathconf(root, "PC_NAME_MAX"))
+        path_max = os.pathconf(root, "PC_PATH_MAX")
+    except (AttributeError, OSError, ValueError):  # no pathconf (Windows) or no answer
+        pass
+    return name_max, path_max
+
+
+def _a(value: object) -> str:
+    name = type(value).__name__
+    return ("an " if name[:1] in "aeiou" else "a ") + name
+
+
+def _content(module: str, what: str, data: object) -> bytes:
+    """The bytes of a file a test passed to :meth:`ModuleStore.add_module` (text is UTF-8).
+
+    Anything but str or bytes is refused with the file named: the zip writer's ``bytes(data)``
+    would turn ``5`` into five NUL bytes and serve that as the file."""
+    if isinstance(data, str):
+        return data.encode()
+    if isinstance(data, bytes):
+        return data
+    raise ModuleSourceError(
+        f"{module}: {what} is {_a(data)} ({_abbrev(repr(data))}); give the content as "
+        "str or bytes (str is written as UTF-8)"
+    )
+
+
+def _checked_files(module: str, files: Mapping[str, str | bytes]) -> dict[str, bytes]:
+    """``files`` as given to :meth:`ModuleStore.add_module`, every name a str and every content
+    str or bytes (:func:`_content`), so a wrong one is named here and not deep in the zip
+    writer."""
+    out: dict[str, bytes] = {}
+    for name, data in files.items():
+        if not isinstance(name, str):
+            raise ModuleSourceError(
+                f"{module}: file name {name!r} is {_a(name)}; files maps names (str) to "
+                "contents (str or bytes)"
+            )
+        out[name] = _content(module, f"files[{name!r}]", data)
+    return out
+
+
 class ModuleStore(Closing):
     """Thread-safe store of module versions, with the zips on disk in a work directory.
 
@@ -234,12 +294,50 @@ class ModuleStore(Closing):
         return self._root
 
     def _zip_dest(self, path: str, version: str) -> pathlib.Path:
+        """Where the zip of ``path@version`` goes: a new name each time (a zip being served is
+        never overwritten), checked by :meth:`_check_fits_on_disk` before anything is written."""
         with self._lock:
             if self._closed:
                 raise ModuleSourceError("the module store is closed")
             self._counter += 1
             n = self._counter
-        return self._root / "zips" / escape_path(path) / "@v" / f"{escape_version(version)}.{n}.zip"
+        dest = self._root / "zips" / escape_path(path) / "@v" / f"{escape_version(version)}.{n}.zip"
+        self._check_fits_on_disk(path, version, dest)
+        return dest
+
+    def _check_fits_on_disk(self, path: str, version: str, dest: pathlib.Path) -> None:
+        """InvalidModuleError when ``path@version`` is too long to be stored as files.
+
+        golang.org/x/mod/module sets no length limit, but every file system does: a name is at
+        most 255 bytes and a path at most PATH_MAX. Without this check a long path
+        fails with a bare OSError (ENAMETOOLONG) from deep in the zip writer; and go itself
+        keeps a module in its cache under ``<escaped path>@<escaped version>``, so a module
+        whose names don't fit could never be downloaded anyway."""
+        name_max, path_max = _fs_limits(self._root)
+        elements = escape_path(path).split("/")
+        cache_dir = f"{elements[-1]}@{escape_version(version)}"
+        names = [(f"path element {_abbrev(e)!r}", len(os.fsencode(e))) for e in elements]
+        names += [
+            (
+                f"the store's zip file for version {_abbrev(version)!r}",
+                len(os.fsencode(dest.name)) + _TMP_SUFFIX,
+            ),
+            (f"go's module cache directory {_abbrev(cache_dir)!r}", len(os.fsencode(cache_dir))),
+        ]
+        where = f"{_abbrev(path)}@{_abbrev(version)}: too long to store on disk"
+        for what, n in names:
+            if n > name_max:
+                raise InvalidModuleError(
+                    f"{where}: {what} needs a {n}-byte file name, and a file name may have at "
+                    f"most {name_max} bytes (NAME_MAX); use a shorter module path or version"
+                )
+        n = len(os.fsencode(str(dest))) + _TMP_SUFFIX
+        if n >= path_max:
+            raise InvalidModuleError(
+                f"{where}: the store's zip file would have a {n}-byte path, and this system "
+                f"allows {path_max - 1} (PATH_MAX); use a shorter module path with fewer "
+                "elements (or a store workdir with a shorter path)"
+            )
 
     def _register_built(
         self,
@@ -319,16 +417,17 @@ class ModuleStore(Closing):
         ``files=None`` gives one Go file ``package <last path element>`` so the module builds.
         """
         check_version_servable(path, version)
+        module = f"{path}@{version}"
         t = self._resolve_time(version, time)
         incompatible = semver.build(version) == "+incompatible"
         zip_files: dict[str, str | bytes] = (
             {f"{_package_name(path)}.go": f"package {_package_name(path)}\n"}
             if files is None
-            else dict(files)
+            else dict(_checked_files(module, files))
         )
         given = zip_files.get("go.mod")
         given_b = given.encode() if isinstance(given, str) else given
-        go_mod_b = go_mod.encode() if isinstance(go_mod, str) else go_mod
+        go_mod_b = None if go_mod is None else _content(module, "go_mod", go_mod)
         if (go_mod_b is not None or given_b is not None) and (requires or retracts):
             raise ModuleSourceError(
                 f"{path}@{version}: requires/retracts only shape a generated go.mod; "
@@ -398,6 +497,42 @@ class ModuleStore(Closing):
         except InvalidModuleError as e:
             raise ModuleSourceError(f"{name}: {e}") from None
 
+    @classmethod
+    def txtar_archives(
+        cls, file_or_dir: str | os.PathLike[str]
+    ) -> list[tuple[pathlib.Path, str, str]]:
+        """The archives :meth:`add_txtar` loads from ``file_or_dir``, each with the module path
+        and version its name decodes to.
+
+        A directory gives every ``*.txt`` whose name decodes to a valid ``path@version``
+        (others are skipped, as cmd/go does); a directory with none is a
+        :class:`ModuleSourceError`, since a module set that loads nothing would let a test or
+        scenario run against an empty proxy and "pass". A single file whose name does not
+        decode is a ModuleSourceError too.
+        """
+        p = pathlib.Path(file_or_dir)
+        if p.is_dir():
+            found = []
+            for f in sorted(p.glob("*.txt")):
+                try:
+                    mp, v = cls.parse_txtar_name(f.name)
+                    check(mp, v)
+                except (ModuleSourceError, InvalidModuleError):
+                    continue
+                found.append((f, mp, v))
+            if not found:
+                raise ModuleSourceError(
+                    f"{p}: no modules found: no file here is a txtar module archive named "
+                    "<module path>_<version>.txt (e.g. example.com_m_v1.0.0.txt; other files "
+                    "are skipped, as cmd/go does)"
+                )
+            return found
+        if not p.is_file():
+            raise ModuleSourceError(f"{p}: no such txtar file or directory")
+        mp, v = cls.parse_txtar_name(p.name)
+        check(mp, v)
+        return [(p, mp, v)]
+
     @_user_facing
     def add_txtar(self, file_or_dir: str | os.PathLike[str]) -> list[ModuleVersion]:
         """Add cmd/go ``testdata/mod`` / go-internal ``goproxytest`` archives.
@@ -409,31 +544,26 @@ class ModuleStore(Closing):
         fills in instead: a missing ``.info`` is generated, a missing ``.mod`` comes from the
         ``go.mod`` member or is ``module <path>``.
 
-        A directory loads every ``*.txt`` whose name decodes (others are skipped, as cmd/go
-        does); a single file whose name does not decode raises :class:`ModuleSourceError`.
+        Which files are loaded is :meth:`txtar_archives`'s rule; an archive without a single
+        member (an empty file, or text with no ``-- name --`` line) is a
+        :class:`ModuleSourceError` naming it.
         """
-        p = pathlib.Path(file_or_dir)
-        if p.is_dir():
-            out = []
-            for f in sorted(p.glob("*.txt")):
-                try:
-                    mp, v = self.parse_txtar_name(f.name)
-                    check(mp, v)
-                except (ModuleSourceError, InvalidModuleError):
-                    continue
-                out.append(self._add_txtar_file(f, mp, v))
-            return out
-        if not p.is_file():
-            raise ModuleSourceError(f"{p}: no such txtar file or directory")
-        mp, v = self.parse_txtar_name(p.name)
-        check(mp, v)
-        return [self._add_txtar_file(p, mp, v)]
+        return [self._add_txtar_file(f, mp, v) for f, mp, v in self.txtar_archives(file_or_dir)]
 
     def _add_txtar_file(self, file: pathlib.Path, path: str, version: str) -> ModuleVersion:
         try:
             archive = txtar.parse_file(file)
         except OSError as e:
             raise ModuleSourceError(f"{file}: {e}") from e
+        if not archive.files:
+            # txtar parsing never fails: anything without a marker line is all comment. Served,
+            # it would be a module with an empty zip, and go's errors would not name the file.
+            what = "the file is empty" if not archive.comment else "it has no `-- name --` line"
+            raise ModuleSourceError(
+                f"{file}: not a txtar module archive: {what}; an archive holds `-- name --` "
+                "lines, each followed by that file's content (`.mod`, `.info` and the "
+                "module's files, as in cmd/go's testdata/mod)"
+            )
         members = {f.name: f.data for f in archive.files}
         info, t = _served_info(version, members.get(".info"))
         mod = members.get(".mod")
