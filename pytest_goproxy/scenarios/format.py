@@ -13,6 +13,7 @@ which **modules** are served (a txtar file or directory, or a snapshot made by
     description = "CI broke when the CDN in front of our proxy answered 502 for zips"
     modules = "modules"            # txtar dir/file or snapshot dir, relative to this file
     project = "project"            # Go module dir, relative to this file
+    allow_outside = false          # true lets modules/project be outside this file's directory
     command = "mod tidy"           # go arguments, a string or a list (default "mod tidy")
     timeout = 20                   # seconds before go is killed and the run counts as hung
     config = "single"              # a named configuration ... or an [env] table, not both
@@ -36,6 +37,19 @@ Without ``modules`` and ``project``, the bundled module set and project of
 :data:`BUNDLED` are used. With ``modules`` but no ``project``, a project is generated that
 requires the newest version of every module and imports its root package.
 
+The path-valued keys (``modules``, ``project``) are relative to the scenario file's directory and
+must stay inside it (after ``..`` and symbolic links are resolved) unless the file says
+``allow_outside = true``. A scenario file travels (attached to an issue, copied between
+repositories), and its ``modules`` are read and served to go: a path that climbs out of the
+file's directory, or an absolute one, reads files nobody handed over with it, so the file has to
+say so where a reader sees it. ``modules`` must also hold modules: a directory without a single
+``<module>_<version>.txt`` archive is refused when the file is read, not served as an empty
+proxy that a scenario expecting ``recovered`` would pass against.
+
+A scenario file is still code, like a Makefile: ``command`` and ``[env]`` reach go unfiltered,
+and go runs programs by design (``-toolexec``, ``go generate``, ``go test``, ``CC``,
+``GOFLAGS``, a project's ``toolchain`` line). Run only scenario files you would run as a script.
+
 The runner that plays a scenario with real go and real toxiproxy is :mod:`pytest_goproxy.scenarios`.
 """
 
@@ -52,7 +66,8 @@ from pathlib import Path
 from typing import Any
 
 from pytest_goproxy.configs import CONFIGS, Config
-from pytest_goproxy.errors import FaultError, ScenarioError
+from pytest_goproxy.errors import FaultError, ModuleSourceError, ScenarioError
+from pytest_goproxy.gomod.sources import ModuleSource
 from pytest_goproxy.gorun import Failure
 from pytest_goproxy.httpfaults import HTTP_FAULTS
 from pytest_goproxy.network import FAULTS
@@ -76,6 +91,7 @@ _TOP = (
     "description",
     "modules",
     "project",
+    "allow_outside",
     "command",
     "timeout",
     "config",
@@ -84,6 +100,8 @@ _TOP = (
     "expect",
 )
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+#: Where a scenario given as data, not read from a file, says its errors are.
+_NO_FILE = "<scenario>"
 
 
 # -- the format ------------------------------------------------------------------------------------
@@ -117,6 +135,11 @@ class Scenario:
     command: tuple[str, ...]
     timeout: float
     expect: Expect
+
+    def field_error(self, fld: str, problem: str) -> ScenarioError:
+        """The error for a problem with field ``fld`` of this file found after it was read
+        (modules that fail to load), worded like every error found while reading it."""
+        return _Checker(str(self.path) if self.path is not None else _NO_FILE).fail(fld, problem)
 
     @property
     def needs_toxiproxy(self) -> bool:
@@ -174,6 +197,22 @@ class _Checker:
         if not isinstance(value, str) or not value.strip():
             raise self.fail(fld, f"must be a non-empty string, got {value!r}")
         return value
+
+    def path(self, value: object, fld: str, base: Path, *, allow_outside: bool) -> Path:
+        """A path-valued field: relative to ``base`` (the file's directory), resolved, and
+        inside ``base`` unless the file allows otherwise (see the module docstring for why).
+        Every path-valued field goes through here, so they all keep the same rule."""
+        given = self.text(value, fld)
+        resolved = (base / given).resolve()
+        home = base.resolve()
+        if not allow_outside and not resolved.is_relative_to(home):
+            raise self.fail(
+                fld,
+                f"{given!r} is {resolved}, outside this file's directory {home}; "
+                "a scenario reads only paths below its own directory unless it says "
+                "`allow_outside = true` (add that line if this path is meant)",
+            )
+        return resolved
 
 
 def _fault(c: _Checker, layer: Layer, raw: object, fld: str) -> BoundFault:
@@ -240,7 +279,7 @@ def _placeholders(c: _Checker, env: Mapping[str, str], allowed: Sequence[str]) -
 
 def parse_scenario(data: Mapping[str, Any], *, path: Path | None = None) -> Scenario:
     """A :class:`Scenario` from parsed TOML; :class:`ScenarioError` names field and values."""
-    where = str(path) if path is not None else "<scenario>"
+    where = str(path) if path is not None else _NO_FILE
     c = _Checker(where)
     base = path.parent if path is not None else Path.cwd()
     c.keys(data, "", _TOP)
@@ -248,19 +287,20 @@ def parse_scenario(data: Mapping[str, Any], *, path: Path | None = None) -> Scen
     c.text(name, "name")
     description = str(data.get("description", ""))
     # modules and project
+    allow_outside = data.get("allow_outside", False)
+    if not isinstance(allow_outside, bool):
+        raise c.fail("allow_outside", f"must be true or false, got {allow_outside!r}")
     modules = BUNDLED / "modules"
     project: Path | None = BUNDLED / "project"
     if "modules" in data:
-        modules = (base / c.text(data["modules"], "modules")).resolve()
-        if not modules.exists():
-            raise c.fail(
-                "modules",
-                f"{modules} does not exist (a txtar file or directory, or a "
-                "snapshot directory from `pytest-goproxy record`)",
-            )
+        modules = c.path(data["modules"], "modules", base, allow_outside=allow_outside)
+        try:
+            ModuleSource.of(modules)  # exists, and holds modules of a kind it can serve
+        except ModuleSourceError as exc:
+            raise c.fail("modules", str(exc)) from None
         project = None
     if "project" in data:
-        project = (base / c.text(data["project"], "project")).resolve()
+        project = c.path(data["project"], "project", base, allow_outside=allow_outside)
         if not (project / "go.mod").is_file():
             raise c.fail("project", f"{project} is not a Go module (no go.mod)")
     # command and timeout

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pytest_goproxy.errors import ScenarioError
+from pytest_goproxy.errors import ModuleError, ScenarioError
 from pytest_goproxy.gorun import GoBinary, GoResult, GoRunner
 from pytest_goproxy.gorun.outcome import Verdict
 from pytest_goproxy.httpfaults import HTTP_FAULTS
@@ -146,6 +146,7 @@ class ScenarioRunner(Closing):
     ) -> ScenarioResult:
         """Run ``scenario`` (``project`` overrides the scenario's) and say what happened."""
         s = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        self._load_modules(s)
         chosen = project if project is not None else s.project
         outcome = self.engine.run(s.outage(), s.modules, project=chosen)
         cell = outcome.cell
@@ -164,6 +165,20 @@ class ScenarioRunner(Closing):
             _mismatch(s, cell.verdict, cell.failure, outcome.result),
             outcome.result,
         )
+
+    def _load_modules(self, s: Scenario) -> None:
+        """Build the scenario's module set now; the engine keeps it for the run.
+
+        Reading the file checked that ``modules`` holds module archives; whether each one can
+        be served (an archive without files, a path too long for the disk) shows only when the
+        modules are built. Built here, such an error names the scenario file and its
+        ``modules`` key, as every other problem with the file does, instead of surfacing from
+        inside the engine with only the archive's name."""
+        __tracebackhide__ = True
+        try:
+            self.engine.store(s.modules)
+        except ModuleError as exc:
+            raise s.field_error("modules", str(exc)) from None
 
 
 def _mismatch(
