@@ -24,6 +24,14 @@ recorded from real runs):
 * cmd/go/internal/modfetch/repo.go: ``module lookup disabled by GOPROXY=off``.
 * cmd/go/internal/gover and toolchain: ``go.mod requires go >= 1.99 (running go 1.26.8;
   GOTOOLCHAIN=local)``; Go before 1.21 said ``note: module requires Go 1.99``.
+* git, for a direct VCS fetch (go prints its stderr): curl's ``fatal: unable to access 'URL':
+  CONNECT tunnel failed, response 403`` (older curl: ``Received HTTP code 403 from proxy after
+  CONNECT``) when a proxy, such as the network guard, refuses ``CONNECT``, and ``The
+  requested URL returned error: 404`` for a server's status: HTTP_STATUS or NOT_FOUND with that
+  code. The guard's ssh stub says ``network guard: refused SSH host:22``: REFUSED.
+* cmd/go/internal/vcs/vcs.go: ``PATH: no secure protocol found for repository`` (``no protocol``
+  with GOINSECURE) when every scheme go tried failed; go hides why (``-v`` shows git's output),
+  so it stays UNKNOWN, with ``host`` the first element of the path.
 
 Rules are tried in a fixed priority order on the whole text and the first that matches wins:
 toolchain, checksum mismatch, checksum database, GOPROXY=off, then the transport (TLS handshake
@@ -128,7 +136,7 @@ _TRANSPORT: tuple[tuple[Failure, re.Pattern[str]], ...] = (
             r"|Temporary failure in name resolution|nodename nor servname|getaddrinfow"
         ),
     ),
-    (_F.REFUSED, re.compile(r"connection refused|actively refused")),
+    (_F.REFUSED, re.compile(r"connection refused|actively refused|network guard: refused SSH ")),
     (
         _F.DIAL_TIMEOUT,
         re.compile(
@@ -163,19 +171,29 @@ _INVALID = re.compile(
     r"|stopped after \d+ redirects"
     r"|@\S+: parsing go\.mod:|unexpected module path|invalid character .* looking for"
 )
-_STATUS_LINE = re.compile(r"reading (\S+): (\d{3})\b")
+_STATUS_LINE = re.compile(
+    r"reading (\S+): (\d{3})\b|unable to access '([^']+)': (?:CONNECT tunnel failed, response"
+    r"|Received HTTP code|The requested URL returned error:) (\d{3})\b"
+)
 _REASON = re.compile(r"(?:Get|Head|Post) \"([^\"]+)\": ([A-Z][A-Za-z' -]+)$")
 _NO_VERSIONS = re.compile(
     r"no matching versions for query|reading file://\S+: no such file or directory"
 )
+#: The repository path whose every scheme failed (vcs.go); its first element is the host.
+_NO_PROTOCOL = re.compile(r"(\S+): no (?:secure )?protocol found for repository")
 _URL_PATTERNS = (
     re.compile(r"(?:Get|Head|Post) \"([^\"]+)\""),
+    re.compile(r"unable to access '([^']+)'"),
     re.compile(r"reading (file://\S+?): "),
     re.compile(r"reading (\w+://\S+?):"),
     re.compile(r"read \"([^\"]+)\""),
     re.compile(r"from proxy \"([^\"]+)\""),
 )
-_HOST_PATTERNS = (re.compile(r"lookup (\S+?)(?: on |: )"), re.compile(r"dial tcp\S* (\S+):"))
+_HOST_PATTERNS = (
+    re.compile(r"lookup (\S+?)(?: on |: )"),
+    re.compile(r"dial tcp\S* (\S+):"),
+    re.compile(r"network guard: refused SSH (\S+):\d+"),
+)
 _PHRASES = {s.phrase: s.value for s in http.HTTPStatus}
 
 
@@ -188,7 +206,7 @@ def _line_at(text: str, pos: int) -> str:
 def _status(line: str) -> tuple[str | None, int | None]:
     m = _STATUS_LINE.search(line)
     if m:
-        return m.group(1), int(m.group(2))
+        return m.group(1) or m.group(3), int(m.group(2) or m.group(4))
     m = _REASON.search(line)
     if m and m.group(2).strip() in _PHRASES:
         return m.group(1), _PHRASES[m.group(2).strip()]
@@ -216,7 +234,9 @@ def _host(url: str | None, line: str) -> str | None:
         m = pattern.search(line)
         if m:
             host = m.group(1)
-            return host.rpartition(":")[0].strip("[]") if pattern is _HOST_PATTERNS[1] else host
+            if pattern is _HOST_PATTERNS[1]:  # dial tcp H:P
+                host = host.rpartition(":")[0]
+            return host.strip("[]")
     return None
 
 
@@ -282,6 +302,10 @@ def classify(stderr: str) -> Classification:
         return _result(failure, line, cause=inner[0] if inner else None)
     found = _network(text)
     if found is None:
+        m = _NO_PROTOCOL.search(text)
+        if m:
+            host = m.group(1).split("/", 1)[0].lower()
+            return Classification(_F.UNKNOWN, host=host, line=_line_at(text, m.start()))
         lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
         return Classification(_F.UNKNOWN, line=lines[-1] if lines else None)
     failure, pos = found

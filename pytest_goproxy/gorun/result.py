@@ -104,10 +104,13 @@ class GoResult:
         """The failure is the network guard's refusal, not a server's answer.
 
         The guard answers ``403 Forbidden`` to anything that is not loopback, which Go prints
-        like any proxy's refusal (``Get "https://proxy.golang.org/...": Forbidden``), so
-        :func:`classify` can only call it HTTP_STATUS 403. The run knows better: the host of the
-        failing URL is one it tried to leave for (``escapes``). Such a run did not test your
-        server at all; :meth:`assert_failure` refuses to pass it as HTTP_STATUS.
+        like any proxy's refusal (``Get "https://proxy.golang.org/...": Forbidden``; git, for a
+        direct fetch: ``CONNECT tunnel failed, response 403``), so :func:`classify` can only call
+        it HTTP_STATUS 403. The run knows better: the host of the failing URL is one it tried to
+        leave for (``escapes``). Such a run did not test your server at all;
+        :meth:`assert_failure` refuses to pass it as HTTP_STATUS. The same holds for the guard's
+        ssh refusal (REFUSED) and for go's ``no secure protocol found for repository`` (UNKNOWN)
+        after the guard refused every scheme.
         """
         c = self.classification
         if c is None or not self.escapes or c.host is None:

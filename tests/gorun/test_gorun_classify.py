@@ -254,6 +254,74 @@ CASES: list[tuple[str, str, Failure, str | None, str | None, int | None]] = [
         None,
     ),
     (
+        "git-connect-refused (git 2.39.5/curl 7.88 through the guard, GOPROXY=direct)",
+        "go: downloading github.com/foo/bar v1.0.0\ngo: example.test/app imports\n"
+        "\tgithub.com/foo/bar: reading github.com/foo/bar/go.mod at revision v1.0.0: git "
+        "ls-remote -q --end-of-options https://github.com/foo/bar in /tmp/gv/w/gorun-26l25mof/runs/"
+        "0002-mod-tidy/modcache/cache/vcs/191432c660eecedd0faf8d7c7fc9350ab7594eb327c200b0eb58361e"
+        "27d0a0d4: exit status 128:\n"
+        "\tfatal: unable to access 'https://github.com/foo/bar/': CONNECT tunnel failed, "
+        "response 403\n",
+        Failure.HTTP_STATUS,
+        "https://github.com/foo/bar/",
+        "github.com",
+        403,
+    ),
+    (
+        "git-connect-refused-older-curl (composed: curl's message before the CONNECT rewrite)",
+        "\tfatal: unable to access 'https://github.com/foo/bar/': Received HTTP code 403 from "
+        "proxy after CONNECT\n",
+        Failure.HTTP_STATUS,
+        "https://github.com/foo/bar/",
+        "github.com",
+        403,
+    ),
+    (
+        "git-http-status (git 2.39.5 ls-remote http:// through the guard)",
+        "remote: pytest-goproxy network guard: refused GET http://example.test/a/info/refs?"
+        "service=git-upload-pack; a test may only reach loopback servers (pass guard=False to "
+        "GoRunner to opt out)\nfatal: unable to access 'http://example.test/a/': The requested "
+        "URL returned error: 403\n",
+        Failure.HTTP_STATUS,
+        "http://example.test/a/",
+        "example.test",
+        403,
+    ),
+    (
+        "git-http-404 (composed: git's text for a server's 404)",
+        "\tfatal: unable to access 'https://git.example.test/a/': The requested URL returned "
+        "error: 404\n",
+        Failure.NOT_FOUND,
+        "https://git.example.test/a/",
+        "git.example.test",
+        404,
+    ),
+    (
+        "no-secure-protocol (GOPROXY=direct, every scheme of a .git path refused)",
+        "go: downloading example.com/nosuch.git v1.0.0\ngo: example.test/app imports\n"
+        "\texample.com/nosuch.git: no secure protocol found for repository\n",
+        Failure.UNKNOWN,
+        None,
+        "example.com",
+        None,
+    ),
+    (
+        "guard-ssh-refusal (go mod tidy -v, GOINSECURE: the pings' output)",
+        "# cd /tmp/w/modcache; git ls-remote git://example.test/a\n"
+        "fatal: transport 'git' not allowed\n"
+        "# cd /tmp/w/modcache; git ls-remote https://example.test/a\n"
+        "fatal: unable to access 'https://example.test/a/': CONNECT tunnel failed, response 403\n"
+        "# cd /tmp/w/modcache; git ls-remote git+ssh://example.test/a\n"
+        "pytest-goproxy network guard: refused SSH example.test:22; a test may only reach "
+        "loopback servers (pass guard=False to GoRunner to opt out)\n"
+        "fatal: Could not read from remote repository.\n"
+        "go: example.test/app imports\n\texample.test/a.git: no protocol found for repository\n",
+        Failure.REFUSED,
+        None,
+        "example.test",
+        None,
+    ),
+    (
         "toolchain-go-line",
         "go: go.mod requires go >= 1.99 (running go 1.26.8; GOTOOLCHAIN=local)\n",
         Failure.TOOLCHAIN,
