@@ -9,12 +9,32 @@ failing closer never keeps the others running.
 from __future__ import annotations
 
 import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 
-__all__ = ["Closers", "Closing", "Starting", "close_all"]
+__all__ = [
+    "Closers",
+    "Closing",
+    "Starting",
+    "Terminated",
+    "close_all",
+    "interrupt_on_signals",
+    "outlive_guard",
+    "release",
+    "remove_temp_dir",
+    "temp_dir",
+    "watchdog_pid",
+]
 
 _T = TypeVar("_T", bound="Closing")
 _S = TypeVar("_S", bound="Starting")
@@ -93,3 +113,204 @@ class Closers(Closing):
         with self._lock:
             closers, self._closers = list(reversed(self._closers)), []
         close_all(closers)
+
+
+# -- what outlives a killed parent ---------------------------------------------------------------
+#
+# ``close()`` and ``finally`` run on exceptions, Ctrl-C and (with :func:`interrupt_on_signals`)
+# SIGTERM/SIGHUP, but not when the process is SIGKILLed or crashes. For that, one small watchdog
+# process per Python process holds the read end of a pipe whose write end only we hold. It learns
+# the process groups and temp dirs we start (``+g``/``+d``) and those we end (``-g``/``-d``); when
+# the pipe closes, whatever the reason, it ends the groups still listed (TERM, then KILL) and
+# removes the dirs. A watchdog, not ``PR_SET_PDEATHSIG``: that fires when the *thread* that
+# started the child exits (the matrix starts toxiproxy from a worker thread), it needs a
+# ``preexec_fn``, which is unsafe with threads, and it exists on Linux only.
+
+_WATCHDOG = r"""
+import json, os, shutil, signal, stat, sys, time
+for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
+    signal.signal(s, signal.SIG_IGN)
+groups, dirs, buf = set(), set(), b""
+while True:
+    try:
+        chunk = os.read(0, 65536)
+    except InterruptedError:
+        continue
+    if not chunk:
+        break
+    buf += chunk
+    *lines, buf = buf.split(b"\n")
+    for line in lines:
+        try:
+            op, arg = json.loads(line)
+        except ValueError:
+            continue
+        {"+g": groups.add, "-g": groups.discard, "+d": dirs.add, "-d": dirs.discard}[op](arg)
+def alive(g):
+    try:
+        os.killpg(g, 0)
+    except OSError:
+        return False
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return True
+    for name in names:
+        try:
+            with open("/proc/%s/stat" % name, "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+            if int(fields[2]) == g and fields[0] != b"Z":
+                return True
+        except (OSError, IndexError, ValueError):
+            pass
+    return False
+for sig, wait in ((signal.SIGTERM, 3.0), (signal.SIGKILL, 3.0)):
+    for g in groups:
+        try:
+            os.killpg(g, sig)
+        except OSError:
+            pass
+    end = time.monotonic() + wait
+    while any(alive(g) for g in groups) and time.monotonic() < end:
+        time.sleep(0.05)
+def writable(func, path, _exc):
+    try:
+        os.chmod(os.path.dirname(path), 0o700)
+        os.chmod(path, 0o700)
+        func(path)
+    except OSError:
+        pass
+for d in dirs:
+    shutil.rmtree(d, onerror=writable)
+"""
+
+
+class _Watchdog:
+    """The watchdog process of this Python process (started at the first registration; a forked
+    child starts its own)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pid = 0
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def send(self, op: str, arg: int | str) -> None:
+        if sys.platform == "win32":  # pragma: no cover - no process groups to end
+            return
+        line = (json.dumps([op, arg]) + "\n").encode()
+        with self._lock:
+            if self._proc is None or self._pid != os.getpid() or self._proc.poll() is not None:
+                self._start()
+            assert self._proc is not None and self._proc.stdin is not None
+            with contextlib.suppress(OSError):
+                self._proc.stdin.write(line)
+                self._proc.stdin.flush()
+
+    def _start(self) -> None:
+        # Its own session: a SIGTERM sent to our process group must not reach it (it ignores
+        # signals anyway), and it must not be in any group it ends.
+        self._proc = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", _WATCHDOG],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            close_fds=True,
+        )
+        self._pid = os.getpid()
+
+    @property
+    def pid(self) -> int | None:
+        with self._lock:
+            return self._proc.pid if self._proc is not None else None
+
+
+_watchdog = _Watchdog()
+
+
+def outlive_guard(
+    *, group: int | None = None, directory: str | os.PathLike[str] | None = None
+) -> None:
+    """Have process group ``group`` ended and ``directory`` removed should this process die
+    before it does so itself (SIGKILL, a crash). Call :func:`release` once it has."""
+    if group is not None:
+        _watchdog.send("+g", int(group))
+    if directory is not None:
+        _watchdog.send("+d", os.path.abspath(directory))
+
+
+def release(*, group: int | None = None, directory: str | os.PathLike[str] | None = None) -> None:
+    """Forget what :func:`outlive_guard` was told: the group has ended, the dir is removed."""
+    if group is not None:
+        _watchdog.send("-g", int(group))
+    if directory is not None:
+        _watchdog.send("-d", os.path.abspath(directory))
+
+
+def temp_dir(prefix: str, parent: str | os.PathLike[str] | None = None) -> Path:
+    """``tempfile.mkdtemp`` whose directory goes away even if this process is killed; remove it
+    with :func:`remove_temp_dir`."""
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    outlive_guard(directory=path)
+    return path
+
+
+def remove_temp_dir(path: str | os.PathLike[str]) -> None:
+    """Remove a :func:`temp_dir` (read-only module-cache files included) and forget it."""
+
+    def writable(func: Callable[[str], object], name: str, _exc: object) -> None:
+        with contextlib.suppress(OSError):
+            os.chmod(os.path.dirname(name), 0o700)
+            os.chmod(name, 0o700)
+            func(name)
+
+    shutil.rmtree(path, onerror=writable)
+    release(directory=path)
+
+
+def watchdog_pid() -> int | None:
+    """The watchdog's pid (None before the first registration); for tests."""
+    return _watchdog.pid
+
+
+# -- SIGTERM and SIGHUP end a run the way Ctrl-C does ---------------------------------------------
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP arrived: raised where Ctrl-C's KeyboardInterrupt would be, so the same
+    clean-up runs (servers stopped, processes ended, finished results kept)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"received {signal.Signals(signum).name}")
+        self.signum = signum
+
+
+_TERMINATING = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+def _raise_terminated(signum: int, _frame: object) -> None:
+    raise Terminated(signum)
+
+
+@contextlib.contextmanager
+def interrupt_on_signals() -> Iterator[None]:
+    """While inside, SIGTERM and SIGHUP raise :class:`Terminated` in the main thread.
+
+    Only signals still at their default action are taken over (a handler the user installed is
+    left alone), and only from the main thread (elsewhere this does nothing). The previous
+    handlers come back on the way out."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous: dict[int, object] = {}
+    for sig in _TERMINATING:
+        if signal.getsignal(sig) is signal.SIG_DFL:
+            previous[sig] = signal.signal(sig, _raise_terminated)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            with contextlib.suppress(ValueError, TypeError):
+                signal.signal(sig, handler)  # type: ignore[arg-type]

@@ -17,9 +17,23 @@ and registers each once, whether named here, by another area plugin, or with ``-
 
 ``-p no:goproxy`` turns all of them off. Loading them is cheap: each imports the library classes
 it wraps only when a fixture or hook first needs them.
+
+This module itself holds the one rule that is the whole plugin's: SIGTERM and SIGHUP end a
+session the way Ctrl-C does (``KeyboardInterrupt``: fixtures torn down, servers and processes
+stopped, temp dirs removed), in the main process and in each xdist worker. Handlers a user or
+another plugin installed are left alone. What even that cannot reach (a SIGKILL) is ended by
+the watchdog of :mod:`pytest_goproxy.lifecycle`.
 """
 
 from __future__ import annotations
+
+import contextlib
+
+import pytest
+
+from pytest_goproxy.lifecycle import interrupt_on_signals
+
+_SIGNALS = pytest.StashKey[contextlib.ExitStack]()
 
 pytest_plugins = [
     "pytest_goproxy.gorun.plugin",
@@ -29,3 +43,15 @@ pytest_plugins = [
     "pytest_goproxy.matrix.plugin",
     "pytest_goproxy.scenarios.plugin",
 ]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    stack = contextlib.ExitStack()
+    stack.enter_context(interrupt_on_signals())
+    config.stash[_SIGNALS] = stack
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    stack = config.stash.get(_SIGNALS, None)
+    if stack is not None:
+        stack.close()

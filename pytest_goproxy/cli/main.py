@@ -7,6 +7,10 @@ imports what it runs (rich, the servers, go) only inside its handler, so ``pytes
 
 An error the plugin raises on purpose (:class:`~pytest_goproxy.errors.GoProxyError`) is printed
 as one line, ``pytest-goproxy: error: <message>``, and the command exits with status 1.
+
+SIGTERM and SIGHUP take Ctrl-C's path (:func:`~pytest_goproxy.lifecycle.interrupt_on_signals`):
+servers stop, go process groups are killed, temp dirs go, finished results are kept. The exit
+status is then 130 for Ctrl-C and 128 + the signal's number otherwise, as a shell reports them.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from collections.abc import Sequence
 import pytest_goproxy
 from pytest_goproxy.cli import docs, install_toxiproxy, matrix, probe, record, run, serve
 from pytest_goproxy.errors import GoProxyError
+from pytest_goproxy.lifecycle import Terminated, interrupt_on_signals
 
 __all__ = ["main"]
 
@@ -41,10 +46,14 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        result: int = args.func(args)
+        with interrupt_on_signals():
+            result: int = args.func(args)
     except GoProxyError as exc:
         print(f"pytest-goproxy: error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt as exc:
+        print(f"pytest-goproxy: interrupted ({str(exc) or 'Ctrl-C'})", file=sys.stderr)
+        return 128 + exc.signum if isinstance(exc, Terminated) else 130
     return result
 
 

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pytest_goproxy.cli.command import Subcommand
 
 if TYPE_CHECKING:
-    from pytest_goproxy.matrix.runner import MatrixRunner
     from pytest_goproxy.outage.cell import Cell
 
 __all__ = ["COMMAND", "DEFAULT_CONFIGS", "DEFAULT_FAULTS"]
@@ -52,67 +50,6 @@ def _positive(text: str) -> int:
     return value
 
 
-def _interrupt_threads(idents: Iterable[int]) -> None:
-    """Raise KeyboardInterrupt in these worker threads, as Ctrl-C does in the main thread.
-
-    A cell's go runs in its own session (so a hang can be killed as a group), out of reach of
-    the terminal's SIGINT; the runner kills that group on KeyboardInterrupt
-    (``gorun.process.run_process``), which is how the workers stop at once instead of waiting
-    for their deadline. The exception arrives between two bytecodes of the worker, which polls.
-    """
-    import ctypes
-
-    for ident in idents:
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(
-            ctypes.c_ulong(ident), ctypes.py_object(KeyboardInterrupt)
-        )
-
-
-def _run_cells(
-    matrix: MatrixRunner,
-    pairs: Sequence[tuple[str, str]],
-    jobs: int,
-    begin: Callable[[str, str], object],
-    end: Callable[[Cell], object],
-    done: dict[tuple[str, str], Cell],
-) -> None:
-    """Run the cells ``jobs`` at a time; ``begin(fault, config)`` in the worker as a cell starts,
-    ``end(cell)`` in this thread as it ends. On Ctrl-C the running cells are interrupted (their
-    go killed), the waiting ones dropped, and KeyboardInterrupt goes on; ``done`` keeps what
-    finished."""
-    import threading
-    from concurrent.futures import ThreadPoolExecutor, as_completed, wait
-
-    running: dict[int, tuple[str, str]] = {}
-    lock = threading.Lock()
-
-    def one(pair: tuple[str, str]) -> Cell:
-        with lock:
-            running[threading.get_ident()] = pair
-        try:
-            begin(*pair)
-            return matrix.run_cell(*pair)
-        finally:
-            with lock:
-                running.pop(threading.get_ident(), None)
-
-    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="goproxy-matrix")
-    futures = {pool.submit(one, pair): pair for pair in pairs}
-    try:
-        for future in as_completed(futures):
-            cell = future.result()
-            done[futures[future]] = cell
-            end(cell)
-    except KeyboardInterrupt:
-        pool.shutdown(wait=False, cancel_futures=True)
-        with lock:  # held, so no worker leaves `one` between the look and the interrupt
-            _interrupt_threads(running)
-        wait(futures, timeout=30)
-        raise
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
-
-
 def _matrix(args: argparse.Namespace) -> int:
     from rich.console import Console
 
@@ -122,6 +59,7 @@ def _matrix(args: argparse.Namespace) -> int:
     from pytest_goproxy.outage.faults import all_fault_names
     from pytest_goproxy.report import parse_formats, write_reports
     from pytest_goproxy.report.cells import MatrixInfo
+    from pytest_goproxy.report.jsonfile import CELL_LOG, CellLog
     from pytest_goproxy.report.lines import (
         PlainProgress,
         cell_lines,
@@ -150,26 +88,37 @@ def _matrix(args: argparse.Namespace) -> int:
     terminal = sys.stdout.isatty() and console.is_terminal
     display: MatrixProgress | PlainProgress
     if terminal:
-        display = MatrixProgress(total=len(pairs))
-        progress = display
+        display = progress = MatrixProgress(total=len(pairs))
 
-        def begin(fault: str, config: str) -> None:
-            progress.started(fault, config)
+        def begin(pair: tuple[str, str]) -> None:
+            progress.started(*pair)
 
-        def end(cell: Cell) -> None:
+        def show(cell: Cell) -> None:
             progress.finished(cell)
 
     else:
         display = plain = PlainProgress(sys.stdout)
 
-        def begin(fault: str, config: str) -> None:
-            plain.begin(cell_name(fault, config))
+        def begin(pair: tuple[str, str]) -> None:
+            plain.begin(cell_name(*pair))
 
-        def end(cell: Cell) -> None:
+        def show(cell: Cell) -> None:
             plain.end(cell_name(cell.fault, cell.config), cell_lines(cell))
 
+    out = Path(args.out) if args.out is not None else None
+    log: CellLog | None = None
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        log = CellLog(out / CELL_LOG)  # every finished cell, on disk at once
     done: dict[tuple[str, str], Cell] = {}
-    interrupted = False
+
+    def end(pair: tuple[str, str], cell: Cell) -> None:
+        done[pair] = cell
+        if log is not None:
+            log.write(cell)
+        show(cell)
+
+    interrupted: KeyboardInterrupt | None = None
     try:
         with (
             display,
@@ -179,9 +128,12 @@ def _matrix(args: argparse.Namespace) -> int:
         ):
             matrix.store()  # build the zips once, before any cell starts its clock
             go_version = matrix.runner.version
-            _run_cells(matrix, pairs, args.jobs, begin, end, done)
-    except KeyboardInterrupt:
-        interrupted = True
+            matrix.run_cells(pairs, jobs=args.jobs, started=begin, finished=end)
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP: report what finished
+        interrupted = exc
+    finally:
+        if log is not None:
+            log.close()
     cells = [done[pair] for pair in pairs if pair in done]
 
     if cells:
@@ -196,18 +148,28 @@ def _matrix(args: argparse.Namespace) -> int:
                 f"terminal has {console.width}: the cells are listed above; --out DIR writes "
                 "matrix.txt)"
             )
-    print(cells_summary(cells, interrupted=interrupted), flush=True)
-    if args.out is not None and cells:
-        info = MatrixInfo.today(where, DEFAULT_COMMAND, go_version)
-        written = write_reports(cells, Path(args.out), formats, title=title, info=info)
-        for fmt, path in written.items():
-            print(f"{fmt}: {path}", file=sys.stderr)
-    if interrupted:
+    print(cells_summary(cells, interrupted=interrupted is not None, planned=len(pairs)), flush=True)
+    if out is not None:
+        print(f"cells: {out / CELL_LOG}", file=sys.stderr)
+        if cells:
+            info = MatrixInfo.today(where, DEFAULT_COMMAND, go_version)
+            written = write_reports(cells, out, formats, title=title, info=info)
+            for fmt, path in written.items():
+                print(f"{fmt}: {path}", file=sys.stderr)
+    if interrupted is not None:
         print(
             f"pytest-goproxy: interrupted after {len(cells)} of {len(pairs)} cells",
             file=sys.stderr,
         )
-        return 130
+        raise interrupted  # main() exits 130, or 128 + the signal's number
+    errors = sum(cell.verdict == "error" for cell in cells)
+    if errors:
+        print(
+            f"pytest-goproxy: {errors} cell(s) broke (verdict `error`): that is a bug or a "
+            "broken tool, not what go does; the error says which",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -240,7 +202,12 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         default="table,json,md,svg",
         help="report formats written with --out: table,json,md,svg (default: all)",
     )
-    parser.add_argument("--out", metavar="DIR", help="write the reports into DIR")
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        help="write matrix.jsonl into DIR as cells finish, and the reports at the end (also "
+        "after Ctrl-C or SIGTERM)",
+    )
     parser.add_argument(
         "--modules", help="txtar file/dir or module cache serving the project's modules"
     )
@@ -256,7 +223,9 @@ COMMAND = Subcommand(
     help="run the fault x configuration matrix on a Go project (default: the bundled example)",
     description="Run every (fault, configuration) cell: a real go command under a real fault, "
     "with each configuration's environment and procedure; print the verdict table "
-    "(recovered / failed / hung / unavailable).",
+    "(recovered / failed / hung / unavailable / error). Exit status: 0 when every cell ran "
+    "(whatever go did), 1 for a bad argument or a cell that broke (`error`), 130 after Ctrl-C "
+    "and 143 after SIGTERM (the finished cells are reported).",
     run=_matrix,
     arguments=_arguments,
 )

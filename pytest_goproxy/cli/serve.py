@@ -18,7 +18,10 @@ def _serve(args: argparse.Namespace) -> int:
     from pytest_goproxy.serve import OutageServer, parse_fault_arg
 
     stop = threading.Event()
-    previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGINT, signal.SIGTERM)}
+    stopping = [signal.SIGINT, signal.SIGTERM] + (
+        [signal.SIGHUP] if hasattr(signal, "SIGHUP") else []
+    )
+    previous = {s: signal.signal(s, lambda *_: stop.set()) for s in stopping}
     try:
         with OutageServer(
             args.modules,
@@ -89,7 +92,8 @@ COMMAND = Subcommand(
     'control endpoint (POST /faults {"name": ..., "params": {...}}, DELETE /faults, '
     "GET /faults, GET /env). The dns and dial_timeout faults change GOPROXY: the new export "
     "line is printed and in the control answer. Fault changes and a summary of requests are "
-    "logged (-q: not). Ctrl-C or SIGTERM stops everything.",
+    "logged (-q: not). Ctrl-C, SIGTERM or SIGHUP stops everything; should serve be killed "
+    "outright (SIGKILL), a watchdog process still ends its toxiproxy and removes its files.",
     run=_serve,
     arguments=_arguments,
 )

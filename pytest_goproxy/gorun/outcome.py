@@ -5,7 +5,9 @@ The matrix, the scenario runner, ``serve``'s users and the reports speak this vo
 * ``recovered``: go exited 0;
 * ``failed``: go exited non-zero (``failure`` is the :class:`~.failure.Failure` name);
 * ``hung``: go was killed at its deadline (it has no request timeout of its own);
-* ``unavailable``: the run could not be made here (a tool or fault missing); never a pass.
+* ``unavailable``: the run could not be made here (a tool or fault missing); never a pass;
+* ``error``: the run itself broke (a bug of ours, a tool that exists but would not start); the
+  exception is the cell's ``error``. Never a pass, and never mistaken for go failing.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from pytest_goproxy.gorun.result import GoResult
 
 __all__ = ["VERDICTS", "Verdict", "error_line", "verdict_of"]
 
-Verdict = Literal["recovered", "failed", "hung", "unavailable"]
+Verdict = Literal["recovered", "failed", "hung", "unavailable", "error"]
 #: Every verdict, best first.
-VERDICTS: tuple[Verdict, ...] = ("recovered", "failed", "hung", "unavailable")
+VERDICTS: tuple[Verdict, ...] = ("recovered", "failed", "hung", "unavailable", "error")
 
 _GO_LINE = re.compile(r"^\s*go: ")
 #: Fragments of the lines where go states a cause (web/api.go, net, modfetch), most telling first.

@@ -5,7 +5,8 @@ The command starts in a session (and so a process group) of its own. ``go`` star
 ``go generate``; killing only ``go`` would orphan them. So:
 
 * on expiry the whole group gets ``SIGTERM``, then ``SIGKILL`` after a short grace period;
-* after a normal exit, whatever is left in the group gets ``SIGKILL`` too.
+* after a normal exit, whatever is left in the group gets ``SIGKILL`` too;
+* should this process die first (even by SIGKILL), the lifecycle watchdog ends the group.
 
 The leader is polled with ``waitid(WNOWAIT)`` and reaped only after its group has been signalled: an
 unreaped (zombie) leader keeps its pid, so the group id cannot be reused by an unrelated process
@@ -24,6 +25,8 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from pytest_goproxy.lifecycle import outlive_guard, release
 
 __all__ = ["ProcessOutcome", "group_alive", "run_process"]
 
@@ -151,6 +154,8 @@ def run_process(
         stderr=subprocess.PIPE,
         start_new_session=_POSIX,
     )
+    if _POSIX:
+        outlive_guard(group=proc.pid)  # ended even if we are SIGKILLed before its deadline
     out: list[bytes] = []
     err: list[bytes] = []
     readers = [
@@ -175,6 +180,7 @@ def run_process(
         if _POSIX:
             # SIGKILL is asynchronous: wait (bounded) until no member of the group still runs.
             _wait_group_gone(proc.pid, time.monotonic() + 5.0)
+            release(group=proc.pid)
         if proc.poll() is None:
             proc.kill()
         proc.wait()

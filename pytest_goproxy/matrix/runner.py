@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +35,7 @@ from pytest_goproxy.outage.cell import Cell
 from pytest_goproxy.outage.endpoints import private_pattern
 from pytest_goproxy.outage.engine import DEFAULT_COMMAND, Outage, OutageEngine
 from pytest_goproxy.outage.faults import BoundFault, bind_fault, check_fault_names
+from pytest_goproxy.outage.schedule import run_all
 
 #: The bundled example project, package data shared with the bundled outage scenarios
 #: (``pytest_goproxy/scenarios/outages/project``; one copy, so a wheel has it too).
@@ -186,6 +186,22 @@ class MatrixRunner(Closing):
             outage, self.project.modules, project=self.project.path, private=self._private
         ).cell
 
+    def run_cells(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        *,
+        jobs: int = 1,
+        started: Callable[[tuple[str, str]], object] | None = None,
+        finished: Callable[[tuple[str, str], Cell], object] | None = None,
+    ) -> list[Cell]:
+        """Run the (fault, config) cells ``jobs`` at a time, in ``pairs`` order; ``started`` and
+        ``finished`` as in :func:`~pytest_goproxy.outage.schedule.run_all` (Ctrl-C and SIGTERM
+        stop the running cells at once; what ``finished`` saw is all that is kept)."""
+        results = run_all(
+            lambda pair: self.run_cell(*pair), pairs, jobs=jobs, started=started, finished=finished
+        )
+        return [results[pair] for pair in pairs]
+
     def close(self) -> None:
         """Stop what this object started: its toxiproxy, its runner, its module store."""
         self.engine.close()
@@ -240,27 +256,11 @@ def run_matrix(
         workdir=workdir,
     ) as matrix:
         matrix.store()  # build the zips once, before any cell starts its clock
-        results: dict[tuple[str, str], Cell] = {}
-        if jobs == 1:
-            for pair in pairs:
-                cell = matrix.run_cell(*pair)
-                results[pair] = cell
-                if progress is not None:
-                    progress(cell)
-        else:
-            with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="goproxy-matrix") as pool:
-                futures = {pool.submit(matrix.run_cell, *pair): pair for pair in pairs}
-                try:
-                    for future in as_completed(futures):
-                        cell = future.result()
-                        results[futures[future]] = cell
-                        if progress is not None:
-                            progress(cell)
-                except BaseException:
-                    for pending in futures:
-                        pending.cancel()
-                    raise
-        return [results[pair] for pair in pairs]
+        return matrix.run_cells(
+            pairs,
+            jobs=jobs,
+            finished=None if progress is None else lambda _pair, cell: progress(cell),
+        )
 
 
 @contextlib.contextmanager

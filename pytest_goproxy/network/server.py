@@ -20,7 +20,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -29,7 +28,7 @@ from typing import TextIO
 import httpx
 
 from pytest_goproxy.errors import ToxiproxyError
-from pytest_goproxy.lifecycle import Closing
+from pytest_goproxy.lifecycle import Closing, outlive_guard, release, remove_temp_dir, temp_dir
 
 __all__ = [
     "TOXIPROXY_MODULE",
@@ -274,7 +273,7 @@ class ToxiproxyServer(Closing):
         """Start the server; retried on a new port if another process took ours in between."""
         if self._proc is not None:
             raise ToxiproxyError("this toxiproxy server was already started")
-        self._tmpdir = tempfile.mkdtemp(prefix="pytest-goproxy-toxiproxy-")
+        self._tmpdir = str(temp_dir("pytest-goproxy-toxiproxy-"))
         self._log_path = Path(self._tmpdir) / "toxiproxy.log"
         atexit.register(self.stop)
         last_error: ToxiproxyError | None = None
@@ -313,6 +312,7 @@ class ToxiproxyServer(Closing):
                 )
             except OSError as exc:
                 raise ToxiproxyError(f"cannot run toxiproxy {str(self.binary)!r}: {exc}") from exc
+            outlive_guard(group=self._proc.pid)  # ended even if this process is SIGKILLed
         deadline = time.monotonic() + self.startup_timeout
         with httpx.Client(timeout=1.0) as http:
             while time.monotonic() < deadline:
@@ -349,12 +349,13 @@ class ToxiproxyServer(Closing):
                 with contextlib.suppress(ProcessLookupError):
                     proc.kill()
                 proc.wait(timeout=5)
+        release(group=proc.pid)
 
     def stop(self) -> None:
         """Stop the server and remove its temporary directory; safe to call more than once."""
         self._reap()
         if self._tmpdir is not None:
-            shutil.rmtree(self._tmpdir, ignore_errors=True)
+            remove_temp_dir(self._tmpdir)
             self._tmpdir = None
             self._log_path = None
         with contextlib.suppress(Exception):

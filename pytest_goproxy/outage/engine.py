@@ -8,13 +8,17 @@ a person needs to explain it. The matrix is a loop over :meth:`Outage.cell`; a s
 one outage; ``serve`` holds the same :class:`~pytest_goproxy.outage.endpoints.Endpoints` open.
 
 A run is ``unavailable`` (never a pass) when this machine cannot make it: nginx missing for the
-relay, toxiproxy missing for a network fault, a fault toxiproxy refuses.
+relay, toxiproxy missing for a network fault, a fault toxiproxy refuses. A run that breaks
+(nginx present but refusing to start, a bug of ours) is an ``error`` cell with the exception in
+``error``: one broken cell never ends a matrix of hundreds.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
+import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,6 +114,8 @@ class Outcome:
     env: Mapping[str, str] = field(default_factory=dict)
     urls: Mapping[str, str] = field(default_factory=dict)
     asked: tuple[str, ...] = ()
+    #: the traceback of an ``error`` cell's exception (for a bug report)
+    traceback: str | None = field(default=None, repr=False)
 
 
 class OutageEngine(Closing):
@@ -186,6 +192,7 @@ class OutageEngine(Closing):
         endpoints: Endpoints | None = None
         ctx: RunContext | None = None
         go_project: GoProject | None = None
+        started = time.monotonic()
         try:
             if outage.procedure == "relay":
                 store = source.store(self.workdir)
@@ -226,8 +233,10 @@ class OutageEngine(Closing):
             return Outcome(cell, ran.result, dict(ran.env), urls, tuple(endpoints.asked()))
         except FaultError as exc:
             return self._unavailable(outage, f"the fault cannot be made here: {exc}")
-        except RelayError as exc:
-            return self._unavailable(outage, f"nginx relay could not run: {exc}")
+        except RelayError as exc:  # nginx exists (checked above) but would not run
+            return self._error(outage, started, f"relay could not start: {exc}", exc)
+        except Exception as exc:
+            return self._error(outage, started, f"{type(exc).__name__}: {exc}", exc)
         finally:
             if endpoints is not None:
                 endpoints.close()
@@ -249,6 +258,11 @@ class OutageEngine(Closing):
     @staticmethod
     def _unavailable(outage: Outage, why: str) -> Outcome:
         return Outcome(Cell(outage.fault, outage.config, "unavailable", None, 0.0, why))
+
+    @staticmethod
+    def _error(outage: Outage, started: float, what: str, exc: BaseException) -> Outcome:
+        cell = Cell(outage.fault, outage.config, "error", None, time.monotonic() - started, what)
+        return Outcome(cell, traceback="".join(traceback.format_exception(exc)))
 
     # -- lifetime ----------------------------------------------------------------------------------
 

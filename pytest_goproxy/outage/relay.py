@@ -16,8 +16,10 @@ then fails inside nginx at request time, as a real outage of the name would. The
 from __future__ import annotations
 
 import contextlib
+import http.client
 import math
 import os
+import re
 import shutil
 import signal
 import socket
@@ -30,7 +32,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from pytest_goproxy.errors import RelayError
-from pytest_goproxy.lifecycle import Closing
+from pytest_goproxy.lifecycle import (
+    Closing,
+    outlive_guard,
+    release,
+    remove_temp_dir,
+    temp_dir,
+)
 
 __all__ = ["NginxRelay", "RelayError", "find_nginx"]
 
@@ -91,11 +99,58 @@ def _free_port() -> int:
         return port
 
 
+#: A host name or IPv4 address nginx's ``set`` may hold: nothing that ends a string or a directive.
+_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})")
+#: What an nginx path may hold inside double quotes: ``"`` and ``\\`` end or escape the string,
+#: ``$`` starts a variable in some directives (``access_log``), control characters split lines.
+_UNSAFE_IN_PATH = re.compile(r'["\\$\x00-\x1f\x7f]')
+
+
 def _hostport(url: str) -> str:
-    parts = urlsplit(url if "://" in url else f"http://{url}")
+    """``host:port`` of a plain-http upstream; anything nginx could read as syntax is refused."""
+    try:
+        parts = urlsplit(url if "://" in url else f"http://{url}")
+        port = parts.port or 80
+    except ValueError as exc:
+        raise RelayError(f"the relay's upstream {url!r} is not a valid URL: {exc}") from None
     if parts.scheme not in ("", "http") or not parts.hostname:
         raise RelayError(f"the relay forwards to plain http://host:port upstreams, got {url!r}")
-    return f"{parts.hostname}:{parts.port or 80}"
+    if not _HOST.fullmatch(parts.hostname):
+        raise RelayError(
+            f"the relay's upstream host {parts.hostname!r} is not a plain host name or IPv4 "
+            "address (letters, digits, dots, hyphens)"
+        )
+    return f"{parts.hostname}:{port}"
+
+
+def _quoted(path: str | os.PathLike[str]) -> str:
+    """``path`` as an nginx string in double quotes (a temp dir may hold a space); a path with a
+    character nginx would read as syntax is refused rather than escaped."""
+    text = os.fspath(path)
+    bad = _UNSAFE_IN_PATH.search(text)
+    if bad is not None:
+        raise RelayError(
+            f"the relay's directory {text!r} holds {bad.group()!r}, which nginx would read as "
+            "syntax: set TMPDIR (or the workdir) to a path without quotes, backslashes, `$` "
+            "or control characters"
+        )
+    return f'"{text}"'
+
+
+def _unprivileged() -> tuple[int, int, str] | None:
+    """(uid, gid, ``user`` directive) of ``nobody`` when we run as root, so nginx's workers do
+    not; None when we are not root (workers then run as us) or there is no ``nobody``."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return None
+    import grp
+    import pwd
+
+    try:
+        user = pwd.getpwnam("nobody")
+        group = grp.getgrgid(user.pw_gid).gr_name
+    except KeyError:
+        return None
+    return user.pw_uid, user.pw_gid, f"user nobody {group};"
 
 
 class NginxRelay(Closing):
@@ -130,9 +185,18 @@ class NginxRelay(Closing):
         self.list_valid = max(1, math.ceil(list_valid))
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
+        _quoted(workdir if workdir is not None else tempfile.gettempdir())  # before anything exists
         if workdir is not None:
             Path(workdir).mkdir(parents=True, exist_ok=True)
-        self.root = Path(tempfile.mkdtemp(prefix="nginx-relay-", dir=workdir))
+        #: configuration, pid file and logs: nginx's master (us) reads and writes them
+        self.root = temp_dir("nginx-relay-", workdir)
+        #: cache and temp paths, written by the workers: as root, they run as ``nobody``, and a
+        #: dir of theirs in the system temp dir (a workdir may sit in a tree only we can enter)
+        self._worker_user = _unprivileged()
+        self.cache_root = self.root
+        if self._worker_user is not None:
+            self.cache_root = temp_dir("nginx-relay-cache-")
+            os.chown(self.cache_root, self._worker_user[0], self._worker_user[1])
         self.port = 0
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -157,8 +221,11 @@ class NginxRelay(Closing):
             return []
 
     def _config(self) -> str:
-        d = self.root
-        user = "user root;" if os.geteuid() == 0 else ""  # workers must write our temp dir
+        def q(name: str, base: Path | None = None) -> str:
+            return _quoted((base or self.root) / name)
+
+        c = self.cache_root
+        user = self._worker_user[2] if self._worker_user is not None else ""
         common = f"""
             proxy_pass http://$upstream;
             proxy_cache goproxy;
@@ -175,18 +242,18 @@ class NginxRelay(Closing):
         return f"""# written by pytest-goproxy (pytest_goproxy/relay.py)
 {user}
 worker_processes 1;
-pid {d}/nginx.pid;
-error_log {d}/error.log warn;
+pid {q("nginx.pid")};
+error_log {q("error.log")} warn;
 events {{ worker_connections 256; }}
 http {{
     log_format relay '$request_uri $status $upstream_cache_status';
-    access_log {d}/access.log relay;
-    client_body_temp_path {d}/client_body;
-    proxy_temp_path {d}/proxy_temp;
-    fastcgi_temp_path {d}/fastcgi_temp;
-    uwsgi_temp_path {d}/uwsgi_temp;
-    scgi_temp_path {d}/scgi_temp;
-    proxy_cache_path {d}/cache levels=1:2 keys_zone=goproxy:10m max_size=2g inactive=30d
+    access_log {q("access.log")} relay;
+    client_body_temp_path {q("client_body", c)};
+    proxy_temp_path {q("proxy_temp", c)};
+    fastcgi_temp_path {q("fastcgi_temp", c)};
+    uwsgi_temp_path {q("uwsgi_temp", c)};
+    scgi_temp_path {q("scgi_temp", c)};
+    proxy_cache_path {q("cache", c)} levels=1:2 keys_zone=goproxy:10m max_size=2g inactive=30d
                      use_temp_path=off;
     {_resolver()}
     server {{
@@ -234,6 +301,7 @@ http {{
                 start_new_session=True,  # one process group: master, workers, cache helpers
             )
             self._process = process
+            outlive_guard(group=process.pid)  # ended even if this process is SIGKILLed
             try:
                 if self._wait_answer(self.upstream):
                     return self
@@ -284,13 +352,19 @@ http {{
             time.sleep(0.02)
 
     def get(self, path: str, timeout: float = 10.0) -> tuple[int, bytes]:
-        """``GET path`` through the relay: (status, body); status 0 when nothing answered."""
+        """``GET path`` through the relay: (status, body); status 0 when nothing answered.
+
+        A body cut short (a fault between nginx and its upstream) counts as no answer.
+        """
         try:
             with urllib.request.urlopen(self.url + path, timeout=timeout) as response:
                 return response.status, response.read()
         except urllib.error.HTTPError as exc:
-            return exc.code, exc.read()
-        except OSError:
+            try:
+                return exc.code, exc.read()
+            except (OSError, http.client.HTTPException):
+                return exc.code, b""
+        except (OSError, http.client.HTTPException):
             return 0, b""
 
     def _kill(self) -> None:
@@ -305,6 +379,7 @@ http {{
             os.killpg(process.pid, signal.SIGKILL)  # whatever is left of the group
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(_STOP_TIMEOUT)
+        release(group=process.pid)
         if process.stderr is not None:
             process.stderr.close()
 
@@ -313,7 +388,9 @@ http {{
         try:
             self._kill()
         finally:
-            shutil.rmtree(self.root, ignore_errors=True)
+            remove_temp_dir(self.root)
+            if self.cache_root != self.root:
+                remove_temp_dir(self.cache_root)
 
     close = stop
 

@@ -75,6 +75,13 @@ VERDICTS: dict[str, VerdictStyle] = {
         "#000000",
         "this configuration cannot run here (e.g. nginx missing); not a pass",
     ),
+    "error": VerdictStyle(
+        "!",
+        "bold magenta",
+        "#6a1b9a",
+        "#ffffff",
+        "the run itself broke (the exception is in the cell's error); not a pass",
+    ),
 }
 #: "fault x config" with a multiplication sign, in labels and tooltips.
 BY = " \u00d7 "
@@ -114,7 +121,7 @@ def cell_label(cell: Cell, *, codes: bool = False) -> str:
 
     recovered: its time (the cost of surviving); failed: the Failure class (why; with
     ``codes``, an HTTP status's code too: see :func:`failure_text`); hung: the deadline it was
-    killed at; unavailable: nothing more (the reason is in ``error``).
+    killed at; unavailable and error: nothing more (the reason is in ``error``).
     """
     verdict, detail = cell_detail(cell, codes=codes)
     return f"{verdict} {detail}".rstrip()
@@ -224,6 +231,12 @@ def explanation(cell: Cell) -> str:
     return "; ".join(p for p in parts if p)
 
 
-def legend_lines() -> list[tuple[str, str, str]]:
-    """(symbol, verdict, meaning) for every verdict, in legend order."""
-    return [(s.symbol, verdict, s.meaning) for verdict, s in VERDICTS.items()]
+def legend_lines(cells: Sequence[Cell] = ()) -> list[tuple[str, str, str]]:
+    """(symbol, verdict, meaning) for every verdict, in legend order; ``error`` only when one
+    of ``cells`` has it (a run that broke is rare, and the legend should not suggest it)."""
+    shown = {cell.verdict for cell in cells}
+    return [
+        (s.symbol, verdict, s.meaning)
+        for verdict, s in VERDICTS.items()
+        if verdict != "error" or verdict in shown
+    ]

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from typing import TextIO
 
+from pytest_goproxy.gorun.outcome import VERDICTS
 from pytest_goproxy.lifecycle import Closing
 from pytest_goproxy.outage.cell import Cell
 from pytest_goproxy.report.cells import seconds_text
@@ -52,24 +53,29 @@ def cell_lines(cell: Cell) -> list[str]:
         head = f"{name}: failed {cell.failure or 'UNKNOWN'} in {seconds_text(cell.seconds)}"
     elif cell.verdict == "unavailable":
         head = f"{name}: unavailable (not a pass)"
+    elif cell.verdict == "error":
+        head = f"{name}: ERROR, the run itself broke (not a pass)"
     else:
         head = f"{name}: {cell.verdict} in {seconds_text(cell.seconds)}"
     lines = [head]
     if cell.verdict != "recovered" and first_line(cell.error):
-        lines.append(
-            f"  {'why' if cell.verdict == 'unavailable' else 'go'}: {first_line(cell.error)}"
-        )
+        who = {"unavailable": "why", "error": "error"}.get(cell.verdict, "go")
+        lines.append(f"  {who}: {first_line(cell.error)}")
     return lines
 
 
-def cells_summary(cells: Sequence[Cell], *, interrupted: bool = False) -> str:
-    """``32 cells: 10 recovered, 15 failed, 5 hung, 2 unavailable``."""
-    counts = {v: sum(c.verdict == v for c in cells) for v in ("recovered", "failed", "hung")}
-    unavailable = len(cells) - sum(counts.values())
-    parts = [f"{n} {verdict}" for verdict, n in counts.items()] + [f"{unavailable} unavailable"]
+def cells_summary(
+    cells: Sequence[Cell], *, interrupted: bool = False, planned: int | None = None
+) -> str:
+    """``32 cells: 10 recovered, 15 failed, 5 hung, 2 unavailable`` (``, 1 error`` when a run
+    broke); an interrupted run says so, and how many of the ``planned`` cells it finished."""
+    counts = {v: sum(c.verdict == v for c in cells) for v in VERDICTS}
+    parts = [f"{n} {verdict}" for verdict, n in counts.items() if n or verdict != "error"]
     n = len(cells)
     text = f"{n} cell{'' if n == 1 else 's'}: {', '.join(parts)}"
-    return text + (" (interrupted)" if interrupted else "")
+    if interrupted:
+        text += f" (interrupted after {n} of {planned} cells)" if planned else " (interrupted)"
+    return text
 
 
 class PlainProgress(Closing):

@@ -99,7 +99,7 @@ def to_markdown(
     lines.append(
         "Legend: "
         + "; ".join(
-            f"{symbol} **{verdict}**: {meaning}" for symbol, verdict, meaning in legend_lines()
+            f"{symbol} **{verdict}**: {meaning}" for symbol, verdict, meaning in legend_lines(cells)
         )
         + "."
     )

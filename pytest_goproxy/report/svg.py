@@ -77,7 +77,7 @@ def to_svg(
     top = _PAD + (_TITLE_H if title else 0) + (_CAPTION_H if caption else 0)
     grid_top = top + header_h
     grid_w = label_w + sum(col_ws)
-    legend = legend_lines()
+    legend = legend_lines(cells)
     legend_top = grid_top + len(faults) * _CELL_H + _PAD
     legend_w = max(_text_w(f"{symbol} {verdict}: {meaning}") for symbol, verdict, meaning in legend)
     width = _PAD + max(grid_w, legend_w + 24, _text_w(caption or "")) + _PAD

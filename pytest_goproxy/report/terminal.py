@@ -72,7 +72,7 @@ def render_table(cells: Sequence[Cell], *, title: str | None = None) -> Table:
     table = Table(
         title=title,
         box=box.SIMPLE_HEAVY,
-        caption="  ".join(f"{symbol} {verdict}" for symbol, verdict, _ in legend_lines()),
+        caption="  ".join(f"{symbol} {verdict}" for symbol, verdict, _ in legend_lines(cells)),
         header_style="bold",
     )
     table.add_column("fault \\ config", style="bold", no_wrap=True)

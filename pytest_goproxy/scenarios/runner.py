@@ -154,7 +154,7 @@ class ScenarioRunner(Closing):
             return ScenarioResult(s, "unavailable", None, 0.0, cell.error)
         why = [*_explain(s, outcome), *cell.notes, *outcome.asked]
         if cell.error:
-            why.append(f"go: {cell.error}")
+            why.append(f"{'error' if cell.verdict == 'error' else 'go'}: {cell.error}")
         return ScenarioResult(
             s,
             cell.verdict,

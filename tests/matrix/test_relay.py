@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pwd
 import subprocess
 import time
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from pytest_goproxy.outage.faults import bind_fault
 from pytest_goproxy.outage.relay import NginxRelay, RelayError, find_nginx
 from pytest_goproxy.proxy import FakeGoProxy
 
@@ -35,7 +37,7 @@ def test_relay_caches_and_is_removed_completely(nginx_binary: Path, upstream: Fa
     relay = NginxRelay(upstream.url, nginx=nginx_binary, list_valid=60)
     with relay:
         assert relay.url.startswith("http://127.0.0.1:")
-        root, process = relay.root, relay._process
+        root, cache_root, process = relay.root, relay.cache_root, relay._process
         assert process is not None
         listening = subprocess.run(
             ["ss", "-ltnp"], capture_output=True, text=True, check=False
@@ -50,8 +52,8 @@ def test_relay_caches_and_is_removed_completely(nginx_binary: Path, upstream: Fa
         assert (status, body) == (200, b"v1.0.0\n")
         assert len(upstream.requests(kind="mod")) == 1  # the second came from the cache
         assert any(line.endswith(" HIT") for line in relay.access_log())
-        assert (root / "nginx.conf").is_file() and (root / "cache").is_dir()
-    assert not root.exists()
+        assert (root / "nginx.conf").is_file() and (cache_root / "cache").is_dir()
+    assert not root.exists() and not cache_root.exists()
     assert not _group_alive(process.pid)
 
 
@@ -92,3 +94,60 @@ def test_missing_nginx_is_a_relay_error(monkeypatch: pytest.MonkeyPatch, tmp_pat
 def test_only_plain_http_upstreams(nginx_binary: Path) -> None:
     with pytest.raises(RelayError, match="plain http://host:port"):
         NginxRelay("https://127.0.0.1:1", nginx=nginx_binary)
+
+
+def _worker_users(master: int) -> set[str]:
+    users = set()
+    for child in Path(f"/proc/{master}/task/{master}/children").read_text().split():
+        status = Path(f"/proc/{child}/status").read_text()
+        uid = next(line.split()[1] for line in status.splitlines() if line.startswith("Uid:"))
+        users.add(pwd.getpwuid(int(uid)).pw_name)
+    return users
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root")
+def test_as_root_the_workers_run_as_nobody(nginx_binary: Path, upstream: FakeGoProxy) -> None:
+    with NginxRelay(upstream.url, nginx=nginx_binary) as relay:
+        assert relay._process is not None
+        status, _ = relay.get(f"/{LIB}/@v/v1.0.0.mod")  # a worker writes the cache
+        assert status == 200
+        assert _worker_users(relay._process.pid) == {"nobody"}
+
+
+def test_a_workdir_with_a_space_works(
+    nginx_binary: Path, upstream: FakeGoProxy, tmp_path: Path
+) -> None:
+    with NginxRelay(upstream.url, nginx=nginx_binary, workdir=tmp_path / "with space") as relay:
+        assert " " in str(relay.root)
+        assert relay.get(f"/{LIB}/@v/list") == (200, b"v1.0.0\n")
+
+
+@pytest.mark.parametrize("name", ['quo"te', "dollar$x", "back\\slash", "new\nline"])
+def test_a_workdir_nginx_would_parse_is_refused(
+    nginx_binary: Path, upstream: FakeGoProxy, tmp_path: Path, name: str
+) -> None:
+    with pytest.raises(RelayError, match="nginx would read as syntax"):
+        NginxRelay(upstream.url, nginx=nginx_binary, workdir=tmp_path / name)
+    assert not (tmp_path / name).exists()
+
+
+@pytest.mark.parametrize(
+    "upstream_url",
+    ['http://a";error_log /tmp/x;#:80', "http://a}b:80", "http://[::1:80", "https://a:80"],
+)
+def test_an_upstream_that_could_inject_directives_is_refused(
+    nginx_binary: Path, upstream_url: str
+) -> None:
+    with pytest.raises(RelayError):
+        NginxRelay(upstream_url, nginx=nginx_binary)
+
+
+def test_a_body_cut_short_is_no_answer_not_a_crash(nginx_binary: Path) -> None:
+    """The full matrix once died here: the relay's @v/list read under ``cut_body``."""
+    with FakeGoProxy() as proxy:
+        proxy.add_module(LIB, "v1.0.0", files={"lib.go": "package lib\n"})
+        spec = bind_fault("cut_body", {}).http
+        assert spec is not None
+        proxy.faults.add(spec)
+        with NginxRelay(proxy.url, nginx=nginx_binary) as relay:
+            assert relay.get(f"/{LIB}/@v/list") == (0, b"")

@@ -25,6 +25,8 @@ from pytest_goproxy.report import (
     to_svg,
     write_reports,
 )
+from pytest_goproxy.report.jsonfile import CellLog
+from pytest_goproxy.report.lines import cell_lines, cells_summary
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -76,7 +78,9 @@ def test_json_round_trips() -> None:
 
 def test_json_reader_rejects_what_is_not_a_cell_list() -> None:
     with pytest.raises(ValueError, match="must be a list"):
-        cells_from_json('{"fault": "none"}')
+        cells_from_json('"cells"')
+    with pytest.raises(ValueError, match="item 0 is not a cell"):
+        cells_from_json('{"fault": "none"}')  # JSON lines whose only line is no cell
     with pytest.raises(ValueError, match="item 1 is not a cell"):
         cells_from_json(to_json(CELLS[:1])[:-2] + ', {"fault": "x"}]')
 
@@ -97,7 +101,7 @@ def test_svg_is_xml_with_one_rect_per_cell_and_a_legend() -> None:
     cells = [r for r in rects if r.get("class") == "cell"]
     legend = [r for r in rects if r.get("class") == "legend"]
     assert [r.get("data-verdict") for r in cells] == [c.verdict for c in CELLS]
-    assert [r.get("data-verdict") for r in legend] == list(VERDICTS)
+    assert [r.get("data-verdict") for r in legend] == [v for v in VERDICTS if v != "error"]
     # each cell's colour is its verdict's, and the text says the same thing
     assert {r.get("data-verdict"): r.get("fill") for r in cells} == {
         v: VERDICTS[v].fill for v in {c.verdict for c in CELLS}
@@ -177,3 +181,28 @@ def test_progress_names_the_running_cells_with_their_time() -> None:
         assert 0 <= elapsed < 5
         progress(Cell("blackhole", "single", "hung", None, 10.0, "killed"))
         assert [name for name, _ in progress.running()] == [second]
+
+
+def test_an_error_cell_is_shown_apart_from_failed_and_never_as_a_pass() -> None:
+    broke = Cell("cut_body", "relay", "error", None, 1.0, "IncompleteRead: IncompleteRead(5 bytes)")
+    assert cell_lines(broke) == [
+        "cut_body x relay: ERROR, the run itself broke (not a pass)",
+        "  error: IncompleteRead: IncompleteRead(5 bytes)",
+    ]
+    assert cells_summary([*CELLS, broke]).endswith(", 1 error")
+    assert "error" not in cells_summary(CELLS)
+    assert "**error**" in to_markdown([broke]) and "**error**" not in to_markdown(CELLS)
+    svg = ET.fromstring(to_svg([broke]))
+    legend = [r.get("data-verdict") for r in svg.iter(f"{SVG}rect") if r.get("class") == "legend"]
+    assert legend[-1] == "error"
+
+
+def test_cells_read_back_from_json_lines_a_cut_last_line_left_out(tmp_path: Path) -> None:
+    path = tmp_path / "matrix.jsonl"
+    with CellLog(path) as log:
+        for cell in CELLS:
+            log.write(cell)
+    text = path.read_text()
+    assert len(text.splitlines()) == len(CELLS)
+    assert cells_from_json(text) == CELLS
+    assert cells_from_json(text + '{"fault": "dns", "con') == CELLS  # killed mid-line
