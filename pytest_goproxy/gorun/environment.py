@@ -44,9 +44,30 @@ What a run gets, exactly:
                        machine's C compiler. Pass ``CGO_ENABLED=1`` (and ``CC``) to test cgo.
 ``TMPDIR``             ``$RUN/tmp``, removed with the run (``go build`` work directories).
 ``GIT_CONFIG_NOSYSTEM``  ``1`` and ``GIT_TERMINAL_PROMPT=0``: git ignores ``/etc/gitconfig`` and
-                       never waits for a password.
+                       never waits for a password. With the fresh ``HOME`` and ``XDG_CONFIG_HOME``
+                       git reads no configuration of the machine at all, so a user's
+                       ``url.<base>.insteadOf`` cannot turn an https fetch into ssh.
+``GOVCS``              ``public:git,private:git``: go runs no VCS but git (cmd/go/internal/vcs
+                       ``checkGOVCS``; go's default also allows ``hg`` and, for private paths,
+                       ``svn``/``bzr``/``fossil``, whose ssh and svn transports no guard covers):
+                       go says ``GOVCS disallows using hg for public ...``.
+``GIT_ALLOW_PROTOCOL`` ``https:ssh:git+ssh``: git refuses its ``git://`` (straight TCP to port
+                       9418), ``file://``, ``ext::`` and plain ``http://`` transports. go reads the
+                       same variable as its list of secure schemes (vcs.go ``isSecureScheme``), and
+                       this value is exactly go's own default list for git, so go's choice of
+                       scheme does not change; https goes through the guard's proxy, ssh through
+                       the guard's ssh stub (below). Only with ``GOINSECURE`` does go try
+                       ``git://``/``http://``, and git then fails closed (``transport 'http' not
+                       allowed``).
 ``HTTP_PROXY``,        the network guard (:mod:`pytest_goproxy.gorun.guard`), upper and lower case
 ``HTTPS_PROXY``        (curl/git only read lower-case ``http_proxy``). Absent with ``guard=False``.
+``GIT_SSH_COMMAND``    the guard's ssh stub, written into the run's directory
+                       (:meth:`~pytest_goproxy.gorun.NetworkGuard.ssh_command`), with
+                       ``GIT_SSH_VARIANT=ssh`` (so git does not probe it with ``-G``): ssh to any
+                       host is refused and recorded as ``SSH host:22`` in ``result.escapes``;
+                       nothing connects, nothing is looked up. Absent with ``guard=False``: then
+                       git runs the machine's ``ssh`` (with its ``~/.ssh``, which ssh finds
+                       through the password database, not ``HOME``).
 ``NO_PROXY``           ``127.0.0.1,localhost,::1,.invalid`` (and ``no_proxy``): loopback goes
                        direct (Go never proxies it anyway, golang.org/x/net/http/httpproxy) and
                        names under ``.invalid`` are resolved by Go itself so DNS tests see
@@ -98,6 +119,8 @@ DEFAULTS: Mapping[str, str] = {
     "CGO_ENABLED": "0",
     "GIT_CONFIG_NOSYSTEM": "1",
     "GIT_TERMINAL_PROMPT": "0",
+    "GOVCS": "public:git,private:git",
+    "GIT_ALLOW_PROTOCOL": "https:ssh:git+ssh",
 }
 
 #: Hosts that bypass the network guard: loopback (where our own servers run) and the reserved
@@ -176,8 +199,14 @@ def build_env(
     guard_url: str | None,
     extra: Mapping[str, str | None] | None = None,
     parent: Mapping[str, str] | None = None,
+    ssh_command: str | None = None,
 ) -> dict[str, str]:
-    """The complete environment of one run (see the module docstring for every variable)."""
+    """The complete environment of one run (see the module docstring for every variable).
+
+    ``guard_url`` and ``ssh_command`` are the guard's proxy URL and ssh stub
+    (:meth:`~pytest_goproxy.gorun.NetworkGuard.ssh_command`); a guarded run needs both, or git's
+    ssh transport goes around the guard.
+    """
     parent = os.environ if parent is None else parent
     env: dict[str, str] = {k: parent[k] for k in PASSTHROUGH if k in parent}
     env.update(
@@ -201,6 +230,9 @@ def build_env(
         for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
             env[name] = guard_url
         env["NO_PROXY"] = env["no_proxy"] = GUARD_NO_PROXY
+    if ssh_command is not None:
+        env["GIT_SSH_COMMAND"] = ssh_command
+        env["GIT_SSH_VARIANT"] = "ssh"
     return merge_env(env, extra)
 
 

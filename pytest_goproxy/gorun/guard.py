@@ -7,6 +7,13 @@ real proxy.golang.org and sum.golang.org, direct VCS fetches by ``git``/``curl``
 downloads. The guard answers ``403 Forbidden`` to ``CONNECT host:443`` (HTTPS) and to absolute-URI
 requests (plain HTTP), and records each one as an :class:`Escape`.
 
+``git`` reaches ``ssh://`` and ``git+ssh://`` repositories through ``ssh``, which knows nothing of
+proxies. A guarded run's ``GIT_SSH_COMMAND`` is a stub written into the run's directory
+(:meth:`NetworkGuard.ssh_command`): it opens no connection and looks nothing up, tells the guard
+where ssh was asked to go (recorded as ``SSH host:port``) and exits 255, ssh's status for a
+connection that failed. Every other way out of a VCS fetch is shut by the hermetic environment
+(``GIT_ALLOW_PROTOCOL``, ``GOVCS``: :mod:`pytest_goproxy.gorun.environment`).
+
 Go shows a refused ``CONNECT`` as ``Get "https://host/...": Forbidden`` and a refused plain request
 as ``reading http://host/...: 403 Forbidden`` (net/http transport.go ``dialConn``). Either way the
 run's ``result.escapes`` says what tried to leave.
@@ -19,11 +26,14 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import shlex
 import socket
 import socketserver
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from pytest_goproxy.lifecycle import Closing
@@ -32,6 +42,65 @@ __all__ = ["Escape", "NetworkGuard"]
 
 _MAX_HEAD = 64 * 1024
 _READ_TIMEOUT = 10.0
+#: Methods whose target is ``host:port``: the proxy's ``CONNECT`` and the ssh stub's ``SSH``.
+_HOST_PORT_METHODS = ("CONNECT", "SSH")
+#: What the guard answers to every request, and what the ssh stub prints on stderr.
+REFUSAL = (
+    "pytest-goproxy network guard: refused {method} {target}; a test may only reach loopback "
+    "servers (pass guard=False to GoRunner to opt out)"
+)
+
+#: The ``ssh`` of a guarded run, a stand-alone script (the standard library only, so it runs from
+#: any install of the package). git calls it as OpenSSH (``GIT_SSH_VARIANT=ssh``):
+#: ``[-o opt] [-p port] [-4|-6] [user@]host command``. argv[1] is the run's guard URL.
+_SSH_STUB = r'''"""pytest-goproxy network guard: the ssh that git runs in a guarded go run.
+
+It connects to nothing but the guard: it reports where ssh was asked to go (the run's
+result.escapes lists it as SSH host:port) and exits 255, as ssh does when it cannot connect.
+"""
+import base64
+import socket
+import sys
+from urllib.parse import urlsplit
+
+REFUSAL = {refusal!r}
+VALUE_OPTIONS = set("BbcDEeFIiJLlmOoPpQRSWw")  # ssh(1) options that take a value
+
+
+def destination(args):
+    port, i = "22", 0
+    while i < len(args) and args[i].startswith("-") and args[i] != "-":
+        letter, rest = args[i][1:2], args[i][2:]
+        if letter in VALUE_OPTIONS:
+            value = rest or (args[i + 1] if i + 1 < len(args) else "")
+            port = value if letter == "p" else port
+            i += 1 if rest else 2
+        else:
+            i += 1
+    host = (args[i] if i < len(args) else "").rpartition("@")[2].strip("[]").lower()
+    return host or "?", port
+
+
+def main():
+    guard = urlsplit(sys.argv[1])
+    host, port = destination(sys.argv[2:])
+    target = ("[%s]:%s" if ":" in host else "%s:%s") % (host, port)
+    message = REFUSAL.format(method="SSH", target=target)
+    auth = base64.b64encode(("%s:x" % (guard.username or "")).encode()).decode()
+    head = "SSH %s HTTP/1.1\r\nHost: %s\r\nProxy-Authorization: Basic %s\r\n\r\n"
+    try:
+        with socket.create_connection((guard.hostname, guard.port), timeout=10) as sock:
+            sock.sendall((head % (target, target, auth)).encode())
+            while sock.recv(4096):
+                pass
+    except OSError as exc:
+        message += " (the guard could not record it: %s)" % exc
+    sys.stderr.write(message + "\n")
+    return 255
+
+
+sys.exit(main())
+'''
 
 
 @dataclass(frozen=True)
@@ -50,7 +119,7 @@ class Escape:
 
 
 def _parse_target(method: str, target: str, headers: dict[str, str]) -> tuple[str, int | None]:
-    if method == "CONNECT":
+    if method in _HOST_PORT_METHODS:
         host, _, port = target.rpartition(":")
         return host.strip("[]").lower(), int(port) if port.isdigit() else None
     if "://" in target:
@@ -101,10 +170,7 @@ class _Handler(socketserver.BaseRequestHandler):
         self.server.guard._record(
             Escape(method, target, host, port, token=_token(headers), time=time.monotonic())
         )
-        body = (
-            f"pytest-goproxy network guard: refused {method} {target}; a test may only reach "
-            "loopback servers (pass guard=False to GoRunner to opt out)\n"
-        ).encode()
+        body = (REFUSAL.format(method=method, target=target) + "\n").encode()
         response = (
             b"HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\n"
             b"Connection: close\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
@@ -142,6 +208,18 @@ class NetworkGuard(Closing):
         """The proxy URL for a run; ``token`` names the run in what the guard records."""
         user = f"{token}:x@" if token else ""
         return f"http://{user}127.0.0.1:{self.port}"
+
+    def ssh_command(self, directory: Path, token: str | None = None) -> str:
+        """Write the refusing ssh stub into ``directory``; the ``GIT_SSH_COMMAND`` that runs it.
+
+        The stub is written per run, at run time, so it works however the package is installed
+        (a wheel, a zip) and dies with the run's directory; ``token`` names the run as in
+        :meth:`url`. git runs the command through ``sh -c``, hence the shell quoting.
+        """
+        stub = directory / "guard-ssh.py"
+        stub.write_text(_SSH_STUB.format(refusal=REFUSAL), encoding="utf-8")
+        python = sys.executable or "python3"
+        return shlex.join([python, "-I", "-S", str(stub), self.url(token)])
 
     def start(self) -> NetworkGuard:
         if self._server is None:

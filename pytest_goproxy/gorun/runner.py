@@ -41,9 +41,11 @@ class GoRunner(Closing):
     settings, the guard proxy) plus the ``env`` given here (defaults for every run) and to the run.
     The build cache (``GOCACHE``) is shared by the runner's runs, or given as ``build_cache``.
 
-    ``guard=False`` leaves the proxy variables unset: then a run can reach whatever the test lets
-    it (GOPROXY still defaults to ``off``). ``close()`` (or leaving ``with``) removes every
-    directory the runner made, read-only module caches included, and stops the guard.
+    ``guard=False`` leaves the proxy variables and the ssh stub out: then a run can reach whatever
+    the test lets it, ssh included (GOPROXY still defaults to ``off``, and ``GOVCS`` and
+    ``GIT_ALLOW_PROTOCOL`` still shut out every VCS but git and every git transport but https and
+    ssh). ``close()`` (or leaving ``with``) removes every directory the runner made, read-only
+    module caches included, and stops the guard.
     """
 
     def __init__(
@@ -213,9 +215,10 @@ class GoRunner(Closing):
         elif not Path(cwd).is_dir():
             raise GoProjectError(f"working directory {cwd} does not exist")
         token = f"run-{number}"
-        guard_url = None
+        guard_url = ssh_command = None
         if self._guard is not None:
             guard_url = self._guard.start().url(token)
+            ssh_command = self._guard.ssh_command(run_dir, token)
         if gopath is None:
             gopath = run_dir / "gopath"
         else:
@@ -229,6 +232,7 @@ class GoRunner(Closing):
             tmpdir=run_dir / "tmp",
             goenv=goenv,
             guard_url=guard_url,
+            ssh_command=ssh_command,
             extra=extra,
         )
         limit = self.timeout if timeout is None else float(timeout)

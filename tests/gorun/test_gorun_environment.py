@@ -23,6 +23,8 @@ EXPECTED_KEYS = {
     *DEFAULTS,
 }
 PROXIES = {"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "NO_PROXY", "no_proxy"}
+#: What a guarded run adds: the proxy variables and the ssh stub.
+GUARD = PROXIES | {"GIT_SSH_COMMAND", "GIT_SSH_VARIANT"}
 
 
 def _env(tmp_path: Path, **kwargs: object) -> dict[str, str]:
@@ -114,7 +116,7 @@ def test_nothing_of_the_machine_leaks(
     assert seen["GOCACHE"] == str(go.build_cache)
     assert seen["GOROOT"] == go.binary.goroot
     result = go.run(["env", "GOVERSION"])
-    assert set(result.env) <= EXPECTED_KEYS | PROXIES
+    assert set(result.env) <= EXPECTED_KEYS | GUARD
     assert result.env["HTTPS_PROXY"].endswith(f"127.0.0.1:{go.guard.port}")  # type: ignore[union-attr]
     assert user_env_file.read_text() == "GOFLAGS=-buildvcs=false\nGOPROXY=https://leak.example\n"
 
@@ -199,6 +201,6 @@ def test_a_servers_403_is_not_the_guards_even_when_something_else_escaped() -> N
 def test_guard_can_be_turned_off(go_binary: object, tmp_path: Path) -> None:
     with GoRunner(go_binary, workdir=tmp_path, guard=False) as runner:  # type: ignore[arg-type]
         result = runner.run(["env", "GOPROXY"]).assert_ok()
-        assert not PROXIES & set(result.env)
+        assert not GUARD & set(result.env)
         assert result.stdout.strip() == "off"
         assert runner.guard is None
