@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -29,9 +30,11 @@ __all__ = [
     "Terminated",
     "close_all",
     "interrupt_on_signals",
+    "make_writable",
     "outlive_guard",
     "release",
     "remove_temp_dir",
+    "remove_tree",
     "temp_dir",
     "watchdog_pid",
 ]
@@ -257,15 +260,46 @@ def temp_dir(prefix: str, parent: str | os.PathLike[str] | None = None) -> Path:
 
 def remove_temp_dir(path: str | os.PathLike[str]) -> None:
     """Remove a :func:`temp_dir` (read-only module-cache files included) and forget it."""
-
-    def writable(func: Callable[[str], object], name: str, _exc: object) -> None:
-        with contextlib.suppress(OSError):
-            os.chmod(os.path.dirname(name), 0o700)
-            os.chmod(name, 0o700)
-            func(name)
-
-    shutil.rmtree(path, onerror=writable)
+    remove_tree(Path(path))
     release(directory=path)
+
+
+def make_writable(root: Path) -> None:
+    """``chmod -R u+w root`` without following symlinks."""
+    if not root.exists() or root.is_symlink():
+        return
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in [*dirnames, *filenames]:
+            path = os.path.join(dirpath, name)
+            with contextlib.suppress(OSError):
+                mode = os.lstat(path).st_mode
+                if not stat.S_ISLNK(mode) and not mode & stat.S_IWUSR:
+                    os.chmod(path, mode | stat.S_IWUSR)
+    with contextlib.suppress(OSError):
+        os.chmod(root, os.stat(root).st_mode | stat.S_IWUSR | stat.S_IXUSR)
+
+
+def remove_tree(root: Path) -> None:
+    """Remove ``root`` even where Go made it read-only."""
+    if not os.path.lexists(root):
+        return
+    if root.is_symlink() or root.is_file():
+        root.unlink()
+        return
+    make_writable(root)
+
+    def _retry(func: object, path: str, _exc: object) -> None:
+        with contextlib.suppress(OSError):
+            os.chmod(os.path.dirname(path), 0o700)
+            os.chmod(path, 0o700)
+        if callable(func):
+            with contextlib.suppress(OSError):
+                func(path)
+
+    if sys.version_info >= (3, 12):
+        shutil.rmtree(root, onexc=_retry)
+    else:  # pragma: no cover - Python 3.10/3.11
+        shutil.rmtree(root, onerror=_retry)
 
 
 def watchdog_pid() -> int | None:

@@ -36,7 +36,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,10 +46,9 @@ from pytest_goproxy.gomod.snapshot import MANIFEST, Snapshot, is_snapshot, parse
 from pytest_goproxy.gomod.sources import ModuleSource
 from pytest_goproxy.gomod.store import ModuleStore
 from pytest_goproxy.gorun.binary import GoBinary, find_go
-from pytest_goproxy.gorun.cache import remove_tree
 from pytest_goproxy.gorun.process import run_process
 from pytest_goproxy.gorun.project import VCS_DIRS
-from pytest_goproxy.lifecycle import Closing
+from pytest_goproxy.lifecycle import Closing, remove_temp_dir, temp_dir
 from pytest_goproxy.outage.endpoints import EndpointPlan, Endpoints
 from pytest_goproxy.proxy import FakeGoProxy
 from pytest_goproxy.sumdb import ChecksumDB
@@ -155,7 +153,7 @@ def record(
         raise RecordError(f"{out} exists and is not empty: choose a new snapshot directory")
     binary = go if isinstance(go, GoBinary) else find_go(go)
     base = dict(os.environ if env is None else env)
-    work = Path(tempfile.mkdtemp(prefix="goproxy-record-"))
+    work = temp_dir("goproxy-record-")
     warnings: list[str] = []
     try:
         modcache = work / "modcache"
@@ -226,7 +224,7 @@ def record(
         (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         return RecordResult(out, module, recorded, with_zip, tuple(warnings))
     finally:
-        remove_tree(work)
+        remove_temp_dir(work)
 
 
 def _has_zip(download: Path, module: str, version: str) -> bool:

@@ -24,7 +24,6 @@ import os
 import pathlib
 import re
 import shutil
-import tempfile
 import threading
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -54,7 +53,7 @@ from pytest_goproxy.gomod.modzip import (
     create_zip_from_files,
     write_raw_zip,
 )
-from pytest_goproxy.lifecycle import Closing
+from pytest_goproxy.lifecycle import Closing, remove_temp_dir, temp_dir
 
 __all__ = ["DEFAULT_TIME", "ModuleStore", "ModuleVersion", "format_info", "format_time"]
 
@@ -280,7 +279,7 @@ class ModuleStore(Closing):
         if workdir is not None:
             workdir = pathlib.Path(workdir)
             workdir.mkdir(parents=True, exist_ok=True)
-        self._root = pathlib.Path(tempfile.mkdtemp(prefix="goproxy-store-", dir=workdir))
+        self._root = temp_dir("goproxy-store-", workdir)
         self._lock = threading.RLock()
         self._modules: dict[str, dict[str, ModuleVersion]] = {}
         self._counter = 0
@@ -771,4 +770,4 @@ class ModuleStore(Closing):
                 return
             self._closed = True
             self._modules.clear()
-        shutil.rmtree(self._root, ignore_errors=True)
+        remove_temp_dir(self._root)
