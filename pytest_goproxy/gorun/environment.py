@@ -79,11 +79,18 @@ Everything else, notably every ``GO*`` variable (``GOROOT`` too: a ``go`` binary
 ``GIT_*``, ``SSH_*``, ``NETRC``, ``CC``, ``CXX``, ``CGO_*``, ``PKG_CONFIG``, ``LANG``/``LC_*`` (so
 tool messages stay in English) and every proxy variable in any case, is dropped.
 
-A test's own ``env`` is applied last and wins; a value of ``None`` removes a default. ``GOFLAGS`` is
-the one exception: the test's flags are appended to ``-modcacherw`` (pass ``GOFLAGS=None`` to start
-from nothing). Dropped from the machine is not refused from the test: ``env={"GODEBUG":
-"netdns=go+1"}`` reaches go as given, and the resolver's ``go package net: ...`` lines are then in
-:attr:`GoResult.resolver_trace <pytest_goproxy.gorun.GoResult.resolver_trace>`.
+A test's own ``env`` is applied last and wins; a value of ``None`` unsets the variable (removes a
+default or what a lower layer set). ``GOFLAGS`` is the one exception: the test's flags are appended
+to ``-modcacherw`` (pass ``GOFLAGS=None`` to start from nothing). Dropped from the machine is not
+refused from the test: ``env={"GODEBUG": "netdns=go+1"}`` reaches go as given, and the resolver's
+``go package net: ...`` lines are then in :attr:`GoResult.resolver_trace
+<pytest_goproxy.gorun.GoResult.resolver_trace>`.
+
+Every ``env`` (the runner's, a project's, a run's) is checked by :func:`check_env` before anything
+runs: names and values are ``str`` (values may be ``None``), and ``GOPROXY``/``GOSUMDB`` may not be
+unset or empty, because go then falls back to the defaults in ``$GOROOT/go.env``,
+proxy.golang.org and sum.golang.org: a hermetic run never reaches Google's services unless a test
+names them.
 """
 
 from __future__ import annotations
@@ -96,10 +103,12 @@ from pathlib import Path
 __all__ = [
     "DEFAULTS",
     "GUARD_NO_PROXY",
+    "NEVER_UNSET",
     "PASSTHROUGH",
     "PROXY_VARIABLES",
     "RELEVANT_PREFIXES",
     "build_env",
+    "check_env",
     "layer_env",
     "merge_env",
     "relevant_env",
@@ -121,6 +130,14 @@ DEFAULTS: Mapping[str, str] = {
     "GIT_TERMINAL_PROMPT": "0",
     "GOVCS": "public:git,private:git",
     "GIT_ALLOW_PROTOCOL": "https:ssh:git+ssh",
+}
+
+#: Variables a run may not unset (``None``) or leave empty, with what go would use instead (the
+#: defaults of ``$GOROOT/go.env``, read by cmd/go/internal/cfg ``EnvOrAndChanged``: Google's
+#: services) and what a test passes for a server of its own.
+NEVER_UNSET: Mapping[str, tuple[str, str]] = {
+    "GOPROXY": ("https://proxy.golang.org,direct", "your proxy's URL"),
+    "GOSUMDB": ("sum.golang.org", "your checksum database's key (and URL)"),
 }
 
 #: Hosts that bypass the network guard: loopback (where our own servers run) and the reserved
@@ -157,11 +174,59 @@ RELEVANT_PREFIXES: tuple[str, ...] = (
 )
 
 
+def check_env(env: object, what: str = "env") -> dict[str, str | None]:
+    """``env`` as a checked dict; TypeError or ValueError saying what to pass instead.
+
+    The one check of every ``env`` a user gives (GoRunner, project, run), so that a wrong value
+    fails at the call that passed it rather than as an ``AttributeError`` inside the runner, a
+    dict silently turned into its ``repr``, or ``GOPROXY=None`` silently bringing back
+    proxy.golang.org. Values are ``str`` like ``os.environ``'s (a ``Path`` or a number is not
+    turned into one: say ``str(path)``); ``None`` unsets, except for :data:`NEVER_UNSET`.
+    """
+    __tracebackhide__ = True
+    if env is None:
+        return {}
+    if not isinstance(env, Mapping):
+        raise TypeError(
+            f"{what} must be a mapping of variable names to str (or None to unset one), "
+            f"got {type(env).__name__} {env!r}"
+        )
+    checked: dict[str, str | None] = {}
+    for key, value in env.items():
+        if not isinstance(key, str):
+            raise TypeError(f"{what} names must be str, got {type(key).__name__} {key!r}")
+        if not key or "=" in key or "\0" in key:
+            raise ValueError(f"{what} name {key!r} is not a variable name (empty, '=' or NUL)")
+        if value is None:
+            if key in NEVER_UNSET:
+                raise ValueError(_unset_message(what, key, "None"))
+        elif not isinstance(value, str):
+            hint = " (several flags go in one string: '-mod=mod -x')" if key == "GOFLAGS" else ""
+            raise TypeError(
+                f"{what}[{key!r}] must be a str, or None to unset it, got "
+                f"{type(value).__name__} {value!r}{hint}"
+            )
+        elif "\0" in value:
+            raise ValueError(f"{what}[{key!r}] contains a NUL character: {value!r}")
+        elif key in NEVER_UNSET and not value.strip():
+            raise ValueError(_unset_message(what, key, repr(value)))
+        checked[key] = value
+    return checked
+
+
+def _unset_message(what: str, key: str, given: str) -> str:
+    default, own = NEVER_UNSET[key]
+    return (
+        f"{what}[{key!r}]={given} would make go fall back to its default {key}={default}, on the "
+        f"internet: pass {key}='off' to forbid it (a run's default), {own}, or {default!r} if "
+        "the test really means go's default"
+    )
+
+
 def merge_env(base: dict[str, str], extra: Mapping[str, str | None] | None) -> dict[str, str]:
     """Apply a test's ``extra`` to ``base`` in place: ``None`` removes, GOFLAGS appends."""
-    if not extra:
-        return base
-    for key, value in extra.items():
+    __tracebackhide__ = True
+    for key, value in check_env(extra).items():
         if value is None:
             base.pop(key, None)
         elif key == "GOFLAGS" and "GOFLAGS" in base:
@@ -169,16 +234,20 @@ def merge_env(base: dict[str, str], extra: Mapping[str, str | None] | None) -> d
             flags += [f for f in value.split() if f not in flags]
             base["GOFLAGS"] = " ".join(flags)
         else:
-            base[key] = str(value)
+            base[key] = value
     return base
 
 
 def layer_env(
     lower: Mapping[str, str | None] | None, upper: Mapping[str, str | None] | None
 ) -> dict[str, str | None]:
-    """``upper`` over ``lower`` (runner defaults < project < run); GOFLAGS values add up."""
-    result: dict[str, str | None] = dict(lower or {})
-    for key, value in (upper or {}).items():
+    """``upper`` over ``lower`` (runner defaults < project < run); GOFLAGS values add up.
+
+    Both are checked (:func:`check_env`) here, where every run's env is put together: a project's
+    or runner's ``env`` dict is public and may have changed since it was checked."""
+    __tracebackhide__ = True
+    result = check_env(lower)
+    for key, value in check_env(upper).items():
         below = result.get(key)
         if key == "GOFLAGS" and value is not None and below:
             flags = below.split()
@@ -207,6 +276,7 @@ def build_env(
     (:meth:`~pytest_goproxy.gorun.NetworkGuard.ssh_command`); a guarded run needs both, or git's
     ssh transport goes around the guard.
     """
+    __tracebackhide__ = True
     parent = os.environ if parent is None else parent
     env: dict[str, str] = {k: parent[k] for k in PASSTHROUGH if k in parent}
     env.update(

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, TypedDict
 from pytest_goproxy.errors import GoProjectError, InvalidModuleError
 from pytest_goproxy.gomod import gomodfile
 from pytest_goproxy.gorun.cache import ModuleCache
-from pytest_goproxy.gorun.environment import layer_env
+from pytest_goproxy.gorun.environment import check_env, layer_env
 from pytest_goproxy.gorun.result import GoResult
 
 if TYPE_CHECKING:
@@ -72,7 +72,8 @@ class GoProject:
     ``env`` holds this project's defaults (e.g. ``{"GOPROXY": url}``); a run's own ``env`` wins.
     ``modcache`` shares a module cache between this project's runs and ``gopath`` a GOPATH (see
     :meth:`GoRunner.gopath`); by default every run starts cold, with an empty module cache and
-    GOPATH of its own.
+    GOPATH of its own. ``env`` is checked here and again at each run
+    (:func:`~pytest_goproxy.gorun.environment.check_env`).
     """
 
     def __init__(
@@ -84,9 +85,10 @@ class GoProject:
         modcache: ModuleCache | None = None,
         gopath: str | os.PathLike[str] | None = None,
     ) -> None:
+        __tracebackhide__ = True
+        self.env: dict[str, str | None] = check_env(env)
         self.runner = runner
         self.path = Path(path)
-        self.env: dict[str, str | None] = dict(env or {})
         self.modcache = modcache
         self.gopath = gopath
 
@@ -132,7 +134,9 @@ class GoProject:
         modcache: ModuleCache | None = None,
         gopath: str | os.PathLike[str] | None = None,
     ) -> GoResult:
-        """Run ``go ARGS...`` in the project directory."""
+        """Run ``go ARGS...`` in the project directory (``env`` over the project's; see
+        :meth:`GoRunner.run <pytest_goproxy.gorun.GoRunner.run>` for what is checked)."""
+        __tracebackhide__ = True
         merged = layer_env(self.env, env)
         return self.runner.run(
             args,
@@ -145,14 +149,17 @@ class GoProject:
 
     def tidy(self, *flags: str, **options: Unpack[RunOptions]) -> GoResult:
         """``go mod tidy [flags...]``."""
+        __tracebackhide__ = True
         return self.run("mod", "tidy", *flags, **options)
 
     def download(self, *modules: str, **options: Unpack[RunOptions]) -> GoResult:
         """``go mod download [modules...]`` (all of go.mod's requirements without arguments)."""
+        __tracebackhide__ = True
         return self.run("mod", "download", *modules, **options)
 
     def build(self, *packages: str, **options: Unpack[RunOptions]) -> GoResult:
         """``go build`` of ``packages`` (``./...`` without arguments)."""
+        __tracebackhide__ = True
         return self.run("build", *(packages or ("./...",)), **options)
 
     def __repr__(self) -> str:
@@ -171,10 +178,11 @@ def create_project(
     modcache: ModuleCache | None,
     gopath: str | os.PathLike[str] | None = None,
 ) -> GoProject:
+    __tracebackhide__ = True
     requires = dict(requires or {})
     go_mod = render_go_mod(module, requires, go_version)  # checks before anything is made
+    project = GoProject(runner, directory, env=env, modcache=modcache, gopath=gopath)  # env too
     directory.mkdir(parents=True)
-    project = GoProject(runner, directory, env=env, modcache=modcache, gopath=gopath)
     files = dict(files) if files is not None else {"main.go": render_main(requires)}
     if "go.mod" not in files:
         project.write("go.mod", go_mod)
@@ -192,6 +200,8 @@ def copy_project(
     modcache: ModuleCache | None,
     gopath: str | os.PathLike[str] | None = None,
 ) -> GoProject:
+    __tracebackhide__ = True
+    project = GoProject(runner, directory, env=env, modcache=modcache, gopath=gopath)  # checks env
     src = Path(source)
     if not src.is_dir():
         raise GoProjectError(f"{src} is not a directory; project_from_dir() needs a Go project")
@@ -204,4 +214,4 @@ def copy_project(
         shutil.copytree(src, directory, symlinks=True, ignore=shutil.ignore_patterns(*VCS_DIRS))
     except (OSError, shutil.Error) as exc:
         raise GoProjectError(f"could not copy {src} to {directory}: {exc}") from exc
-    return GoProject(runner, directory, env=env, modcache=modcache, gopath=gopath)
+    return project

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
+import numbers
 import os
 import re
 import tempfile
@@ -15,17 +17,39 @@ from pathlib import Path
 from pytest_goproxy.errors import GoProjectError
 from pytest_goproxy.gorun.binary import GoBinary, find_go
 from pytest_goproxy.gorun.cache import ModuleCache, remove_tree
-from pytest_goproxy.gorun.environment import build_env, disable_telemetry, layer_env
+from pytest_goproxy.gorun.environment import build_env, check_env, disable_telemetry, layer_env
 from pytest_goproxy.gorun.guard import NetworkGuard
 from pytest_goproxy.gorun.process import run_process
 from pytest_goproxy.gorun.project import GoProject, copy_project, create_project
 from pytest_goproxy.gorun.result import GoResult
 from pytest_goproxy.lifecycle import Closing
 
-__all__ = ["DEFAULT_TIMEOUT", "GoRunner"]
+__all__ = ["DEFAULT_TIMEOUT", "GoRunner", "check_timeout"]
 
 DEFAULT_TIMEOUT = 120.0
 _DEFAULT_GO_VERSION = "1.21"
+
+
+def check_timeout(value: object, what: str = "timeout", *, allow_zero: bool = False) -> float:
+    """``value`` as seconds; TypeError or ValueError saying what to pass instead.
+
+    The one check of a run's deadline (GoRunner, its runs, a project's runs). go has no timeout of
+    its own, so the deadline is all that stops a hung run: ``0``, a negative number or ``nan``
+    would end every run as hung after no time (or set no deadline at all: ``nan`` compares false
+    with everything), and ``inf`` would let a hung go block the session forever. ``True`` is not a
+    number of seconds, nor is ``"10"``. ``allow_zero`` is for grace periods, where 0 is "at once".
+    """
+    __tracebackhide__ = True
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{what} must be a number of seconds, got {type(value).__name__} {value!r}")
+    seconds = float(value)
+    if not math.isfinite(seconds) or seconds < 0 or (seconds == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(
+            f"{what} must be a finite number of seconds {bound}, got {value!r} (go has no "
+            "timeout of its own: this deadline is what ends a hung run)"
+        )
+    return seconds
 
 
 def _slug(text: str) -> str:
@@ -44,8 +68,10 @@ class GoRunner(Closing):
     ``guard=False`` leaves the proxy variables and the ssh stub out: then a run can reach whatever
     the test lets it, ssh included (GOPROXY still defaults to ``off``, and ``GOVCS`` and
     ``GIT_ALLOW_PROTOCOL`` still shut out every VCS but git and every git transport but https and
-    ssh). ``close()`` (or leaving ``with``) removes every directory the runner made, read-only
-    module caches included, and stops the guard.
+    ssh). ``timeout`` is checked by :func:`check_timeout`, every ``env`` by
+    :func:`~pytest_goproxy.gorun.environment.check_env`. ``close()`` (or leaving ``with``)
+    removes every directory the runner made, read-only module caches included, and stops the
+    guard.
     """
 
     def __init__(
@@ -59,12 +85,11 @@ class GoRunner(Closing):
         build_cache: Path | str | None = None,
         kill_grace: float = 1.0,
     ) -> None:
-        if timeout <= 0:
-            raise ValueError(f"timeout must be positive, got {timeout!r}")
+        __tracebackhide__ = True
+        self.timeout = check_timeout(timeout)
+        self.kill_grace = check_timeout(kill_grace, "kill_grace", allow_zero=True)
+        self.env: dict[str, str | None] = check_env(env)
         self.binary = find_go(go)
-        self.timeout = float(timeout)
-        self.kill_grace = float(kill_grace)
-        self.env: dict[str, str | None] = dict(env or {})
         if workdir is not None:
             Path(workdir).mkdir(parents=True, exist_ok=True)
         self.root = Path(tempfile.mkdtemp(prefix="gorun-", dir=workdir))
@@ -143,6 +168,7 @@ class GoRunner(Closing):
         ``files`` has one. ``go_version`` is the ``go`` line (default 1.21, or the binary's own
         language version if that is older).
         """
+        __tracebackhide__ = True
         if go_version is None:
             mine = self.binary.version_info
             go_version = (
@@ -175,6 +201,7 @@ class GoRunner(Closing):
     ) -> GoProject:
         """A copy of the Go project at ``path`` (VCS directories left out); the original is never
         touched. GoProjectError if ``path`` is not a directory with a go.mod or go.work."""
+        __tracebackhide__ = True
         name = _slug(Path(path).name)
         directory = self.root / "projects" / f"{self._next():04d}-{name}"
         directory.parent.mkdir(parents=True, exist_ok=True)
@@ -195,12 +222,17 @@ class GoRunner(Closing):
         """Run ``go ARGS...`` in ``cwd`` (an empty directory by default) and return what happened.
 
         ``env`` adds to (and ``None`` values remove from) the hermetic environment; ``timeout``
-        overrides the runner's. ``modcache`` (see :meth:`module_cache`) and ``gopath`` (see
-        :meth:`gopath`) share state with other runs; by default the run gets fresh ones. The
-        result is classified when the command failed.
+        overrides the runner's (None: the runner's). Both are checked before anything is made
+        (:func:`~pytest_goproxy.gorun.environment.check_env`, :func:`check_timeout`).
+        ``modcache`` (see :meth:`module_cache`) and ``gopath`` (see :meth:`gopath`) share state
+        with other runs; by default the run gets fresh ones. The result is classified when the
+        command failed.
         """
+        __tracebackhide__ = True
         if isinstance(args, str):
             raise TypeError("args must be a sequence of arguments, e.g. ['mod', 'tidy']")
+        limit = self.timeout if timeout is None else check_timeout(timeout)
+        extra = layer_env(self.env, env)
         number = self._next()
         run_dir = self.root / "runs" / f"{number:04d}-{_slug('-'.join(args[:2]))}"
         home = run_dir / "home"
@@ -223,7 +255,6 @@ class GoRunner(Closing):
             gopath = run_dir / "gopath"
         else:
             Path(gopath).mkdir(parents=True, exist_ok=True)
-        extra = layer_env(self.env, env)
         full_env = build_env(
             home=home,
             gopath=Path(gopath),
@@ -235,7 +266,6 @@ class GoRunner(Closing):
             ssh_command=ssh_command,
             extra=extra,
         )
-        limit = self.timeout if timeout is None else float(timeout)
         started = time.monotonic()
         outcome = run_process(
             [str(self.binary.path), *args],
@@ -269,6 +299,7 @@ class GoRunner(Closing):
 
     def go_env(self, env: Mapping[str, str | None] | None = None) -> dict[str, str]:
         """``go env -json`` as a run sees it (for checking what reaches the go command)."""
+        __tracebackhide__ = True
         result = self.run(["env", "-json"], env=env).assert_ok()
         data = json.loads(result.stdout)
         return {str(k): str(v) for k, v in data.items()}

@@ -56,16 +56,16 @@ def test_without_guard_no_proxy_variable_at_all(tmp_path: Path) -> None:
 
 
 def test_test_env_wins_none_removes_goflags_add_up(tmp_path: Path) -> None:
-    env = _env(tmp_path, extra={"GOPROXY": "http://p", "GOSUMDB": None, "GOFLAGS": "-mod=mod"})
+    env = _env(tmp_path, extra={"GOPROXY": "http://p", "CGO_ENABLED": None, "GOFLAGS": "-mod=mod"})
     assert env["GOPROXY"] == "http://p"
-    assert "GOSUMDB" not in env
+    assert "CGO_ENABLED" not in env
     assert env["GOFLAGS"] == "-modcacherw -mod=mod"
     assert "GOFLAGS" not in _env(tmp_path, extra={"GOFLAGS": None})
 
 
 def test_layers() -> None:
-    merged = layer_env({"GOFLAGS": "-a", "GOPROXY": "x"}, {"GOFLAGS": "-b -a", "GOPROXY": None})
-    assert merged == {"GOFLAGS": "-a -b", "GOPROXY": None}
+    merged = layer_env({"GOFLAGS": "-a", "GOPRIVATE": "x"}, {"GOFLAGS": "-b -a", "GOPRIVATE": None})
+    assert merged == {"GOFLAGS": "-a -b", "GOPRIVATE": None}
 
 
 def test_nothing_of_the_machine_leaks(
