@@ -15,17 +15,37 @@ modules in parallel (measured in issue 2, see benchmarks/bench_download.py):
   polls every 20 ms.
 - It logs every request through ``logging``, which pytest captures into every report; our servers
   keep request logs of their own.
+
+Quiet means quiet: a client's garbage (a bad request line, a dropped connection, a body werkzeug
+could not read) is not our servers' news, yet werkzeug's handler, its server and socketserver each
+wrote such lines to stderr (430 of them in one fuzz run). They all go to the
+``pytest_goproxy.serving`` logger at debug level instead (:data:`SERVER_LOG`), where
+``--log-level=DEBUG`` finds them. :class:`QuietThreadingHTTPServer` does the same for
+``http.server`` endpoints (``serve``'s control endpoint).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from http.server import ThreadingHTTPServer
+from typing import Any
 
 from pytest_httpserver import HTTPServer
 from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wrappers import Response
 
-__all__ = ["FastAnswer", "QuickStopHTTPServer", "tune_server"]
+__all__ = [
+    "SERVER_LOG",
+    "FastAnswer",
+    "QuickStopHTTPServer",
+    "QuietThreadingHTTPServer",
+    "log_handler_error",
+    "tune_server",
+]
+
+#: Where our HTTP servers' own lines go, at debug level (see the module docstring).
+SERVER_LOG = logging.getLogger("pytest_goproxy.serving")
 
 #: ``fast_answer(method, request_target)``: a complete response, or None for werkzeug's path.
 FastAnswer = Callable[[str, str], "Response | None"]
@@ -38,6 +58,11 @@ class _QuietNoDelayHandler(WSGIRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Requests are logged by the server that answered them, not on stderr."""
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        """werkzeug's one funnel for a handler's lines (``code 400, message Bad request
+        syntax``...): to :data:`SERVER_LOG` at debug level, not to stderr."""
+        SERVER_LOG.debug("%s: " + message.rstrip(), self.address_string(), *args)
 
     def run_wsgi(self) -> None:
         fast: FastAnswer | None = getattr(self.server, "fast_answer", None)
@@ -82,12 +107,37 @@ class QuickStopHTTPServer(HTTPServer):
         self.server.serve_forever(poll_interval=self.POLL_INTERVAL)
 
 
+def log_handler_error(request: object, client_address: object) -> None:
+    """socketserver's ``handle_error`` (a traceback on stderr), at debug level instead."""
+    SERVER_LOG.debug("a connection from %s ended in an error", client_address, exc_info=True)
+
+
+def _log_server_line(type: str, message: str, *args: Any) -> None:
+    """werkzeug's server-level lines (``Error on request:`` and a traceback), at debug level."""
+    SERVER_LOG.debug(message.rstrip(), *args)
+
+
+class QuietThreadingHTTPServer(ThreadingHTTPServer):
+    """``http.server``'s threaded server for our small endpoints: daemon threads (a held
+    connection never keeps the process alive), and a handler's error at debug level."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        log_handler_error(request, client_address)
+
+
 def tune_server(server: HTTPServer, fast_answer: FastAnswer | None = None) -> None:
-    """Switch a started server to the quiet, no-delay handler (and its fast path, if given).
+    """Switch a started server to the quiet, no-delay handler (and its fast path, if given), and
+    make the server itself quiet.
 
     The handler class is read per connection, and nobody knows the port before ``start()``
-    returns, so no request can reach the old handler.
+    returns, so no request can reach the old handler. pytest-httpserver builds the werkzeug
+    server itself, so its two error outlets are replaced on the instance.
     """
     assert server.server is not None, "tune_server() needs a started server"
-    server.server.RequestHandlerClass = _QuietNoDelayHandler
-    server.server.fast_answer = fast_answer  # type: ignore[attr-defined]
+    wsgi = server.server
+    wsgi.RequestHandlerClass = _QuietNoDelayHandler
+    wsgi.fast_answer = fast_answer  # type: ignore[attr-defined]
+    wsgi.log = _log_server_line  # type: ignore[method-assign]
+    wsgi.handle_error = log_handler_error  # type: ignore[method-assign]
