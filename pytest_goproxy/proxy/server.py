@@ -21,7 +21,6 @@ not mixed (the shape of go-internal's ``goproxytest``).
 from __future__ import annotations
 
 import datetime as _dt
-import threading
 import time
 import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -37,7 +36,7 @@ from pytest_goproxy.gomod.semver import is_pseudo_version, pseudo_version_rev
 from pytest_goproxy.gomod.store import ModuleStore, ModuleVersion
 from pytest_goproxy.httpfaults import HTTPFaultHandle, HTTPFaults
 from pytest_goproxy.serving.httpserver import QuickStopHTTPServer, tune_server
-from pytest_goproxy.serving.requestlog import ProxyRequest, RequestKind
+from pytest_goproxy.serving.requestlog import ProxyRequest, RequestKind, RequestLog
 
 __all__ = ["FakeGoProxy", "ProxyRequest", "RequestKind", "SumDBHandler"]
 
@@ -76,6 +75,13 @@ class _Body:
         self._record.duration = time.monotonic() - self._record.started
 
 
+def _answered_as(record: ProxyRequest) -> tuple[RequestKind, bool] | None:
+    """What ``request_log.tally()`` counts a request by: ``(kind, faulted)`` once the proxy has
+    chosen its answer, None while a fault still decides (a ``slow_first_byte`` sleeps there), so
+    a summary taken meanwhile neither counts it twice nor as unfaulted."""
+    return (record.kind, record.faulted) if record.status else None
+
+
 def _file_chunks(path: Path) -> Iterator[bytes]:
     with path.open("rb") as handle:
         while chunk := handle.read(_STREAM_CHUNK):
@@ -109,8 +115,11 @@ class FakeGoProxy(QuickStopHTTPServer):
         super().__init__(host=host, port=port, threaded=True)
         self._owns_store = store is None
         self.store: ModuleStore = store if store is not None else ModuleStore(workdir)
-        self.request_log: list[ProxyRequest] = []
-        self._log_lock = threading.Lock()
+        #: every request, oldest first (``request_log.limit`` keeps only the last N; see
+        #: :class:`~pytest_goproxy.serving.requestlog.RequestLog`)
+        self.request_log: RequestLog[ProxyRequest, tuple[RequestKind, bool] | None] = RequestLog(
+            _answered_as
+        )
         self._gone: set[tuple[str, str | None]] = set()
         self._sumdbs: dict[str, SumDBHandler] = {}
         #: HTTP faults played instead of the normal answer (see :meth:`inject`)
@@ -152,8 +161,7 @@ class FakeGoProxy(QuickStopHTTPServer):
         super().clear()
         self.faults.clear()
         self.store.clear()
-        with self._log_lock:
-            self.request_log.clear()
+        self.request_log.clear()
         self._gone.clear()
         self._sumdbs.clear()
 
@@ -241,9 +249,9 @@ class FakeGoProxy(QuickStopHTTPServer):
         module: str | None = None,
         version: str | None = None,
     ) -> list[ProxyRequest]:
-        """Requests received so far that match every given selector, oldest first."""
-        with self._log_lock:
-            return [r for r in self.request_log if r.matches(kind, module, version)]
+        """Requests received so far that match every given selector, oldest first (the last
+        ``request_log.limit`` of them, when set)."""
+        return [r for r in self.request_log.snapshot() if r.matches(kind, module, version)]
 
     def assert_requested(
         self,
@@ -274,8 +282,7 @@ class FakeGoProxy(QuickStopHTTPServer):
         self.assert_requested(kind, module, version, count=0)
 
     def _log_text(self) -> str:
-        with self._log_lock:
-            lines = [f"  {r.method} {r.path} -> {r.status}" for r in self.request_log]
+        lines = [f"  {r.method} {r.path} -> {r.status}" for r in self.request_log.snapshot()]
         return "\n".join(lines) or "  (no requests)"
 
     # -- serving ----------------------------------------------------------------------------
@@ -327,8 +334,7 @@ class FakeGoProxy(QuickStopHTTPServer):
         """Parse, log, let an active fault answer (``request`` given) or serve; the body is
         wrapped so the log learns the bytes sent and the duration."""
         record = self._parse(method, target)
-        with self._log_lock:
-            self.request_log.append(record)
+        self.request_log.append(record)
         try:
             faulty = None if request is None else self.faults.answer(record, request)
             if faulty is None:

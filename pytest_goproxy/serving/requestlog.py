@@ -1,4 +1,5 @@
-"""What the fake proxy was asked: one :class:`ProxyRequest` per request, with selectors.
+"""What our servers were asked: one :class:`ProxyRequest` per proxy request, with selectors, and
+the :class:`RequestLog` both the proxy and the checksum database keep them in.
 
 Its own module because the proxy, the HTTP faults and the reports all read it.
 """
@@ -6,11 +7,18 @@ Its own module because the proxy, the HTTP faults and the reports all read it.
 from __future__ import annotations
 
 import fnmatch
+import threading
 import time
+from collections import Counter
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Generic, TypeVar
 
-__all__ = ["ProxyRequest", "RequestKind"]
+__all__ = ["ProxyRequest", "RequestKind", "RequestLog"]
+
+R = TypeVar("R")
+K = TypeVar("K", bound=Hashable)
 
 
 class RequestKind(str, Enum):
@@ -59,3 +67,77 @@ class ProxyRequest:
         ):
             return False
         return version is None or self.version == version
+
+
+class RequestLog(list[R], Generic[R, K]):
+    """A server's requests, oldest first: every one (the default, what a test asserts on), or
+    with :attr:`limit` set only the last ``limit`` of them, with counts of every one.
+
+    A test reads the whole log, so nothing is dropped unless asked; a long-running ``serve``
+    would otherwise keep every request it was ever sent (a fuzzer's 60 KiB paths took hundreds
+    of MB), so it sets a limit and summarises from :meth:`tally` instead of the entries.
+
+    It is a ``list`` so that ``proxy.request_log == []``, indexing and slicing keep working;
+    entries go in through :meth:`append` only (the servers'), under the log's own lock.
+    ``key`` says what :meth:`tally` counts a request by; it is read when the request leaves the
+    ring (or at the tally, for one still in it), so a record the server is still filling in is
+    counted as it ends, not as it began.
+    """
+
+    def __init__(self, key: Callable[[R], K], *, limit: int | None = None) -> None:
+        super().__init__()
+        self._key = key
+        self._lock = threading.Lock()
+        #: counts of the requests that left the ring (see :meth:`tally`)
+        self._dropped: Counter[K] = Counter()
+        self._limit: int | None = None
+        self.limit = limit
+
+    @property
+    def limit(self) -> int | None:
+        """How many requests are kept (None: all). Setting it drops the oldest beyond it at once."""
+        return self._limit
+
+    @limit.setter
+    def limit(self, value: int | None) -> None:
+        if value is not None and (isinstance(value, bool) or value < 1):
+            raise ValueError(f"a request log limit is a positive number or None, not {value!r}")
+        with self._lock:
+            self._limit = value
+            self._trim()
+
+    def append(self, record: R) -> None:
+        with self._lock:
+            super().append(record)
+            self._trim()
+
+    def clear(self) -> None:
+        """Forget every request, counts included."""
+        with self._lock:
+            super().clear()
+            self._dropped.clear()
+
+    def snapshot(self) -> list[R]:
+        """The entries now, as a plain list (safe to filter while requests keep coming)."""
+        with self._lock:
+            return list(self)
+
+    @property
+    def total(self) -> int:
+        """Every request appended since the last :meth:`clear`, dropped from the ring or not."""
+        with self._lock:
+            return len(self) + self._dropped.total()
+
+    def tally(self) -> Counter[K]:
+        """Every request since the last :meth:`clear`, counted by ``key``."""
+        with self._lock:
+            counts = Counter(map(self._key, self))
+            counts.update(self._dropped)
+            return counts
+
+    def _trim(self) -> None:
+        if self._limit is None or len(self) <= self._limit:
+            return
+        gone = len(self) - self._limit
+        self._dropped.update(map(self._key, self[:gone]))
+        del self[:gone]
