@@ -22,7 +22,7 @@ import base64
 import hashlib
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, cast
 
@@ -31,6 +31,7 @@ from werkzeug.wrappers import Request, Response
 from pytest_goproxy.errors import ChecksumDBError
 from pytest_goproxy.lifecycle import Closing
 from pytest_goproxy.serving.httpserver import QuickStopHTTPServer, tune_server
+from pytest_goproxy.serving.requestlog import RequestLog
 from pytest_goproxy.sumdb.note import Signer, sign_note
 from pytest_goproxy.sumdb.tlog import (
     TILE_HEIGHT,
@@ -50,6 +51,8 @@ _MOD_VER_RE = re.compile(r"^[^@]+@v[0-9]+\.[0-9]+\.[0-9]+(-[^@]*)?(\+incompatibl
 _H1_RE = re.compile(r"^h1:[A-Za-z0-9+/]{43}=$")
 #: Record kinds, for the request log and :meth:`Misbehaviour.fail`.
 _KINDS = ("lookup", "latest", "tile", "supported", "other")
+#: What the database's own server answers: go only ever GETs from a checksum database.
+_METHODS = ("GET", "HEAD")
 
 
 class GoSumSource(Protocol):
@@ -157,6 +160,34 @@ class SumDBRequest:
     via: str
     module: str | None = None
     version: str | None = None
+
+
+def _counted_as(request: SumDBRequest) -> tuple[str, str]:
+    """What ``request_log.tally()`` counts a request by: ``(kind, via)``."""
+    return request.kind, request.via
+
+
+class _DatabaseServer(QuickStopHTTPServer):
+    """The database's own HTTP server: every request goes to ``answer``, its body unread.
+
+    pytest-httpserver's ``application`` reads the whole body before dispatching (a 200 MiB POST
+    took 208 MB; a malformed chunked body was a 500 with a traceback) and keeps every
+    (request, response) pair in ``log`` for the server's lifetime. A checksum database needs
+    neither: go sends it bodiless GETs, and :class:`ChecksumDB` keeps its own request log.
+    Exceptions land in ``handler_errors`` (so :meth:`ChecksumDB.check` fails the test) and are
+    answered 500.
+    """
+
+    def __init__(self, answer: Callable[[Request], Response], *, host: str, port: int) -> None:
+        super().__init__(host=host, port=port, threaded=True)
+        self._answer_with = answer
+
+    def application(self, request: Request) -> Response:
+        try:
+            return self._answer_with(request)
+        except Exception as exc:  # a bug of ours: answer, and make check() fail the test
+            self.handler_errors.append(exc)
+            return Response(f"pytest-goproxy internal error: {exc!r}\n", status=500)
 
 
 @dataclass
@@ -284,11 +315,11 @@ class ChecksumDB(Closing):
         self._wrong: dict[tuple[str, str], str] = {}
         self._sources: list[GoSumSource] = []
         self._signed: dict[int, bytes] = {}
-        self._requests: list[SumDBRequest] = []
+        #: every request answered, oldest first (``request_log.limit`` keeps only the last N;
+        #: see :class:`~pytest_goproxy.serving.requestlog.RequestLog`)
+        self.request_log: RequestLog[SumDBRequest, tuple[str, str]] = RequestLog(_counted_as)
         self.misbehave = Misbehaviour(self)
-        self._server = QuickStopHTTPServer(host=host, port=port, threaded=True)
-        self._server.no_handler_status_code = 404
-        self._server.expect_request(re.compile(".*")).respond_with_handler(self._wsgi)
+        self._server = _DatabaseServer(self._wsgi, host=host, port=port)
 
     @staticmethod
     def _check_name(name: str) -> None:
@@ -540,15 +571,15 @@ class ChecksumDB(Closing):
         via: str | None = None,
         module: str | None = None,
     ) -> list[SumDBRequest]:
-        """The requests answered so far, oldest first, filtered by kind, way in and module."""
-        with self._lock:
-            return [
-                r
-                for r in self._requests
-                if (kind is None or r.kind == kind)
-                and (via is None or r.via == via)
-                and (module is None or r.module == module)
-            ]
+        """The requests answered so far, oldest first, filtered by kind, way in and module (the
+        last ``request_log.limit`` of them, when set)."""
+        return [
+            r
+            for r in self.request_log.snapshot()
+            if (kind is None or r.kind == kind)
+            and (via is None or r.via == via)
+            and (module is None or r.module == module)
+        ]
 
     def assert_requested(
         self, kind: str | None = None, *, via: str | None = None, module: str | None = None
@@ -571,9 +602,7 @@ class ChecksumDB(Closing):
 
     def clear_requests(self) -> None:
         """Forget the requests answered so far."""
-        with self._lock:
-            self._requests.clear()
-        self._server.clear_log()
+        self.request_log.clear()
 
     def _describe(self) -> str:
         return ", ".join(f"{r.path} ({r.via}, {r.status})" for r in self.requests()) or "none"
@@ -594,8 +623,7 @@ class ChecksumDB(Closing):
             path = "/" + path
         kind, module, version = self._classify(path)
         status, headers, body = self._answer(path, kind, module, version, via)
-        with self._lock:
-            self._requests.append(SumDBRequest(path, kind, status, via, module, version))
+        self.request_log.append(SumDBRequest(path, kind, status, via, module, version))
         return status, headers, body
 
     @staticmethod
@@ -671,6 +699,16 @@ class ChecksumDB(Closing):
         return 200, {"Content-Type": _TEXT}, body
 
     def _wsgi(self, request: Request) -> Response:
+        """The database's own server: GET and HEAD are the protocol, anything else a 405."""
+        if request.method not in _METHODS:
+            allowed = ", ".join(_METHODS)
+            self.request_log.append(SumDBRequest(request.path, "other", 405, "direct"))
+            return Response(
+                f"method {request.method} not allowed: a checksum database serves {allowed}\n",
+                status=405,
+                headers={"Allow": allowed},
+                content_type=_TEXT,
+            )
         status, headers, body = self.handle(request.path, via="direct")
         return Response(body, status=status, headers=headers)
 
