@@ -8,7 +8,6 @@ import math
 import numbers
 import os
 import re
-import tempfile
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -16,13 +15,13 @@ from pathlib import Path
 
 from pytest_goproxy.errors import GoProjectError
 from pytest_goproxy.gorun.binary import GoBinary, find_go
-from pytest_goproxy.gorun.cache import ModuleCache, remove_tree
+from pytest_goproxy.gorun.cache import ModuleCache
 from pytest_goproxy.gorun.environment import build_env, check_env, disable_telemetry, layer_env
 from pytest_goproxy.gorun.guard import NetworkGuard
 from pytest_goproxy.gorun.process import run_process
 from pytest_goproxy.gorun.project import GoProject, copy_project, create_project
 from pytest_goproxy.gorun.result import GoResult
-from pytest_goproxy.lifecycle import Closing
+from pytest_goproxy.lifecycle import Closing, remove_temp_dir, temp_dir
 
 __all__ = ["DEFAULT_TIMEOUT", "GoRunner", "check_timeout"]
 
@@ -92,7 +91,7 @@ class GoRunner(Closing):
         self.binary = find_go(go)
         if workdir is not None:
             Path(workdir).mkdir(parents=True, exist_ok=True)
-        self.root = Path(tempfile.mkdtemp(prefix="gorun-", dir=workdir))
+        self.root = temp_dir("gorun-", workdir)
         self.build_cache = Path(build_cache) if build_cache else self.root / "gocache"
         self.build_cache.mkdir(parents=True, exist_ok=True)
         self._guard = NetworkGuard() if guard else None
@@ -314,7 +313,7 @@ class GoRunner(Closing):
             self._closed = True
         if self._guard is not None:
             self._guard.close()
-        remove_tree(self.root)
+        remove_temp_dir(self.root)
 
     def __repr__(self) -> str:
         return f"GoRunner({self.binary}, root={str(self.root)!r})"
