@@ -66,6 +66,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("go_build_cache", help="default of --go-build-cache", default=None)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """A bad ``--go-timeout`` / ``go_timeout`` is a usage error before any test runs."""
+    if config.getoption("go_timeout", default=None) is not None or _ini(config, "go_timeout"):
+        go_timeout(config)
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """With several ``--go`` binaries, run each test that uses ``go_binary`` once per binary."""
     specs = go_binaries(metafunc.config)
@@ -90,16 +96,19 @@ def go_binaries(config: pytest.Config) -> list[str]:
 
 def go_timeout(config: pytest.Config) -> float:
     """Seconds per go command: ``--go-timeout``, else ini ``go_timeout``, else 120."""
-    from pytest_goproxy.gorun.runner import DEFAULT_TIMEOUT
+    from pytest_goproxy.gorun.runner import DEFAULT_TIMEOUT, check_timeout
 
-    value = config.getoption("go_timeout", default=None) or _ini(config, "go_timeout")
+    value = config.getoption("go_timeout", default=None)
+    if value is None:
+        value = _ini(config, "go_timeout")
     try:
-        timeout = float(value) if value else DEFAULT_TIMEOUT
+        seconds = float(value) if value is not None else DEFAULT_TIMEOUT
     except ValueError:
         raise pytest.UsageError(f"go_timeout must be a number of seconds, got {value!r}") from None
-    if timeout <= 0:
-        raise pytest.UsageError(f"go_timeout must be positive, got {timeout:g}")
-    return timeout
+    try:
+        return check_timeout(seconds, "go_timeout")
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 def _ids(specs: list[str]) -> list[str]:

@@ -29,6 +29,7 @@ from pytest_goproxy.errors import ConfigError, GoProjectError, ModuleSourceError
 from pytest_goproxy.gomod.sources import ModuleSource, ModuleSourceLike
 from pytest_goproxy.gomod.store import ModuleStore
 from pytest_goproxy.gorun import GoBinary, GoRunner
+from pytest_goproxy.gorun.runner import check_timeout
 from pytest_goproxy.lifecycle import Closing
 from pytest_goproxy.network import Toxiproxy
 from pytest_goproxy.outage.cell import Cell
@@ -133,8 +134,7 @@ class MatrixRunner(Closing):
         nginx: str | os.PathLike[str] | None = None,
         workdir: str | os.PathLike[str] | None = None,
     ) -> None:
-        if timeout <= 0:
-            raise ValueError(f"timeout must be positive, got {timeout!r}")
+        timeout = check_timeout(timeout)
         if isinstance(command, str):
             raise TypeError("command is a sequence of go arguments, e.g. ['mod', 'tidy']")
         self.project = project

@@ -69,6 +69,7 @@ from pytest_goproxy.configs import CONFIGS, Config
 from pytest_goproxy.errors import FaultError, ModuleSourceError, ScenarioError
 from pytest_goproxy.gomod.sources import ModuleSource
 from pytest_goproxy.gorun import Failure
+from pytest_goproxy.gorun.runner import check_timeout
 from pytest_goproxy.httpfaults import HTTP_FAULTS
 from pytest_goproxy.network import FAULTS
 from pytest_goproxy.outage.endpoints import EndpointPlan
@@ -316,8 +317,12 @@ def parse_scenario(data: Mapping[str, Any], *, path: Path | None = None) -> Scen
     if command[0] == "go":
         command = command[1:]
     timeout = data.get("timeout", DEFAULT_TIMEOUT)
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-        raise c.fail("timeout", f"must be a positive number of seconds, got {timeout!r}")
+    try:
+        timeout = check_timeout(timeout)
+    except (TypeError, ValueError):
+        raise c.fail(
+            "timeout", f"must be a finite, positive number of seconds, got {timeout!r}"
+        ) from None
     # endpoints
     raw_eps = c.table(data.get("endpoints", {}), "endpoints")
     endpoints = {n: _endpoint(c, n, raw) for n, raw in raw_eps.items()}

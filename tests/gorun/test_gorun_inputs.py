@@ -122,3 +122,33 @@ def test_what_is_accepted(go: GoRunner) -> None:
 def test_kill_grace_is_checked(go_binary: GoBinary) -> None:
     with pytest.raises(ValueError, match=r"kill_grace must be a finite number of seconds >= 0"):
         GoRunner(go_binary, kill_grace=-1)
+
+
+# -- the same deadline rule in the other front ends ------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "0"])
+def test_go_timeout_option_uses_the_one_check(pytester: pytest.Pytester, value: str) -> None:
+    pytester.makepyfile("def test_x(go): pass\n")
+    result = pytester.runpytest_subprocess(f"--go-timeout={value}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*go_timeout must be a finite number of seconds > 0*"])
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, 0, -5])
+def test_matrix_timeout_uses_the_one_check(value: float) -> None:
+    from pytest_goproxy.matrix.runner import MatrixRunner
+
+    with pytest.raises(ValueError, match="finite number of seconds"):
+        MatrixRunner(None, timeout=value)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "0", '"10"', "true"])
+def test_scenario_timeout_uses_the_one_check(tmp_path: Path, value: str) -> None:
+    from pytest_goproxy.errors import ScenarioError
+    from pytest_goproxy.scenarios import load_scenario
+
+    path = tmp_path / "s.toml"
+    path.write_text(f'timeout = {value}\n[expect]\nverdict = "recovered"\n')
+    with pytest.raises(ScenarioError, match="timeout: must be a finite, positive number"):
+        load_scenario(path)
