@@ -23,6 +23,7 @@ import re
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import tempfile
 import time
@@ -137,6 +138,25 @@ def _quoted(path: str | os.PathLike[str]) -> str:
     return f'"{text}"'
 
 
+def _reachable_temp_parent() -> Path:
+    """A temp directory every user can traverse (``nobody`` must reach the workers' dir): the
+    system temp dir when it is one, else /var/tmp or /dev/shm; RelayError when none is."""
+    candidates = (tempfile.gettempdir(), "/var/tmp", "/dev/shm")
+    for candidate in candidates:
+        path = Path(candidate).resolve()
+        try:
+            if path.is_dir() and all(
+                os.stat(d).st_mode & stat.S_IXOTH for d in (path, *path.parents)
+            ):
+                return path
+        except OSError:
+            continue
+    raise RelayError(
+        f"nginx's workers run as nobody, who can enter none of {', '.join(candidates)}: set "
+        "TMPDIR to a directory every user can traverse (mode o+x all the way up)"
+    )
+
+
 def _unprivileged() -> tuple[int, int, str] | None:
     """(uid, gid, ``user`` directive) of ``nobody`` when we run as root, so nginx's workers do
     not; None when we are not root (workers then run as us) or there is no ``nobody``."""
@@ -190,12 +210,12 @@ class NginxRelay(Closing):
             Path(workdir).mkdir(parents=True, exist_ok=True)
         #: configuration, pid file and logs: nginx's master (us) reads and writes them
         self.root = temp_dir("nginx-relay-", workdir)
-        #: cache and temp paths, written by the workers: as root, they run as ``nobody``, and a
-        #: dir of theirs in the system temp dir (a workdir may sit in a tree only we can enter)
+        #: cache and temp paths, written by the workers: as root, they run as ``nobody``, in a
+        #: dir of theirs where nobody can reach it (a workdir, even /tmp, may be root's alone)
         self._worker_user = _unprivileged()
         self.cache_root = self.root
         if self._worker_user is not None:
-            self.cache_root = temp_dir("nginx-relay-cache-")
+            self.cache_root = temp_dir("nginx-relay-cache-", _reachable_temp_parent())
             os.chown(self.cache_root, self._worker_user[0], self._worker_user[1])
         self.port = 0
         self._process: subprocess.Popen[bytes] | None = None

@@ -107,10 +107,15 @@ def _worker_users(master: int) -> set[str]:
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root")
 def test_as_root_the_workers_run_as_nobody(nginx_binary: Path, upstream: FakeGoProxy) -> None:
+    """They still write the cache: a zip too big for nginx's buffers goes through a file."""
+    big = os.urandom(300_000).hex()
+    upstream.add_module(LIB, "v1.1.0", files={"lib.go": "package lib\n", "big.txt": big})
     with NginxRelay(upstream.url, nginx=nginx_binary) as relay:
         assert relay._process is not None
-        status, _ = relay.get(f"/{LIB}/@v/v1.0.0.mod")  # a worker writes the cache
-        assert status == 200
+        for _ in range(2):
+            status, body = relay.get(f"/{LIB}/@v/v1.1.0.zip")
+            assert status == 200 and len(body) > 300_000
+        assert relay.access_log()[-1].endswith(" HIT")
         assert _worker_users(relay._process.pid) == {"nobody"}
 
 
