@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from http import HTTPStatus
 from http.server import ThreadingHTTPServer
 from typing import Any
 
@@ -36,6 +37,7 @@ from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wrappers import Response
 
 __all__ = [
+    "MAX_TARGET",
     "SERVER_LOG",
     "FastAnswer",
     "QuickStopHTTPServer",
@@ -47,12 +49,18 @@ __all__ = [
 #: Where our HTTP servers' own lines go, at debug level (see the module docstring).
 SERVER_LOG = logging.getLogger("pytest_goproxy.serving")
 
+#: The longest request target our servers take (nginx's and Apache's default limits are 8 KiB).
+#: go never sends one near it; longer ones are a 414 before werkzeug copies them a dozen times
+#: (http.server reads up to 64 KiB): a fuzzer's 60 KiB paths grew a long ``serve`` by tens of MB.
+MAX_TARGET = 8 * 1024
+
 #: ``fast_answer(method, request_target)``: a complete response, or None for werkzeug's path.
 FastAnswer = Callable[[str, str], "Response | None"]
 
 
 class _QuietNoDelayHandler(WSGIRequestHandler):
-    """werkzeug's request handler with Nagle off, quiet, and a keep-alive fast path."""
+    """werkzeug's request handler with Nagle off, quiet, a keep-alive fast path, and a status
+    line on every answer."""
 
     disable_nagle_algorithm = True
 
@@ -64,7 +72,27 @@ class _QuietNoDelayHandler(WSGIRequestHandler):
         syntax``...): to :data:`SERVER_LOG` at debug level, not to stderr."""
         SERVER_LOG.debug("%s: " + message.rstrip(), self.address_string(), *args)
 
+    def parse_request(self) -> bool:
+        """HTTP/1.x only: a request line naming no version (HTTP/0.9) is a 400 with a status
+        line, as Go's net/http answers, not a bare body (go never sends one)."""
+        if not super().parse_request():
+            return False
+        if self.request_version == "HTTP/0.9":
+            self.send_error(HTTPStatus.BAD_REQUEST, "HTTP/0.9 is not served: send HTTP/1.1")
+            return False
+        return True
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's refusal with a status line: before it has read a request's version it
+        answers as HTTP/0.9, a bare HTML page no client can tell from a body."""
+        if self.request_version == "HTTP/0.9":
+            self.request_version = "HTTP/1.0"
+        super().send_error(code, message, explain)
+
     def run_wsgi(self) -> None:
+        if len(self.path) > MAX_TARGET:
+            self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG, f"over {MAX_TARGET} bytes")
+            return
         fast: FastAnswer | None = getattr(self.server, "fast_answer", None)
         has_body = "Content-Length" in self.headers or "Transfer-Encoding" in self.headers
         if fast is None or has_body or "Expect" in self.headers:

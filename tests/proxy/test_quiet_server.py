@@ -1,6 +1,6 @@
 """Quiet means quiet: what a client's garbage makes werkzeug, its server and socketserver say goes
 to the ``pytest_goproxy.serving`` logger at debug level, never to stderr or a test report (430
-such lines in one fuzz run)."""
+such lines in one fuzz run); and a request target longer than any go sends is a 414 at once."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from collections.abc import Iterator
 import pytest
 
 from pytest_goproxy import FakeGoProxy
-from pytest_goproxy.serving.httpserver import SERVER_LOG
+from pytest_goproxy.serving.httpserver import MAX_TARGET, SERVER_LOG
+from pytest_goproxy.sumdb import ChecksumDB
 
 
 @pytest.fixture
@@ -58,3 +59,45 @@ def test_a_server_level_error_is_logged_at_debug(
             proxy.server.handle_error(None, ("127.0.0.1", 1))
     assert capfd.readouterr().err == ""
     assert [(r.name, r.levelno) for r in caplog.records] == [(SERVER_LOG.name, logging.DEBUG)]
+
+
+@pytest.mark.parametrize("headers", ["", "Content-Length: 3\r\n"])  # the fast path, werkzeug's
+def test_a_request_target_over_max_target_is_a_414(proxy: FakeGoProxy, headers: str) -> None:
+    """http.server reads request lines up to 64 KiB and werkzeug copied each a dozen times: 60 KiB
+    paths grew a long ``serve`` by tens of MB (RSS the process kept after the requests)."""
+    with ChecksumDB() as db:
+        for address in ((proxy.host, proxy.port), (db.host, db.port)):
+            for length, too_long in ((MAX_TARGET, False), (MAX_TARGET + 1, True)):
+                target = "/lookup/" + "a" * (length - len("/lookup/"))
+                data = f"GET {target} HTTP/1.1\r\nHost: a\r\n{headers}Connection: close\r\n\r\n"
+                with socket.create_connection(address, timeout=10) as sock:
+                    sock.sendall(data.encode() + b"abc"[: 3 if headers else 0])
+                    answer = b""
+                    while chunk := sock.recv(65536):
+                        answer += chunk
+                assert (answer.split(b" ", 2)[1] == b"414") is too_long, answer[:100]
+    assert proxy.request_log[-1].path.startswith("/lookup/aaa")  # the 414 never reached it
+    assert len(proxy.request_log) == 1
+
+
+@pytest.mark.parametrize(
+    ("line", "status"),
+    [
+        (b"GET /example.test/lib/@v/list", b"400"),  # HTTP/0.9: go never sends one
+        (b"GET / HTTP/x", b"400"),
+        (b"\x00\x01\x02", b"400"),
+        (b"GET / HTTP/2.0", b"505"),
+    ],
+)
+def test_every_refusal_has_a_status_line(proxy: FakeGoProxy, line: bytes, status: bytes) -> None:
+    """http.server answered a line it could not read a version from as HTTP/0.9: a bare HTML
+    page without a status line, which a client cannot tell from a body."""
+    with ChecksumDB() as db:
+        for address in ((proxy.host, proxy.port), (db.host, db.port)):
+            with socket.create_connection(address, timeout=10) as sock:
+                sock.sendall(line + b"\r\nHost: a\r\n\r\n")
+                answer = b""
+                while chunk := sock.recv(65536):
+                    answer += chunk
+            assert answer[:12] in (b"HTTP/1.0 " + status, b"HTTP/1.1 " + status), answer[:80]
+    assert proxy.request_log == []
