@@ -23,10 +23,12 @@ use it, browsers included: a web page could otherwise POST a fault to it (a ``te
 post needs no CORS preflight) or reach it through a DNS name rebound to 127.0.0.1. So a request
 needs a loopback ``Host`` (``localhost``, ``127.x.x.x``, ``[::1]``), may carry no ``Origin`` but
 the endpoint's own (nor a cross-site ``Sec-Fetch-Site``), and a ``POST`` must say
-``Content-Type: application/json`` (``curl --json '{"name": "refused"}' URL/faults``); ``OPTIONS``
-answers with the methods and no CORS grant. Bodies are at most :data:`MAX_CONTROL_BODY` bytes with
-a ``Content-Length``, and a request must arrive within :data:`CONTROL_TIMEOUT` seconds. Every
-refusal is a 4xx JSON answer ``{"error": "..."}`` saying what to change.
+``Content-Type: application/json`` (``curl --json '{"name": "refused"}' URL/faults``);
+``OPTIONS`` answers with the methods and no CORS grant. Bodies are at most
+:data:`MAX_CONTROL_BODY` bytes with a ``Content-Length``, and a whole request must arrive within
+:data:`CONTROL_TIMEOUT` seconds (else a 408). Every refusal is a JSON ``{"error": "..."}``
+saying what to change, with a 4xx status (but a 505 to a request line naming HTTP/2 or later, as
+RFC 9110 says, and a 500 when toxiproxy fails).
 
 The ``dns`` and ``dial_timeout`` faults work by changing the URL go is given (a host under
 ``.invalid``, a stuck listener's port: see :mod:`pytest_goproxy.network.endpoint`), so a shell
@@ -87,7 +89,8 @@ MAX_CONTROL_BODY = 64 * 1024
 #: Seconds a control connection may take to send its request (a held connection then ends).
 CONTROL_TIMEOUT = 10.0
 #: Requests the proxy and the database keep in their logs under ``serve`` (the summary counts
-#: every one): a request's entry holds its path, up to 64 KiB, so this bounds them to a few MB.
+#: every one): an entry holds its path (at most ``MAX_TARGET``, 8 KiB) two or three times over,
+#: so this bounds each log to a few MB.
 SERVE_LOG_LIMIT = 100
 
 
@@ -476,6 +479,35 @@ def _handler(server: OutageServer) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:
             SERVER_LOG.debug("serve control: " + format, *args)
 
+        # -- the request must be in within CONTROL_TIMEOUT -----------------------------------
+
+        def setup(self) -> None:
+            """``timeout`` bounds each read; a client trickling a byte now and then (slowloris)
+            would still hold a thread for hours, so the whole request gets a deadline too."""
+            super().setup()
+            self._late = False
+            self._deadline = threading.Timer(CONTROL_TIMEOUT, self._too_late)
+            self._deadline.daemon = True
+            self._deadline.start()
+
+        def finish(self) -> None:
+            self._deadline.cancel()
+            super().finish()
+
+        def _too_late(self) -> None:
+            """Stop reading: what came so far is refused with a 408 (writing still works)."""
+            self._late = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RD)
+
+        def _in_time(self) -> None:
+            """The request is in: no deadline from here, or a 408 if it came too late."""
+            self._deadline.cancel()
+            if self._late:
+                raise _ErrorAnswer(
+                    HTTPStatus.REQUEST_TIMEOUT, f"the request took over {CONTROL_TIMEOUT} s"
+                )
+
         # -- every request goes through here -----------------------------------------------
 
         def do_GET(self) -> None:
@@ -490,6 +522,10 @@ def _handler(server: OutageServer) -> type[BaseHTTPRequestHandler]:
             with no ``do_`` method) in JSON like every other answer; an unknown method is a 405
             naming the allowed ones, not a 501."""
             self.log_error("code %d, message %s", code, message)
+            if self._late:  # what arrived before the deadline, cut short by it
+                status = HTTPStatus.REQUEST_TIMEOUT
+                self._answer(status, {"error": f"the request took over {CONTROL_TIMEOUT} s"})
+                return
             if code == HTTPStatus.NOT_IMPLEMENTED:
                 self._answer(
                     HTTPStatus.METHOD_NOT_ALLOWED,
@@ -531,6 +567,7 @@ def _handler(server: OutageServer) -> type[BaseHTTPRequestHandler]:
                 raise _ErrorAnswer(
                     HTTPStatus.REQUEST_TIMEOUT, f"the body did not arrive in {CONTROL_TIMEOUT} s"
                 ) from None
+            self._in_time()
             if len(body) < length:
                 raise _ErrorAnswer(
                     HTTPStatus.BAD_REQUEST, "the body is shorter than Content-Length"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import select
 import socket
 import time
 from collections.abc import Iterator
@@ -269,6 +270,28 @@ def test_a_body_that_stops_coming_is_a_408(
     answer = send(server, head.encode() + b'{"name"')
     assert answer.status == 408
     answer.error()
+
+
+def test_a_request_trickled_in_byte_by_byte_gets_a_408_at_the_deadline(
+    server: OutageServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slowloris: each byte comes before the read timeout, so only a deadline ends it."""
+    monkeypatch.setattr("pytest_goproxy.serve.CONTROL_TIMEOUT", 1.0)
+    began = time.monotonic()
+    received = b""
+    with socket.create_connection(("127.0.0.1", server.control_port), timeout=5) as sock:
+        for byte in b"GET /env HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"s" * 1000:
+            try:
+                sock.send(bytes([byte]))
+            except OSError:
+                break
+            if select.select([sock], [], [], 0.05)[0]:
+                break
+        while chunk := sock.recv(65536):
+            received += chunk
+    assert time.monotonic() - began < 4
+    assert received.startswith(b"HTTP/1.0 408 "), received[:100]
+    assert b"took over 1.0 s" in received
 
 
 @pytest.mark.parametrize(
