@@ -91,7 +91,9 @@ def run_all(
         pool.shutdown(wait=False, cancel_futures=True)
         with lock:  # held, so no worker leaves `one` between the look and the interrupt
             _interrupt_threads(running, KeyboardInterrupt)
-        wait(futures, timeout=_INTERRUPT_GRACE)
+        # Only the started ones: a future cancelled before a worker took it never counts as
+        # done for wait() (it is not "notified" until a worker would have taken it).
+        wait([f for f in futures if not f.cancelled()], timeout=_INTERRUPT_GRACE)
         raise
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
