@@ -35,6 +35,7 @@ def _serve(args: argparse.Namespace) -> int:
                 print(line)
             print(
                 f"# control: curl -X POST {server.control_url}/faults "
+                "-H 'Content-Type: application/json' "
                 '-d \'{"name": "refused"}\'; curl -X DELETE '
                 f"{server.control_url}/faults"
             )

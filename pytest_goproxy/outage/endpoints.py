@@ -179,10 +179,10 @@ class Endpoints(Closers, Starting):
         """One line per endpoint: how many requests it was asked (and how many were faulted)."""
         lines = []
         for name, proxy in self.proxies.items():
-            log = list(proxy.request_log)
-            faulted = sum(1 for r in log if r.faulted)
+            log = proxy.request_log
+            faulted = sum(1 for r in log if r.faulted)  # of those kept (a bounded log: the last)
             lines.append(
-                f"{name} was asked {len(log)} request(s)"
+                f"{name} was asked {log.total} request(s)"
                 + (f", {faulted} faulted" if faulted else "")
             )
         for name, db in self.sumdbs.items():

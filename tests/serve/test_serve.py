@@ -7,6 +7,7 @@ import os
 import queue
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -167,3 +168,18 @@ def test_serve_dns_fault_prints_the_new_export_line(toxiproxy: Toxiproxy, go: Go
         )
         time.sleep(1)
         assert served.later.empty()  # -q: no request summary, no fault log
+
+
+def test_the_printed_curl_line_works_as_printed(served: Served) -> None:
+    """The control hint is copied into shells: run it there, with the real curl."""
+    if shutil.which("curl") is None:
+        pytest.skip("curl is not installed")
+    line = next(h for h in served.header if h.startswith("# control:"))
+    post = line.removeprefix("# control:").split("; curl -X DELETE")[0]
+    done = subprocess.run(
+        ["sh", "-c", post + " -s -w ' %{http_code}'"], capture_output=True, text=True, check=False
+    )
+    assert done.stdout.endswith(" 201"), done
+    with httpx.Client() as http:
+        active = http.get(f"{served.control}/faults").json()
+    assert "refused" in [fault["name"] for fault in active]
