@@ -116,5 +116,5 @@ class Snapshot:
                 continue
             yield module, version, zip_hash, mod_hash
         for mv in store:
-            if mv.zip_hash is not None:
+            if mv.zip_hash is not None and mv.mod_hash is not None:
                 yield mv.path, mv.version, mv.zip_hash, mv.mod_hash

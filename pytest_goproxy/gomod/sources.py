@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Literal, Union
 
 from pytest_goproxy.errors import ModuleSourceError
+from pytest_goproxy.gomod.archives import find_archives
 from pytest_goproxy.gomod.snapshot import Snapshot, is_snapshot
 from pytest_goproxy.gomod.store import ModuleStore
 
@@ -62,7 +63,7 @@ class ModuleSource:
             return cls("snapshot", path, snapshot=Snapshot.load(path))
         if path.is_dir() and any(p.is_dir() for p in path.rglob("@v")):
             return cls("module cache", path)
-        ModuleStore.txtar_archives(path)  # a directory with no archive fails here, not at fill
+        find_archives(path, strict=False)  # a directory with no archive fails here, not at fill
         return cls("txtar", path)
 
     def fill(self, store: ModuleStore) -> None:

@@ -28,7 +28,7 @@ import threading
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import ParamSpec, TypeVar
+from typing import Literal, ParamSpec, TypeVar
 
 from pytest_goproxy.errors import (
     InvalidModuleError,
@@ -36,7 +36,13 @@ from pytest_goproxy.errors import (
     ModuleSourceError,
     ModuleZipError,
 )
-from pytest_goproxy.gomod import semver, txtar
+from pytest_goproxy.gomod import semver
+from pytest_goproxy.gomod.archives import (
+    ArchiveFile,
+    find_archives,
+    parse_archive_name,
+    read_archive,
+)
 from pytest_goproxy.gomod.check import check, check_version_servable, split_path_version
 from pytest_goproxy.gomod.dirhash import hash_go_mod, hash_zip
 from pytest_goproxy.gomod.escape import (
@@ -59,6 +65,11 @@ __all__ = ["DEFAULT_TIME", "ModuleStore", "ModuleVersion", "format_info", "forma
 
 DEFAULT_TIME = datetime.datetime(2023, 1, 2, 15, 4, 5, tzinfo=datetime.timezone.utc)
 """The ``.info`` Time of a tagged version added without one: fixed, so runs are reproducible."""
+#: The time go-internal's goproxytest gives a version whose archive has no ``.info``.
+GOPROXYTEST_TIME = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+#: ``add_txtar(defaults=...)``: ``cmdgo`` serves archives as they are (404 for what they lack);
+#: ``goproxytest`` fills in a missing ``.info`` (1970) and ``.mod``, as go-internal does.
+TxtarDefaults = Literal["cmdgo", "goproxytest"]
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -128,6 +139,15 @@ def _info_time(info: bytes) -> datetime.datetime | None:
     return _parse_time(obj.get("Time")) if isinstance(obj, dict) else None
 
 
+def _checks(path: str, version: str) -> bool:
+    """Whether ``module.Check`` accepts ``path@version``."""
+    try:
+        check(path, version)
+    except InvalidModuleError:
+        return False
+    return True
+
+
 def _served_info(version: str, info: bytes | None) -> tuple[bytes, datetime.datetime]:
     """The ``.info`` to serve for a version read from files, and the version's time: the Time of
     the ``.info`` given, else the time a pseudo-version encodes, else :data:`DEFAULT_TIME`
@@ -155,12 +175,14 @@ class ModuleVersion:
     path: str
     version: str
     time: datetime.datetime
-    info: bytes = field(repr=False)
-    mod: bytes = field(repr=False)
+    #: None: the source had none (a txtar archive without ``.info``); the proxy answers 404
+    info: bytes | None = field(repr=False)
+    #: None: the source had none (cmd/go's ``retract/missingmod``); the proxy answers 404
+    mod: bytes | None = field(repr=False)
     zip_path: pathlib.Path | None
     zip_size: int
     zip_hash: str | None
-    mod_hash: str
+    mod_hash: str | None
     source: str = "files"
 
     def go_sum_lines(self) -> tuple[str, str]:
@@ -169,6 +191,11 @@ class ModuleVersion:
             raise ModuleSourceError(
                 f"{self.path}@{self.version} has no zip (module cache held only .info/.mod), "
                 "so it has no zip hash"
+            )
+        if self.mod_hash is None:
+            raise ModuleSourceError(
+                f"{self.path}@{self.version} has no .mod (its archive holds none), so it has no "
+                "go.mod hash"
             )
         return (
             f"{self.path} {self.version} {self.zip_hash}",
@@ -482,92 +509,55 @@ class ModuleStore(Closing):
 
     @staticmethod
     def parse_txtar_name(name: str) -> tuple[str, str]:
-        """``rsc.io_!q!u!o!t!e_v1.5.2.txt`` -> ``("rsc.io/QUOTE", "v1.5.2")``.
-
-        The cmd/go testdata/mod rule (proxy_test.go readModList): drop ``.txt``, split at the
-        last ``_v``, turn ``_`` into ``/`` in the path, then case-unescape both halves.
-        """
-        stem = name[: -len(".txt")] if name.endswith(".txt") else name
-        i = stem.rfind("_v")
-        if i < 0:
-            raise ModuleSourceError(f"{name}: txtar module names are path_version.txt")
-        try:
-            return unescape_path(stem[:i].replace("_", "/")), unescape_version(stem[i + 1 :])
-        except InvalidModuleError as e:
-            raise ModuleSourceError(f"{name}: {e}") from None
-
-    @classmethod
-    def txtar_archives(
-        cls, file_or_dir: str | os.PathLike[str]
-    ) -> list[tuple[pathlib.Path, str, str]]:
-        """The archives :meth:`add_txtar` loads from ``file_or_dir``, each with the module path
-        and version its name decodes to.
-
-        A directory gives every ``*.txt`` whose name decodes to a valid ``path@version``
-        (others are skipped, as cmd/go does); a directory with none is a
-        :class:`ModuleSourceError`, since a module set that loads nothing would let a test or
-        scenario run against an empty proxy and "pass". A single file whose name does not
-        decode is a ModuleSourceError too.
-        """
-        p = pathlib.Path(file_or_dir)
-        if p.is_dir():
-            found = []
-            for f in sorted(p.glob("*.txt")):
-                try:
-                    mp, v = cls.parse_txtar_name(f.name)
-                    check(mp, v)
-                except (ModuleSourceError, InvalidModuleError):
-                    continue
-                found.append((f, mp, v))
-            if not found:
-                raise ModuleSourceError(
-                    f"{p}: no modules found: no file here is a txtar module archive named "
-                    "<module path>_<version>.txt (e.g. example.com_m_v1.0.0.txt; other files "
-                    "are skipped, as cmd/go does)"
-                )
-            return found
-        if not p.is_file():
-            raise ModuleSourceError(f"{p}: no such txtar file or directory")
-        mp, v = cls.parse_txtar_name(p.name)
-        check(mp, v)
-        return [(p, mp, v)]
+        """``rsc.io_!q!u!o!t!e_v1.5.2.txt`` -> ``("rsc.io/QUOTE", "v1.5.2")``: the package's
+        archive naming rule (:mod:`pytest_goproxy.gomod.archives`)."""
+        return parse_archive_name(name)
 
     @_user_facing
-    def add_txtar(self, file_or_dir: str | os.PathLike[str]) -> list[ModuleVersion]:
-        """Add cmd/go ``testdata/mod`` / go-internal ``goproxytest`` archives.
+    def add_txtar(
+        self,
+        file_or_dir: str | os.PathLike[str],
+        *,
+        defaults: TxtarDefaults = "cmdgo",
+        strict: bool = True,
+    ) -> list[ModuleVersion]:
+        """Add module archives: cmd/go ``testdata/mod`` files, go-internal ``goproxytest``
+        ``.txtar`` files and ``path_vers/`` directories (the rule:
+        :mod:`pytest_goproxy.gomod.archives`).
 
-        Served like cmd/go's test proxy does: ``.info`` and ``.mod`` members as they are; every
-        other member (except ``.zip``) goes into the zip as ``path@version/<name>``, or under
-        its own name without the leading ``/`` when it starts with ``/`` — with no zip rules
-        applied, so deliberately broken modules stay broken. Where cmd/go would 404, this
-        fills in instead: a missing ``.info`` is generated, a missing ``.mod`` comes from the
-        ``go.mod`` member or is ``module <path>``.
+        Served as cmd/go's test proxy serves them: ``.info`` and ``.mod`` as they are, the zip
+        made of the other members with no zip rule applied (deliberately broken modules stay
+        broken), versions whose path and version ``module.Check`` refuses included (go
+        decides; ``@v/list`` leaves them out). What an archive lacks is answered 404, as cmd/go
+        does, unless ``defaults="goproxytest"``: a missing ``.info`` is then
+        ``{"Version": ..., "Time": "1970-01-01T00:00:00Z"}`` and a missing ``.mod`` the
+        ``go.mod`` member, else ``module <path>``.
 
-        Which files are loaded is :meth:`txtar_archives`'s rule; an archive without a single
-        member (an empty file, or text with no ``-- name --`` line) is a
-        :class:`ModuleSourceError` naming it.
+        ``strict`` (the default): a candidate that breaks the rule is a ModuleSourceError naming
+        the file; ``strict=False`` skips it with a warning on the ``pytest_goproxy.modules``
+        logger (see :func:`~pytest_goproxy.gomod.archives.find_archives` for what was skipped).
         """
-        return [self._add_txtar_file(f, mp, v) for f, mp, v in self.txtar_archives(file_or_dir)]
+        if defaults not in ("cmdgo", "goproxytest"):
+            raise ValueError(f"defaults must be 'cmdgo' or 'goproxytest', got {defaults!r}")
+        found, _skipped = find_archives(file_or_dir, strict=strict)
+        return [self._add_archive(a, defaults) for a in found]
 
-    def _add_txtar_file(self, file: pathlib.Path, path: str, version: str) -> ModuleVersion:
-        try:
-            archive = txtar.parse_file(file)
-        except OSError as e:
-            raise ModuleSourceError(f"{file}: {e}") from e
-        if not archive.files:
-            # txtar parsing never fails: anything without a marker line is all comment. Served,
-            # it would be a module with an empty zip, and go's errors would not name the file.
-            what = "the file is empty" if not archive.comment else "it has no `-- name --` line"
-            raise ModuleSourceError(
-                f"{file}: not a txtar module archive: {what}; an archive holds `-- name --` "
-                "lines, each followed by that file's content (`.mod`, `.info` and the "
-                "module's files, as in cmd/go's testdata/mod)"
-            )
+    def _add_archive(self, found: ArchiveFile, defaults: TxtarDefaults) -> ModuleVersion:
+        path, version = found.module, found.version
+        archive = read_archive(found.path)
         members = {f.name: f.data for f in archive.files}
-        info, t = _served_info(version, members.get(".info"))
+        info = members.get(".info")
         mod = members.get(".mod")
-        if mod is None:
-            mod = members.get("go.mod", legacy_go_mod(path))
+        if defaults == "goproxytest":
+            if info is None:
+                info = format_info(version, GOPROXYTEST_TIME) + b"\n"  # json.Encoder's
+            if mod is None:
+                mod = members.get("go.mod", legacy_go_mod(path))
+        t = (_info_time(info) if info is not None else None) or (
+            semver.pseudo_version_time(version)
+            if semver.is_pseudo_version(version)
+            else DEFAULT_TIME
+        )
         prefix = f"{path}@{version}/"
         entries = [
             (f.name[1:] if f.name.startswith("/") else prefix + f.name, f.data)
@@ -575,9 +565,10 @@ class ModuleStore(Closing):
             if f.name not in (".info", ".mod", ".zip")
         ]
         res = write_raw_zip(self._zip_dest(path, version), entries)
+        mod_hash = hash_go_mod(mod) if mod is not None else None
         return self._register(
             ModuleVersion(
-                path, version, t, info, mod, res.path, res.size, res.h1, hash_go_mod(mod), "txtar"
+                path, version, t, info, mod, res.path, res.size, res.h1, mod_hash, "txtar"
             )
         )
 
@@ -682,15 +673,19 @@ class ModuleStore(Closing):
         return semver.sort_versions(vs)
 
     def list_versions(self, path: str) -> list[str]:
-        """What ``@v/list`` returns: tagged versions only, no pseudo-versions (proxy protocol)."""
-        return [v for v in self.versions(path) if not semver.is_pseudo_version(v)]
+        """What ``@v/list`` returns: tagged versions only, no pseudo-versions (proxy protocol),
+        and none that ``module.Check`` refuses (an archive may serve ``rsc.io/quote@v2.0.0``;
+        cmd/go's test proxy serves it but does not list it)."""
+        return [
+            v for v in self.versions(path) if not semver.is_pseudo_version(v) and _checks(path, v)
+        ]
 
     def latest(self, path: str) -> ModuleVersion | None:
         """What ``@latest`` returns: the highest release, else the highest pre-release, else
         the highest pseudo-version (cmd/go proxy_test.go, "imitate what latest does")."""
         with self._lock:
             mods = dict(self._modules.get(path, {}))
-        vs = semver.sort_versions(mods)
+        vs = [v for v in semver.sort_versions(mods) if _checks(path, v)]
         pseudo = [v for v in vs if semver.is_pseudo_version(v)]
         tagged = [v for v in vs if not semver.is_pseudo_version(v)]
         release = [v for v in tagged if not semver.prerelease(v)]
@@ -746,14 +741,16 @@ class ModuleStore(Closing):
                 if mv is None:
                     continue
                 ev = escape_version(v)
-                (vdir / f"{ev}.info").write_bytes(mv.info)
-                (vdir / f"{ev}.mod").write_bytes(mv.mod)
+                if mv.info is not None:  # what the source lacks, file:// lacks too
+                    (vdir / f"{ev}.info").write_bytes(mv.info)
+                if mv.mod is not None:
+                    (vdir / f"{ev}.mod").write_bytes(mv.mod)
                 if mv.zip_path is not None:
                     target = vdir / f"{ev}.zip"
                     target.unlink(missing_ok=True)
                     _link_or_copy(mv.zip_path, target)
             latest = self.latest(path)
-            if latest is not None:
+            if latest is not None and latest.info is not None:
                 (base / "@latest").write_bytes(latest.info)
         return out
 

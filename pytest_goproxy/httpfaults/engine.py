@@ -11,7 +11,6 @@ that answer first, so they inherit 404s, 410s and everything else the protocol d
 
 from __future__ import annotations
 
-import http
 import io
 import itertools
 import threading
@@ -26,6 +25,7 @@ from pytest_goproxy.gomod import semver
 from pytest_goproxy.gomod.store import ModuleStore
 from pytest_goproxy.httpfaults.catalogue import HTTPFault, HTTPFaultSpec, ParamValue, Selection
 from pytest_goproxy.lifecycle import Closing
+from pytest_goproxy.serving.answers import not_found, status_line, text_answer
 from pytest_goproxy.serving.requestlog import ProxyRequest, RequestKind
 
 __all__ = ["HOP_QUERY", "HTTPFaultHandle", "HTTPFaults"]
@@ -209,23 +209,6 @@ class HTTPFaults:
 Player = Callable[[HTTPFaults, HTTPFaultHandle, ProxyRequest, Request], Response]
 
 
-def _status_line(code: int) -> str:
-    """``502 Bad Gateway``: werkzeug would send ``502 BAD GATEWAY``; go prints what it gets."""
-    try:
-        return f"{code} {http.HTTPStatus(code).phrase}"
-    except ValueError:
-        return f"{code} Error"
-
-
-def _text(status: int, body: str, headers: dict[str, str] | None = None) -> Response:
-    return Response(
-        body,
-        status=_status_line(status),
-        headers=headers,
-        content_type="text/plain; charset=utf-8",
-    )
-
-
 def _body(response: Response) -> bytes:
     return b"".join(response.iter_encoded())
 
@@ -249,7 +232,7 @@ def _play_status(
     retry_after = int(handle.spec.params["retry_after"])
     if retry_after:
         headers["Retry-After"] = str(retry_after)
-    return _text(code, f"{_status_line(code)}: injected by pytest-goproxy\n", headers)
+    return text_answer(code, f"{status_line(code)}: injected by pytest-goproxy\n", headers)
 
 
 def _play_invalid_body(
@@ -404,7 +387,7 @@ def _redirect_hop(handle: HTTPFaultHandle, request: Request, hop: int) -> Respon
     else:
         query = urllib.parse.urlencode({HOP_QUERY: f"{handle.ident}.{hop + 1}"})
         location = f"{request.host_url.rstrip('/')}{path}?{query}"
-    return _text(code, f"{_status_line(code)}: {location}\n", {"Location": location})
+    return text_answer(code, f"{status_line(code)}: {location}\n", {"Location": location})
 
 
 def _play_redirect(
@@ -427,7 +410,7 @@ def _play_stale_list(
     tagged = store.list_versions(record.module)
     hidden = set(tagged[len(tagged) - int(handle.spec.params["hide"]) :]) if tagged else set()
     if record.kind is RequestKind.LIST:
-        return _text(200, "".join(f"{v}\n" for v in tagged if v not in hidden))
+        return text_answer(200, "".join(f"{v}\n" for v in tagged if v not in hidden))
     versions = [v for v in store.versions(record.module) if v not in hidden]
     pseudo = [v for v in versions if semver.is_pseudo_version(v)]
     kept = [v for v in versions if not semver.is_pseudo_version(v)]
@@ -435,9 +418,9 @@ def _play_stale_list(
     for group in (release, kept, pseudo):
         if group:
             found = store.get(record.module, group[-1])
-            if found is not None:
+            if found is not None and found.info is not None:
                 return Response(found.info, status=200, content_type="application/json")
-    return _text(404, f"not found: module {record.module}: no versions\n")
+    return not_found(f"module {record.module}: no versions")
 
 
 _PLAYERS: dict[str, Player] = {

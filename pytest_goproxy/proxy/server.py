@@ -33,8 +33,9 @@ from werkzeug.wrappers import Request, Response
 from pytest_goproxy.errors import InvalidModuleError
 from pytest_goproxy.gomod.escape import unescape_path, unescape_version
 from pytest_goproxy.gomod.semver import is_pseudo_version, pseudo_version_rev
-from pytest_goproxy.gomod.store import ModuleStore, ModuleVersion
+from pytest_goproxy.gomod.store import ModuleStore, ModuleVersion, TxtarDefaults
 from pytest_goproxy.httpfaults import HTTPFaultHandle, HTTPFaults
+from pytest_goproxy.serving.answers import not_found, status_line, text_answer
 from pytest_goproxy.serving.httpserver import QuickStopHTTPServer, tune_server
 from pytest_goproxy.serving.requestlog import ProxyRequest, RequestKind, RequestLog
 
@@ -199,10 +200,20 @@ class FakeGoProxy(QuickStopHTTPServer):
         __tracebackhide__ = True  # the user's call is the frame that matters
         return self.store.add_dir(Path(directory), path, version, time=time)
 
-    def add_txtar(self, file_or_dir: str | Path) -> list[ModuleVersion]:
-        """Serve modules from txtar archives in cmd/go's ``testdata/mod`` format."""
+    def add_txtar(
+        self,
+        file_or_dir: str | Path,
+        *,
+        defaults: TxtarDefaults = "cmdgo",
+        strict: bool = True,
+    ) -> list[ModuleVersion]:
+        """Serve module archives: cmd/go's ``testdata/mod`` ``.txt`` files, go-internal's
+        ``.txtar`` files and ``path_vers/`` directories, as :meth:`ModuleStore.add_txtar`
+        describes (``defaults="goproxytest"`` fills in a missing ``.info``/``.mod`` as
+        go-internal does; ``strict=False`` skips files that break the naming rule, which
+        GOROOT's own ``src/cmd/go/testdata/mod`` needs: it holds one on purpose)."""
         __tracebackhide__ = True  # the user's call is the frame that matters
-        return self.store.add_txtar(Path(file_or_dir))
+        return self.store.add_txtar(Path(file_or_dir), defaults=defaults, strict=strict)
 
     def add_module_cache(self, download_dir: str | Path) -> list[ModuleVersion]:
         """Serve every module of a ``$GOMODCACHE/cache/download`` tree, byte for byte."""
@@ -344,7 +355,7 @@ class FakeGoProxy(QuickStopHTTPServer):
                 response = faulty
         except Exception as exc:  # a bug of ours: answer, and make check() fail the test
             self.handler_errors.append(exc)
-            response = Response(f"pytest-goproxy internal error: {exc!r}\n", status=500)
+            response = text_answer(500, f"pytest-goproxy internal error: {exc!r}\n")
         record.status = response.status_code
         response.response = _Body(record, response.iter_encoded())
         response.direct_passthrough = True
@@ -385,36 +396,43 @@ class FakeGoProxy(QuickStopHTTPServer):
 
     def _serve(self, req: ProxyRequest) -> Response:
         if req.method not in ("GET", "HEAD"):
-            return _text(405, f"method {req.method} not allowed: a module proxy serves GET\n")
+            return text_answer(405, f"method {req.method} not allowed: a module proxy serves GET\n")
         if req.kind is RequestKind.SUMDB:
             return self._serve_sumdb(req.path)
         if req.kind is RequestKind.OTHER or req.module is None:
-            reason = req.error or "not a module proxy request"
-            return _text(404, f"not found: {reason}\n")
+            return not_found(req.error or "not a module proxy request")
         if (req.module, None) in self._gone or (req.module, req.version) in self._gone:
-            return _text(410, f"not found: {req.module} is gone\n")
+            return text_answer(410, f"not found: {req.module} is gone\n")
         if req.kind is RequestKind.LIST:
             return self._serve_list(req.module)
         if req.kind is RequestKind.LATEST:
             latest = self.store.latest(req.module)
             if latest is None:
-                return _text(404, f"not found: module {req.module}: no versions\n")
+                return not_found(f"module {req.module}: no versions")
+            if latest.info is None:
+                return not_found(f"{req.module}@{latest.version}: its archive has no .info")
             return Response(latest.info, status=200, content_type="application/json")
         assert req.version is not None
         found = self._resolve(req.module, req.version, query_allowed=req.kind is RequestKind.INFO)
         if found is None:
-            return _text(404, f"not found: {req.module}@{req.version}: unknown revision\n")
+            return not_found(f"{req.module}@{req.version}: unknown revision")
         if req.kind is RequestKind.INFO:
+            if found.info is None:  # as cmd/go's test proxy: what the archive lacks is a 404
+                return not_found(f"{found.path}@{found.version}: its archive has no .info")
             return Response(found.info, status=200, content_type="application/json")
         if req.kind is RequestKind.MOD:
+            if found.mod is None:
+                return not_found(f"{found.path}@{found.version}: its archive has no .mod")
             return Response(found.mod, status=200, content_type="text/plain; charset=utf-8")
         return self._serve_zip(found)
 
     def _serve_list(self, module: str) -> Response:
         if not self.store.versions(module):
-            return _text(404, f"not found: module {module}: no versions\n")
+            return not_found(f"module {module}: no versions")
+        # A module with only pseudo-versions, or only versions module.Check refuses: 200 and
+        # an empty list, as cmd/go's test proxy answers.
         body = "".join(f"{v}\n" for v in self.store.list_versions(module))
-        return _text(200, body)
+        return text_answer(200, body)
 
     def _resolve(self, module: str, version: str, *, query_allowed: bool) -> ModuleVersion | None:
         """The stored version, or for ``.info`` a commit-hash query matching one pseudo-version.
@@ -438,7 +456,7 @@ class FakeGoProxy(QuickStopHTTPServer):
 
     def _serve_zip(self, found: ModuleVersion) -> Response:
         if found.zip_path is None:  # a module cache entry go only ever needed the go.mod of
-            return _text(404, f"not found: {found.path}@{found.version}: no zip in the source\n")
+            return not_found(f"{found.path}@{found.version}: no zip in the source")
         headers = {"Content-Length": str(found.zip_size)}
         body: Iterable[bytes]
         if found.zip_size <= _SMALL_BODY:
@@ -455,9 +473,5 @@ class FakeGoProxy(QuickStopHTTPServer):
             prefix = f"/sumdb/{name}/"
             if path.startswith(prefix):
                 status, headers, body = db.handle("/" + path[len(prefix) :])
-                return Response(body, status=status, headers=dict(headers))
-        return _text(404, f"not found: this proxy serves no checksum database at {path}\n")
-
-
-def _text(status: int, body: str) -> Response:
-    return Response(body, status=status, content_type="text/plain; charset=utf-8")
+                return Response(body, status=status_line(status), headers=dict(headers))
+        return not_found(f"this proxy serves no checksum database at {path}")

@@ -30,6 +30,7 @@ from werkzeug.wrappers import Request, Response
 
 from pytest_goproxy.errors import ChecksumDBError
 from pytest_goproxy.lifecycle import Closing
+from pytest_goproxy.serving.answers import status_line, text_answer
 from pytest_goproxy.serving.httpserver import QuickStopHTTPServer, tune_server
 from pytest_goproxy.serving.requestlog import RequestLog
 from pytest_goproxy.sumdb.note import Signer, sign_note
@@ -187,7 +188,7 @@ class _DatabaseServer(QuickStopHTTPServer):
             return self._answer_with(request)
         except Exception as exc:  # a bug of ours: answer, and make check() fail the test
             self.handler_errors.append(exc)
-            return Response(f"pytest-goproxy internal error: {exc!r}\n", status=500)
+            return text_answer(500, f"pytest-goproxy internal error: {exc!r}\n")
 
 
 @dataclass
@@ -703,14 +704,13 @@ class ChecksumDB(Closing):
         if request.method not in _METHODS:
             allowed = ", ".join(_METHODS)
             self.request_log.append(SumDBRequest(request.path, "other", 405, "direct"))
-            return Response(
+            return text_answer(
+                405,
                 f"method {request.method} not allowed: a checksum database serves {allowed}\n",
-                status=405,
-                headers={"Allow": allowed},
-                content_type=_TEXT,
+                {"Allow": allowed},
             )
         status, headers, body = self.handle(request.path, via="direct")
-        return Response(body, status=status, headers=headers)
+        return Response(body, status=status_line(status), headers=headers)
 
     def __repr__(self) -> str:
         running = self.url if self._server.is_running() else "stopped"

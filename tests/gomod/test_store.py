@@ -201,11 +201,15 @@ def test_txtar_name_parsing() -> None:
 
 
 def test_txtar_defaults(store: ModuleStore, tmp_path: pathlib.Path) -> None:
+    """As cmd/go's test proxy: what the archive lacks is not invented (404); go-internal's
+    goproxytest fills it in, on request."""
     f = tmp_path / "example.com_t_v1.0.0.txt"
     f.write_text("comment\n-- go.mod --\nmodule example.com/t\n-- t.go --\npackage t\n")
-    (mv,) = store.add_txtar(f)
+    (bare,) = store.add_txtar(f)
+    assert bare.mod is None and bare.info is None and bare.mod_hash is None
+    (mv,) = store.add_txtar(f, defaults="goproxytest")
     assert mv.mod == b"module example.com/t\n"
-    assert json.loads(mv.info)["Version"] == "v1.0.0"
+    assert json.loads(mv.info or b"") == {"Version": "v1.0.0", "Time": "1970-01-01T00:00:00Z"}
     assert sorted(_names(mv.zip_path)) == [
         "example.com/t@v1.0.0/go.mod",  # type: ignore[arg-type]
         "example.com/t@v1.0.0/t.go",

@@ -76,7 +76,9 @@ def test_unknown_module_and_version_are_404_with_a_reason(proxy: FakeGoProxy) ->
     proxy.add_module("example.test/lib", "v1.0.0")
     missing = get(proxy, "/example.test/other/@v/list")
     assert missing.status_code == 404
-    assert "example.test/other" in missing.text
+    assert missing.reason_phrase == "Not Found"  # Go's http.StatusText, not werkzeug's NOT FOUND
+    assert missing.text == "404 page not found\n"  # Go's http.NotFound, as cmd/go's proxy
+    assert "example.test/other" in missing.headers["X-Goproxy-Reason"]
     assert get(proxy, "/example.test/lib/@v/v9.9.9.info").status_code == 404
     assert get(proxy, "/example.test/lib/@v/v9.9.9.zip").status_code == 404
 

@@ -123,7 +123,7 @@ def test_lookup_5xx_is_reported_with_the_server_response(world: World) -> None:
     assert code == 1
     assert (
         "verifying module: example.com/hello@v1.0.0: reading "
-        f"{world.db.url}/lookup/example.com/hello@v1.0.0: 503 SERVICE UNAVAILABLE"
+        f"{world.db.url}/lookup/example.com/hello@v1.0.0: 503 Service Unavailable"
     ) in err
     assert "server response: 503 injected failure" in err
 
@@ -133,13 +133,13 @@ def test_tile_5xx_and_missing_tiles(world: World) -> None:
     result = world.tidy()
     code, err = result.returncode, result.stderr
     assert code == 1
-    assert f"reading {world.db.url}/tile/8/0/000.p/2: 502 BAD GATEWAY" in err
+    assert f"reading {world.db.url}/tile/8/0/000.p/2: 502 Bad Gateway" in err
     world.db.misbehave.reset()
     world.db.misbehave.missing_tiles = True
     result = world.tidy()
     code, err = result.returncode, result.stderr
     assert code == 1
-    assert f"reading {world.db.url}/tile/8/0/000.p/2: 404 NOT FOUND" in err
+    assert f"reading {world.db.url}/tile/8/0/000.p/2: 404 Not Found" in err
     # go falls back from the partial tile to the full one before giving up (client.go readTile)
     assert {r.path for r in world.db.requests("tile")} >= {"/tile/8/0/000.p/2", "/tile/8/0/000"}
 
@@ -175,7 +175,7 @@ def test_unknown_module_is_404(world: World) -> None:
     result = world.tidy()
     code, err = result.returncode, result.stderr
     assert code == 1
-    assert f"reading {world.db.url}/lookup/example.com/stranger@v1.0.0: 404 NOT FOUND" in err
+    assert f"reading {world.db.url}/lookup/example.com/stranger@v1.0.0: 404 Not Found" in err
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,3 @@
+module fruit.com
+
+go 1.21
