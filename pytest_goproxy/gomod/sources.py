@@ -9,8 +9,9 @@ modules the same way, and this module alone decides what the name is:
    to them when there is one;
 3. a directory with ``<module>/@v/`` directories below it is a **module cache** download tree
    (``$GOMODCACHE/cache/download`` itself);
-4. anything else is **txtar**: one archive, or a directory of them (cmd/go's ``testdata/mod``
-   format).
+4. anything else is **txtar**: one module archive, or a directory of them, named and read by
+   the archive rule in :mod:`pytest_goproxy.gomod`'s docstring (cmd/go's ``testdata/mod``
+   ``.txt`` files, go-internal's ``.txtar`` files and ``path_vers/`` directories).
 
 A source that yields no module at all is a :class:`~pytest_goproxy.errors.ModuleSourceError`.
 """
@@ -63,7 +64,7 @@ class ModuleSource:
             return cls("snapshot", path, snapshot=Snapshot.load(path))
         if path.is_dir() and any(p.is_dir() for p in path.rglob("@v")):
             return cls("module cache", path)
-        find_archives(path, strict=False)  # a directory with no archive fails here, not at fill
+        find_archives(path)  # a bad name, or no archive at all, fails here, not at fill
         return cls("txtar", path)
 
     def fill(self, store: ModuleStore) -> None:
