@@ -47,6 +47,11 @@ What a run gets, exactly:
                        never waits for a password. With the fresh ``HOME`` and ``XDG_CONFIG_HOME``
                        git reads no configuration of the machine at all, so a user's
                        ``url.<base>.insteadOf`` cannot turn an https fetch into ssh.
+``SSL_CERT_FILE``      the session test CA (:func:`~pytest_goproxy.serving.tls.session_ca`), and
+                       nothing else while the network guard is on: go trusts our HTTPS fakes and
+                       no real server (crypto/x509 reads ``SSL_CERT_FILE`` on Unix). Also
+                       ``GIT_SSL_CAINFO`` and ``CURL_CA_BUNDLE`` for git and curl under go. With
+                       ``guard=False`` the system's roots follow the CA in the same file.
 ``GOVCS``              ``public:git,private:git``: go runs no VCS but git (cmd/go/internal/vcs
                        ``checkGOVCS``; go's default also allows ``hg`` and, for private paths,
                        ``svn``/``bzr``/``fossil``, whose ssh and svn transports no guard covers):
@@ -101,6 +106,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 __all__ = [
+    "CA_VARIABLES",
     "DEFAULTS",
     "GUARD_NO_PROXY",
     "NEVER_UNSET",
@@ -143,6 +149,9 @@ NEVER_UNSET: Mapping[str, tuple[str, str]] = {
 #: Hosts that bypass the network guard: loopback (where our own servers run) and the reserved
 #: ``.invalid`` TLD (RFC 2606), so that Go's own resolver reports "no such host" for it.
 GUARD_NO_PROXY = "127.0.0.1,localhost,::1,.invalid"
+
+#: Where Go (crypto/x509 on Unix), git and curl look for the CAs to trust.
+CA_VARIABLES: tuple[str, ...] = ("SSL_CERT_FILE", "GIT_SSL_CAINFO", "CURL_CA_BUNDLE")
 
 #: Every spelling of the proxy variables that Go, git and curl read.
 PROXY_VARIABLES: tuple[str, ...] = (
@@ -269,12 +278,14 @@ def build_env(
     extra: Mapping[str, str | None] | None = None,
     parent: Mapping[str, str] | None = None,
     ssh_command: str | None = None,
+    ca_bundle: Path | None = None,
 ) -> dict[str, str]:
     """The complete environment of one run (see the module docstring for every variable).
 
     ``guard_url`` and ``ssh_command`` are the guard's proxy URL and ssh stub
     (:meth:`~pytest_goproxy.gorun.NetworkGuard.ssh_command`); a guarded run needs both, or git's
-    ssh transport goes around the guard.
+    ssh transport goes around the guard. ``ca_bundle`` is the PEM file every TLS client of
+    the run trusts (``SSL_CERT_FILE``, ``GIT_SSL_CAINFO``, ``CURL_CA_BUNDLE``).
     """
     __tracebackhide__ = True
     parent = os.environ if parent is None else parent
@@ -303,6 +314,9 @@ def build_env(
     if ssh_command is not None:
         env["GIT_SSH_COMMAND"] = ssh_command
         env["GIT_SSH_VARIANT"] = "ssh"
+    if ca_bundle is not None:
+        for name in CA_VARIABLES:
+            env[name] = str(ca_bundle)
     return merge_env(env, extra)
 
 

@@ -22,6 +22,7 @@ from pytest_goproxy.gorun.process import run_process
 from pytest_goproxy.gorun.project import GoProject, copy_project, create_project
 from pytest_goproxy.gorun.result import GoResult
 from pytest_goproxy.lifecycle import Closing, remove_temp_dir, temp_dir
+from pytest_goproxy.serving.tls import session_ca
 
 __all__ = ["DEFAULT_TIMEOUT", "GoRunner", "check_timeout"]
 
@@ -264,6 +265,8 @@ class GoRunner(Closing):
             guard_url=guard_url,
             ssh_command=ssh_command,
             extra=extra,
+            # the session CA alone while guarded; the system's roots too when not
+            ca_bundle=session_ca().bundle(system_roots=self._guard is None),
         )
         started = time.monotonic()
         outcome = run_process(

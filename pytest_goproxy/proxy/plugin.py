@@ -16,8 +16,17 @@ import pytest
 if TYPE_CHECKING:
     from pytest_goproxy.gomod.store import ModuleStore
     from pytest_goproxy.proxy.server import FakeGoProxy
+    from pytest_goproxy.serving.tls import SessionCA
 
-__all__ = ["goproxy", "goproxy_factory", "goproxy_listen_host", "goproxy_session"]
+__all__ = [
+    "goproxy",
+    "goproxy_ca",
+    "goproxy_factory",
+    "goproxy_listen_host",
+    "goproxy_session",
+    "goproxy_tls",
+    "goproxy_tls_session",
+]
 
 
 @pytest.fixture(scope="session")
@@ -39,6 +48,47 @@ def goproxy_session(
     proxy.close()
 
 
+@pytest.fixture(scope="session")
+def goproxy_ca() -> SessionCA:
+    """The session's test CA: it signs every HTTPS fake's certificate and every go run trusts it
+    (``SSL_CERT_FILE``). ``goproxy_ca.pem`` is its certificate; ``goproxy_ca.issue(*hosts,
+    not_before=..., not_after=...)`` and ``goproxy_ca.server_context(*hosts)`` make more."""
+    from pytest_goproxy.serving.tls import session_ca
+
+    return session_ca()
+
+
+@pytest.fixture(scope="session")
+def goproxy_tls_session(
+    tmp_path_factory: pytest.TempPathFactory, goproxy_listen_host: str
+) -> Iterator[FakeGoProxy]:
+    """The session's HTTPS fake GOPROXY; tests use ``goproxy_tls``."""
+    from pytest_goproxy.proxy.server import FakeGoProxy
+
+    proxy = FakeGoProxy(
+        host=goproxy_listen_host, workdir=tmp_path_factory.mktemp("goproxy"), tls=True
+    )
+    proxy.start()
+    yield proxy
+    proxy.close()
+
+
+@pytest.fixture
+def goproxy_tls(goproxy_tls_session: FakeGoProxy) -> Iterator[FakeGoProxy]:
+    """``goproxy`` over HTTPS (``https://127.0.0.1:<port>``, a certificate of ``goproxy_ca``),
+    as every real module proxy is; empty at the start of each test."""
+    yield from _cleared(goproxy_tls_session)
+
+
+def _cleared(proxy: FakeGoProxy) -> Iterator[FakeGoProxy]:
+    proxy.clear()
+    yield proxy
+    try:
+        proxy.check_handler_errors()
+    finally:
+        proxy.clear()
+
+
 @pytest.fixture
 def goproxy(goproxy_session: FakeGoProxy) -> Iterator[FakeGoProxy]:
     """A fake GOPROXY serving real, byte-exact Go modules; empty at the start of each test.
@@ -48,12 +98,7 @@ def goproxy(goproxy_session: FakeGoProxy) -> Iterator[FakeGoProxy]:
     ``assert_requested`` / ``assert_not_requested`` tell what the go command asked for.
     A bug inside the proxy fails the test at teardown.
     """
-    goproxy_session.clear()
-    yield goproxy_session
-    try:
-        goproxy_session.check_handler_errors()
-    finally:
-        goproxy_session.clear()
+    yield from _cleared(goproxy_session)
 
 
 @pytest.fixture
@@ -65,7 +110,8 @@ def goproxy_factory(
     """Makes more, independent fake proxies (a primary and a backup, say), stopped after the test.
 
     ``goproxy_factory()`` starts an empty proxy; ``goproxy_factory(store=goproxy.store)`` one that
-    serves the same modules as ``goproxy`` (a mirror). The test's ``gosumdb`` knows their modules.
+    serves the same modules as ``goproxy`` (a mirror); ``goproxy_factory(tls=True)`` one over
+    HTTPS. The test's ``gosumdb`` knows their modules.
     """
     from pytest_goproxy.proxy.server import FakeGoProxy
     from pytest_goproxy.sumdb.plugin import TEST_SUMDB

@@ -21,6 +21,7 @@ not mixed (the shape of go-internal's ``goproxytest``).
 from __future__ import annotations
 
 import datetime as _dt
+import ssl
 import time
 import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -38,6 +39,7 @@ from pytest_goproxy.httpfaults import HTTPFaultHandle, HTTPFaults
 from pytest_goproxy.serving.answers import not_found, status_line, text_answer
 from pytest_goproxy.serving.httpserver import QuickStopHTTPServer, tune_server
 from pytest_goproxy.serving.requestlog import ProxyRequest, RequestKind, RequestLog
+from pytest_goproxy.serving.tls import server_context
 
 __all__ = ["FakeGoProxy", "ProxyRequest", "RequestKind", "SumDBHandler"]
 
@@ -103,6 +105,10 @@ class FakeGoProxy(QuickStopHTTPServer):
             env = {"GOPROXY": proxy.url, "GOSUMDB": "off"}
 
     In pytest, use the ``goproxy`` and ``goproxy_factory`` fixtures.
+
+    ``tls=True`` serves ``https://`` with a certificate of the session CA
+    (:func:`~pytest_goproxy.serving.tls.session_ca`) for 127.0.0.1, ::1 and localhost, which
+    every hermetic go run trusts; an ``ssl.SSLContext`` serves with that context instead.
     """
 
     def __init__(
@@ -112,8 +118,9 @@ class FakeGoProxy(QuickStopHTTPServer):
         host: str = "127.0.0.1",
         port: int = 0,
         workdir: Path | None = None,
+        tls: bool | ssl.SSLContext = False,
     ) -> None:
-        super().__init__(host=host, port=port, threaded=True)
+        super().__init__(host=host, port=port, threaded=True, ssl_context=server_context(tls))
         self._owns_store = store is None
         self.store: ModuleStore = store if store is not None else ModuleStore(workdir)
         #: every request, oldest first (``request_log.limit`` keeps only the last N; see
@@ -153,8 +160,9 @@ class FakeGoProxy(QuickStopHTTPServer):
 
     @property
     def url(self) -> str:
-        """The value to put in GOPROXY (no trailing slash)."""
-        return f"http://{self.format_host(self.host)}:{self.port}"
+        """The value to put in GOPROXY (no trailing slash): ``https://`` when serving TLS."""
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://{self.format_host(self.host)}:{self.port}"
 
     def clear(self) -> None:
         """Forget modules, request log, 410 marks, checksum databases, hand-made handlers and

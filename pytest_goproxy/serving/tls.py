@@ -25,7 +25,14 @@ import trustme
 
 from pytest_goproxy.lifecycle import remove_temp_dir, temp_dir
 
-__all__ = ["LOOPBACK_NAMES", "SessionCA", "foreign_ca", "session_ca", "system_roots_file"]
+__all__ = [
+    "LOOPBACK_NAMES",
+    "SessionCA",
+    "foreign_ca",
+    "server_context",
+    "session_ca",
+    "system_roots_file",
+]
 
 #: What a fake server's certificate covers: every name go may use for this machine.
 LOOPBACK_NAMES: tuple[str, ...] = ("127.0.0.1", "::1", "localhost")
@@ -133,6 +140,14 @@ def _server_context(
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue(*hosts, not_before=not_before, not_after=not_after).configure_cert(ctx)
     return ctx
+
+
+def server_context(tls: bool | ssl.SSLContext) -> ssl.SSLContext | None:
+    """What a fake server's ``tls=`` argument means: False plain HTTP, True the session CA's
+    loopback certificate, a context itself."""
+    if isinstance(tls, ssl.SSLContext):
+        return tls
+    return session_ca().server_context() if tls else None
 
 
 @functools.lru_cache(maxsize=1)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import ssl
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from pytest_goproxy.lifecycle import Closing
 from pytest_goproxy.serving.answers import status_line, text_answer
 from pytest_goproxy.serving.httpserver import QuickStopHTTPServer, tune_server
 from pytest_goproxy.serving.requestlog import RequestLog
+from pytest_goproxy.serving.tls import server_context
 from pytest_goproxy.sumdb.note import Signer, sign_note
 from pytest_goproxy.sumdb.tlog import (
     TILE_HEIGHT,
@@ -179,8 +181,15 @@ class _DatabaseServer(QuickStopHTTPServer):
     answered 500.
     """
 
-    def __init__(self, answer: Callable[[Request], Response], *, host: str, port: int) -> None:
-        super().__init__(host=host, port=port, threaded=True)
+    def __init__(
+        self,
+        answer: Callable[[Request], Response],
+        *,
+        host: str,
+        port: int,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        super().__init__(host=host, port=port, threaded=True, ssl_context=ssl_context)
         self._answer_with = answer
 
     def application(self, request: Request) -> Response:
@@ -295,6 +304,7 @@ class ChecksumDB(Closing):
         *,
         host: str = "127.0.0.1",
         port: int = 0,
+        tls: bool | ssl.SSLContext = False,
     ) -> None:
         if isinstance(key, Signer):
             signer = key
@@ -320,7 +330,9 @@ class ChecksumDB(Closing):
         #: see :class:`~pytest_goproxy.serving.requestlog.RequestLog`)
         self.request_log: RequestLog[SumDBRequest, tuple[str, str]] = RequestLog(_counted_as)
         self.misbehave = Misbehaviour(self)
-        self._server = _DatabaseServer(self._wsgi, host=host, port=port)
+        self._server = _DatabaseServer(
+            self._wsgi, host=host, port=port, ssl_context=server_context(tls)
+        )
 
     @staticmethod
     def _check_name(name: str) -> None:

@@ -25,6 +25,8 @@ EXPECTED_KEYS = {
 PROXIES = {"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "NO_PROXY", "no_proxy"}
 #: What a guarded run adds: the proxy variables and the ssh stub.
 GUARD = PROXIES | {"GIT_SSH_COMMAND", "GIT_SSH_VARIANT"}
+#: The session test CA, which every TLS client of a run trusts.
+CA = {"SSL_CERT_FILE", "GIT_SSL_CAINFO", "CURL_CA_BUNDLE"}
 
 
 def _env(tmp_path: Path, **kwargs: object) -> dict[str, str]:
@@ -116,7 +118,7 @@ def test_nothing_of_the_machine_leaks(
     assert seen["GOCACHE"] == str(go.build_cache)
     assert seen["GOROOT"] == go.binary.goroot
     result = go.run(["env", "GOVERSION"])
-    assert set(result.env) <= EXPECTED_KEYS | GUARD
+    assert set(result.env) <= EXPECTED_KEYS | GUARD | CA
     assert result.env["HTTPS_PROXY"].endswith(f"127.0.0.1:{go.guard.port}")  # type: ignore[union-attr]
     assert user_env_file.read_text() == "GOFLAGS=-buildvcs=false\nGOPROXY=https://leak.example\n"
 
