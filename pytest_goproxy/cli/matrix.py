@@ -81,7 +81,7 @@ def _matrix(args: argparse.Namespace) -> int:
     project = MatrixProject.of(args.project, args.modules)
     pairs = [(f, c) for f in faults for c in configs]
     where = args.project or "the bundled example"
-    title = f"pytest-goproxy outage matrix: {where}"
+    title = f"pytest-goproxy outage matrix: {where}" + (" over HTTPS" if args.tls else "")
     go_version: str | None = None
 
     console = Console()
@@ -123,7 +123,11 @@ def _matrix(args: argparse.Namespace) -> int:
         with (
             display,
             MatrixRunner(
-                project, go=args.go, toxiproxy_bin=args.toxiproxy_bin, timeout=args.timeout
+                project,
+                go=args.go,
+                toxiproxy_bin=args.toxiproxy_bin,
+                timeout=args.timeout,
+                tls=args.tls,
             ) as matrix,
         ):
             matrix.store()  # build the zips once, before any cell starts its clock
@@ -210,6 +214,12 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--modules", help="txtar file/dir or module cache serving the project's modules"
+    )
+    parser.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve every proxy and checksum database over HTTPS (a session test CA go trusts), "
+        "as real ones are",
     )
     parser.add_argument("--go", help="go binary (default: $GO_BINARY, else go on PATH)")
     parser.add_argument(

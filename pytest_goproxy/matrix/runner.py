@@ -133,8 +133,11 @@ class MatrixRunner(Closing):
         private: str | None = None,
         nginx: str | os.PathLike[str] | None = None,
         workdir: str | os.PathLike[str] | None = None,
+        tls: bool = False,
     ) -> None:
         timeout = check_timeout(timeout)
+        #: every endpoint over HTTPS (the session CA's certificates, which go trusts)
+        self.tls = tls
         if isinstance(command, str):
             raise TypeError("command is a sequence of go arguments, e.g. ['mod', 'tidy']")
         self.project = project
@@ -177,7 +180,7 @@ class MatrixRunner(Closing):
         cfg = config if isinstance(config, Config) else get_config(config)
         check_names([fault], [])
         bound = self._faults.get(fault) or fault
-        return Outage.cell(bound, cfg, command=self.command, timeout=self.timeout)
+        return Outage.cell(bound, cfg, command=self.command, timeout=self.timeout, tls=self.tls)
 
     def run_cell(self, fault: str, config: str | Config) -> Cell:
         """Run one cell and return its verdict; unknown names raise FaultError / ConfigError."""
@@ -228,14 +231,16 @@ def run_matrix(
     private: str | None = None,
     nginx: str | os.PathLike[str] | None = None,
     workdir: str | os.PathLike[str] | None = None,
+    tls: bool = False,
 ) -> list[Cell]:
     """Run every (fault, config) cell for ``project``; cells in fault-major, then config order.
 
     ``project`` is a Go project directory (default: the bundled example) whose dependencies come
     from ``modules`` (see :class:`MatrixProject`). ``jobs`` > 1 runs cells in threads, each with
     its own servers and endpoints (one toxiproxy shared). ``progress`` is called with each cell as
-    it finishes, from the calling thread. Unknown names raise FaultError / ConfigError before
-    anything runs. See :class:`MatrixRunner` for the other arguments.
+    it finishes, from the calling thread. ``tls`` serves every endpoint over HTTPS. Unknown names
+    raise FaultError / ConfigError before anything runs. See :class:`MatrixRunner` for the other
+    arguments.
     """
     check_names(faults, configs)
     if jobs < 1:
@@ -254,6 +259,7 @@ def run_matrix(
         private=private,
         nginx=nginx,
         workdir=workdir,
+        tls=tls,
     ) as matrix:
         matrix.store()  # build the zips once, before any cell starts its clock
         return matrix.run_cells(

@@ -33,12 +33,14 @@ EndpointKind = Literal["proxy", "sumdb"]
 
 @dataclass(frozen=True)
 class EndpointPlan:
-    """One server of an outage: ``kind`` proxy (a FakeGoProxy) or sumdb (a ChecksumDB), and
-    the faults put on it (network faults go to a toxiproxy endpoint in front of it)."""
+    """One server of an outage: ``kind`` proxy (a FakeGoProxy) or sumdb (a ChecksumDB), the
+    faults put on it (network and TLS faults go to a toxiproxy endpoint in front of it), and
+    whether it speaks HTTPS (a certificate of the session CA, which go trusts)."""
 
     name: str
     kind: EndpointKind = "proxy"
     faults: tuple[BoundFault, ...] = ()
+    tls: bool = False
 
     @property
     def network_faults(self) -> tuple[BoundFault, ...]:
@@ -91,13 +93,13 @@ class Endpoints(Closers, Starting):
         """Start every server (``start()``: on failure, what was started is stopped again)."""
         for plan in self.plans.values():
             if plan.kind == "proxy":
-                proxy = FakeGoProxy(self.store, host=self.host)
+                proxy = FakeGoProxy(self.store, host=self.host, tls=plan.tls)
                 proxy.start()
                 self.add(proxy.close)
                 self.proxies[plan.name] = proxy
         for plan in self.plans.values():
             if plan.kind == "sumdb":
-                self.sumdbs[plan.name] = self._start_sumdb(plan.name)
+                self.sumdbs[plan.name] = self._start_sumdb(plan.name, tls=plan.tls)
         fronted = [
             name for name, plan in self.plans.items() if plan.network_faults or name in self._front
         ]
@@ -111,10 +113,11 @@ class Endpoints(Closers, Starting):
             for name in fronted:
                 self.fronts[name] = self.net.front(self.server(name), name=name)
 
-    def _start_sumdb(self, name: str) -> ChecksumDB:
+    def _start_sumdb(self, name: str, *, tls: bool = False) -> ChecksumDB:
         """A checksum database logging the modules every proxy serves (and those added later),
         reached through every proxy; a snapshot's go.sum hashes are logged first."""
-        db = ChecksumDB(f"{name}.goproxy.test")  # "sumdb" -> sumdb.goproxy.test, the default
+        # "sumdb" -> sumdb.goproxy.test, the default
+        db = ChecksumDB(f"{name}.goproxy.test", host=self.host, tls=tls)
         db.start()
         self.add(db.stop)
         if self.source is not None:

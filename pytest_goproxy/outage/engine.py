@@ -76,14 +76,15 @@ class Outage:
         *,
         command: tuple[str, ...] = DEFAULT_COMMAND,
         timeout: float = 60.0,
+        tls: bool = False,
     ) -> Outage:
-        """A matrix cell: the endpoints ``config`` needs, ``fault`` on the primary
-        (``"none"`` for the baseline); a fault name is bound with its defaults."""
+        """A matrix cell: the endpoints ``config`` needs (over HTTPS with ``tls``), ``fault``
+        on the primary (``"none"`` for the baseline); a fault name is bound with its defaults."""
         bound = bind_fault(fault) if isinstance(fault, str) and fault != NO_FAULT else fault
         plans = []
         for name, kind in config_endpoints(config).items():
             faults = (bound,) if name == "primary" and isinstance(bound, BoundFault) else ()
-            plans.append(EndpointPlan(name, kind, faults))  # type: ignore[arg-type]
+            plans.append(EndpointPlan(name, kind, faults, tls))  # type: ignore[arg-type]
         label = bound.name if isinstance(bound, BoundFault) else NO_FAULT
         return cls(label, config.name, tuple(plans), config, tuple(command), timeout)
 

@@ -40,6 +40,7 @@ from pytest_goproxy.lifecycle import (
     remove_temp_dir,
     temp_dir,
 )
+from pytest_goproxy.serving.tls import session_ca
 
 __all__ = ["NginxRelay", "RelayError", "find_nginx"]
 
@@ -107,15 +108,21 @@ _HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})")
 _UNSAFE_IN_PATH = re.compile(r'["\\$\x00-\x1f\x7f]')
 
 
+def _scheme(url: str) -> str:
+    """``http`` or ``https``: what the relay speaks to its upstream."""
+    return "https" if url.startswith("https://") else "http"
+
+
 def _hostport(url: str) -> str:
-    """``host:port`` of a plain-http upstream; anything nginx could read as syntax is refused."""
+    """``host:port`` of an http or https upstream; anything nginx could read as syntax is
+    refused."""
     try:
         parts = urlsplit(url if "://" in url else f"http://{url}")
-        port = parts.port or 80
+        port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as exc:
         raise RelayError(f"the relay's upstream {url!r} is not a valid URL: {exc}") from None
-    if parts.scheme not in ("", "http") or not parts.hostname:
-        raise RelayError(f"the relay forwards to plain http://host:port upstreams, got {url!r}")
+    if parts.scheme not in ("", "http", "https") or not parts.hostname:
+        raise RelayError(f"the relay forwards to http(s)://host:port upstreams, got {url!r}")
     if not _HOST.fullmatch(parts.hostname):
         raise RelayError(
             f"the relay's upstream host {parts.hostname!r} is not a plain host name or IPv4 "
@@ -201,6 +208,8 @@ class NginxRelay(Closing):
             )
         self.binary = binary
         self.upstream = _hostport(upstream)
+        #: an https upstream is verified against the session test CA (as go verifies it)
+        self.scheme = _scheme(upstream)
         # proxy_cache_valid takes whole seconds (ngx_conf_set_sec_slot refuses ms)
         self.list_valid = max(1, math.ceil(list_valid))
         self.connect_timeout = connect_timeout
@@ -246,8 +255,15 @@ class NginxRelay(Closing):
 
         c = self.cache_root
         user = self._worker_user[2] if self._worker_user is not None else ""
+        tls = ""
+        if self.scheme == "https":
+            bundle = _quoted(session_ca().bundle())
+            tls = f"""
+            proxy_ssl_verify on;
+            proxy_ssl_trusted_certificate {bundle};
+            proxy_ssl_name localhost;"""
         common = f"""
-            proxy_pass http://$upstream;
+            proxy_pass {self.scheme}://$upstream;{tls}
             proxy_cache goproxy;
             proxy_cache_key $request_uri;
             proxy_cache_use_stale error timeout invalid_header updating http_500 http_502

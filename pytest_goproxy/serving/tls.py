@@ -150,13 +150,25 @@ def server_context(tls: bool | ssl.SSLContext) -> ssl.SSLContext | None:
     return session_ca().server_context() if tls else None
 
 
-@functools.lru_cache(maxsize=1)
+_cas: dict[str, SessionCA] = {}
+
+
+def _ca(name: str) -> SessionCA:
+    # Under the lock: two threads starting the first HTTPS servers of a matrix at once must
+    # get the same CA (functools.lru_cache may call the function twice), or one server's
+    # certificate comes from a CA the bundle go trusts does not hold.
+    with _lock:
+        ca = _cas.get(name)
+        if ca is None:
+            ca = _cas[name] = SessionCA(name)
+        return ca
+
+
 def session_ca() -> SessionCA:
     """The CA every HTTPS fake of this process uses and every hermetic go run trusts."""
-    return SessionCA("session")
+    return _ca("session")
 
 
-@functools.lru_cache(maxsize=1)
 def foreign_ca() -> SessionCA:
     """Another CA, which go does not trust: the intercepting firewall's."""
-    return SessionCA("firewall")
+    return _ca("firewall")

@@ -96,3 +96,21 @@ def test_without_the_guard_the_system_roots_are_trusted_too(
         text = f.read()
     assert text.startswith(goproxy_ca.pem)
     assert text.count(b"BEGIN CERTIFICATE") > 1
+
+
+def test_threads_asking_for_the_session_ca_at_once_get_one_ca() -> None:
+    """The first HTTPS cells of a matrix start side by side: two CAs made at once would give
+    one server a certificate go's bundle does not trust."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pytest_goproxy.serving import tls
+
+    saved = dict(tls._cas)
+    tls._cas.clear()
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            cas = list(pool.map(lambda _: tls.session_ca(), range(8)))
+        assert len({id(ca) for ca in cas}) == 1
+    finally:
+        tls._cas.clear()
+        tls._cas.update(saved)
