@@ -14,6 +14,16 @@ recorded from real runs):
   through ``escapes``), and ``Get "URL": stopped after 10 redirects``.
 * net (dial.go, dnsclient_unix.go, net.go): ``dial tcp H:P: connect: connection refused``,
   ``lookup H on S: no such host`` / ``server misbehaving``, ``i/o timeout``.
+* crypto/tls and crypto/x509 (verify.go), for an ``https://`` URL: ``tls: failed to verify
+  certificate: x509: <why>`` wraps ``certificate signed by unknown authority``
+  (``UnknownAuthorityError``), ``certificate has expired or is not yet valid: current time T is
+  after T'`` (``CertificateInvalidError``) and the ``HostnameError`` texts ``certificate is valid
+  for N, not H``, ``cannot validate certificate for IP because it doesn't contain any IP SANs``,
+  ``certificate is not valid for any names``; ``tls: first record does not look like a TLS
+  handshake`` for a peer that is no TLS server. net/http transport.go: ``net/http: TLS handshake
+  timeout`` (``TLSHandshakeTimeout``, 10 s in cmd/go's client) and ``http: server gave HTTP
+  response to HTTPS client`` (the first record began ``HTTP/``). :class:`TLSError` names which;
+  the network catalogue's TLS faults (network/faults.py) make each one through a real middlebox.
 * cmd/go/internal/modfetch/proxy.go: ``invalid response from proxy "URL": <json error>`` and
   ``read "URL": unexpected EOF`` (a body shorter than its Content-Length); archive/zip: ``zip: not
   a valid zip file``, ``zip: checksum error``; compress/flate: ``flate: corrupt input before
@@ -38,6 +48,17 @@ toolchain, checksum mismatch, checksum database, GOPROXY=off, then the transport
 timeout, TLS, DNS, refused, timeout, reset, truncated), then an invalid body, then HTTP status.
 So a wrapped error is named by what the go command was doing (``SUMDB``, ``TOOLCHAIN``) and
 :attr:`Classification.cause` tells the network failure inside it.
+
+:attr:`Classification.tls_error` says which TLS problem it was, whether TLS is the failure or the
+cause under ``SUMDB``/``TOOLCHAIN``. It is a field of its own rather than a finer ``cause``:
+``cause`` is a :class:`Failure` (what a ``|`` list, a retry or a user reacts to), and a TLS problem
+is a detail of one of them, which a test asserts when the kind of certificate trouble matters.
+
+``net/http: TLS handshake timeout`` is ``DIAL_TIMEOUT`` with ``tls_error`` ``HANDSHAKE_TIMEOUT``,
+not ``TLS``: no certificate was refused, the connection was not set up in time (net/http counts
+the handshake as part of dialling), it costs the same wait on every request as a dropped SYN,
+and trusting a CA cannot fix it, while every ``TLS`` failure is an answer about trust or
+protocol that comes at once.
 """
 
 from __future__ import annotations
@@ -48,7 +69,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-__all__ = ["Classification", "Failure", "classify"]
+__all__ = ["Classification", "Failure", "TLSError", "classify"]
 
 
 class Failure(enum.Enum):
@@ -60,7 +81,8 @@ class Failure(enum.Enum):
     """Nothing listens: ``connect: connection refused``."""
     DIAL_TIMEOUT = "dial_timeout"
     """The connection was not established in time: ``dial tcp ...: i/o timeout``,
-    ``connection timed out``, ``net/http: TLS handshake timeout``."""
+    ``connection timed out``, ``net/http: TLS handshake timeout`` (then ``tls_error`` is
+    ``HANDSHAKE_TIMEOUT``; why it is no ``TLS``: see the module docstring)."""
     RESET = "reset"
     """The peer dropped the connection: ``connection reset by peer``, ``broken pipe``, or
     ``Get "URL": EOF`` (closed before any response)."""
@@ -68,8 +90,8 @@ class Failure(enum.Enum):
     """A response cut short: ``unexpected EOF`` (body shorter than Content-Length), malformed
     chunked encoding."""
     TLS = "tls"
-    """The TLS handshake failed: ``tls: ...``, ``x509: ...`` (unknown CA, wrong name), a plain
-    HTTP server behind an ``https://`` URL."""
+    """The TLS handshake failed: ``tls: ...``, ``x509: ...`` (unknown CA, expired, wrong name), a
+    plain HTTP server behind an ``https://`` URL; ``tls_error`` says which."""
     HTTP_STATUS = "http_status"
     """The server answered with an error status other than 404/410 (5xx, 403, 429...);
     ``status_code`` has it."""
@@ -95,6 +117,28 @@ class Failure(enum.Enum):
     """The command failed and none of the above was recognised."""
 
 
+class TLSError(enum.Enum):
+    """Which TLS problem go reported, each from its own text (see the module docstring)."""
+
+    UNKNOWN_AUTHORITY = "unknown_authority"
+    """``x509: certificate signed by unknown authority``: no trusted CA signed the certificate,
+    as behind an intercepting firewall whose CA ``SSL_CERT_FILE`` lacks."""
+    EXPIRED = "expired"
+    """``x509: certificate has expired or is not yet valid``."""
+    WRONG_HOST = "wrong_host"
+    """The certificate does not name the host of the URL: ``x509: certificate is valid for N,
+    not H``, ``... doesn't contain any IP SANs``, ``... is not valid for any names``."""
+    HANDSHAKE_TIMEOUT = "handshake_timeout"
+    """``net/http: TLS handshake timeout``: the peer did not finish the handshake within 10 s
+    (the failure is then ``DIAL_TIMEOUT``)."""
+    NOT_TLS = "not_tls"
+    """The peer does not speak TLS: ``http: server gave HTTP response to HTTPS client`` (it
+    answered plain HTTP) or ``tls: first record does not look like a TLS handshake``."""
+    OTHER = "other"
+    """Another ``tls:``/``x509:`` error (a TLS alert from the server, a bad signature...); the
+    text is in ``line``."""
+
+
 @dataclass(frozen=True)
 class Classification:
     """The failure named by a stderr text, and where it happened when Go says so."""
@@ -105,6 +149,8 @@ class Classification:
     status_code: int | None = None
     cause: Failure | None = None
     line: str | None = None
+    #: which TLS problem, when the failure or its ``cause`` is ``TLS`` or a TLS handshake timeout
+    tls_error: TLSError | None = None
 
 
 _F = Failure
@@ -120,15 +166,40 @@ _SUMDB = re.compile(
 )
 _PROXY_OFF = re.compile(r"disabled by GOPROXY=off")
 
-_TRANSPORT: tuple[tuple[Failure, re.Pattern[str]], ...] = (
-    (_F.DIAL_TIMEOUT, re.compile(r"TLS handshake timeout")),
+#: Each TLS problem, the failure it is, and its texts; tried in order, before the other transport
+#: rules (a TLS error may quote a network error, never the other way round).
+_TLS: tuple[tuple[TLSError, Failure, re.Pattern[str]], ...] = (
+    (TLSError.HANDSHAKE_TIMEOUT, _F.DIAL_TIMEOUT, re.compile(r"TLS handshake timeout")),
     (
+        TLSError.UNKNOWN_AUTHORITY,
+        _F.TLS,
+        re.compile(r"certificate signed by unknown authority"),
+    ),
+    (
+        TLSError.EXPIRED,
+        _F.TLS,
+        re.compile(r"\bx509: certificate has expired or is not yet valid"),
+    ),
+    (
+        TLSError.WRONG_HOST,
         _F.TLS,
         re.compile(
-            r"\btls: |\bx509: |certificate signed by unknown authority"
-            r"|server gave HTTP response to HTTPS client|remote error: tls"
+            r"\bx509: (?:certificate is valid for \S.* not \S|certificate is not valid for any "
+            r"names|cannot validate certificate for \S+ because it doesn't contain any IP SANs)"
         ),
     ),
+    (
+        TLSError.NOT_TLS,
+        _F.TLS,
+        re.compile(
+            r"server gave HTTP response to HTTPS client"
+            r"|\btls: first record does not look like a TLS handshake"
+        ),
+    ),
+    (TLSError.OTHER, _F.TLS, re.compile(r"\btls: |\bx509: |remote error: tls")),
+)
+
+_TRANSPORT: tuple[tuple[Failure, re.Pattern[str]], ...] = (
     (
         _F.DNS,
         re.compile(
@@ -240,33 +311,57 @@ def _host(url: str | None, line: str) -> str | None:
     return None
 
 
-def _network(text: str) -> tuple[Failure, int] | None:
+@dataclass(frozen=True)
+class _Found:
+    """A network failure found in a text: what, where, and which TLS problem if one."""
+
+    failure: Failure
+    pos: int
+    tls_error: TLSError | None = None
+
+
+def _network(text: str) -> _Found | None:
     """The transport, body or status failure in ``text`` and where it is, if any."""
+    for tls_error, failure, pattern in _TLS:
+        m = pattern.search(text)
+        if m:
+            return _Found(failure, m.start(), tls_error)
     for failure, pattern in _TRANSPORT:
         m = pattern.search(text)
         if m:
-            return failure, m.start()
+            return _Found(failure, m.start())
     m = _INVALID.search(text)
     if m:
-        return _F.INVALID_RESPONSE, m.start()
-    best: tuple[Failure, int] | None = None
+        return _Found(_F.INVALID_RESPONSE, m.start())
     for line_match in re.finditer(r"[^\n]+", text):
         _, code = _status(line_match.group(0))
         if code is not None and code >= 400:
-            best = (_F.NOT_FOUND if code in (404, 410) else _F.HTTP_STATUS, line_match.start())
-            break
-    if best is None:
-        m = _NO_VERSIONS.search(text)
-        if m:
-            best = (_F.NOT_FOUND, m.start())
-    return best
+            return _Found(
+                _F.NOT_FOUND if code in (404, 410) else _F.HTTP_STATUS, line_match.start()
+            )
+    m = _NO_VERSIONS.search(text)
+    if m:
+        return _Found(_F.NOT_FOUND, m.start())
+    return None
 
 
-def _result(failure: Failure, line: str, cause: Failure | None = None) -> Classification:
+def _result(
+    failure: Failure,
+    line: str,
+    *,
+    cause: Failure | None = None,
+    tls_error: TLSError | None = None,
+) -> Classification:
     url, code = _status(line)
     url = url or _url(line)
     return Classification(
-        failure=failure, url=url, host=_host(url, line), status_code=code, cause=cause, line=line
+        failure=failure,
+        url=url,
+        host=_host(url, line),
+        status_code=code,
+        cause=cause,
+        line=line,
+        tls_error=tls_error,
     )
 
 
@@ -276,6 +371,8 @@ def classify(stderr: str) -> Classification:
     ``url``, ``host`` (without port) and ``status_code`` come from the line that decided, when Go
     names them there. For ``SUMDB`` and ``TOOLCHAIN``, ``cause`` is the network failure Go
     reported underneath (for example ``REFUSED`` for an unreachable checksum database).
+    ``tls_error`` names the TLS problem of a ``TLS`` failure or cause (and of a TLS handshake
+    timeout, a ``DIAL_TIMEOUT``).
     """
     text = stderr.replace("\r\n", "\n")
     for failure, pattern in (
@@ -298,8 +395,10 @@ def classify(stderr: str) -> Classification:
             rest = text[m.start() :]
             inner = _network(rest)
             if inner is not None:
-                line = _line_at(rest, inner[1])
-        return _result(failure, line, cause=inner[0] if inner else None)
+                line = _line_at(rest, inner.pos)
+        if inner is None:
+            return _result(failure, line)
+        return _result(failure, line, cause=inner.failure, tls_error=inner.tls_error)
     found = _network(text)
     if found is None:
         m = _NO_PROTOCOL.search(text)
@@ -308,5 +407,4 @@ def classify(stderr: str) -> Classification:
             return Classification(_F.UNKNOWN, host=host, line=_line_at(text, m.start()))
         lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
         return Classification(_F.UNKNOWN, line=lines[-1] if lines else None)
-    failure, pos = found
-    return _result(failure, _line_at(text, pos))
+    return _result(found.failure, _line_at(text, found.pos), tls_error=found.tls_error)

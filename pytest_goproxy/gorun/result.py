@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pytest_goproxy.gorun.environment import relevant_env
-from pytest_goproxy.gorun.failure import Classification, Failure, classify
+from pytest_goproxy.gorun.failure import Classification, Failure, TLSError, classify
 from pytest_goproxy.gorun.guard import Escape
 
 __all__ = ["GoResult", "json_errors"]
@@ -100,6 +100,13 @@ class GoResult:
         return self.classification.cause if self.classification else None
 
     @property
+    def tls_error(self) -> TLSError | None:
+        """Which TLS problem, when the failure or its ``cause`` is TLS (or a TLS handshake
+        timeout): unknown authority, expired, wrong host, not TLS... (see :class:`TLSError
+        <pytest_goproxy.gorun.failure.TLSError>`)."""
+        return self.classification.tls_error if self.classification else None
+
+    @property
     def refused_by_guard(self) -> bool:
         """The failure is the network guard's refusal, not a server's answer.
 
@@ -161,7 +168,12 @@ class GoResult:
         if c is not None:
             where_bits = [
                 f"{name}={value}"
-                for name, value in (("url", c.url), ("status", c.status_code), ("cause", c.cause))
+                for name, value in (
+                    ("url", c.url),
+                    ("status", c.status_code),
+                    ("cause", c.cause),
+                    ("tls_error", c.tls_error),
+                )
                 if value is not None
             ]
             lines.append(

@@ -205,6 +205,23 @@ class ToxiproxyClient:
             data = api.post(f"/proxies/{name}", json={"enabled": enabled}, timeout=self.timeout)
             return _proxy_info(data.json())
 
+    def set_upstream(self, name: str, upstream: str) -> ProxyInfo:
+        """Send a proxy's new connections to ``upstream`` (``host:port``); the listen address,
+        the enabled state and the toxics stay.
+
+        toxiproxy (proxy.go ``Update``) stops the proxy, which drops its open connections, and
+        starts it again on the same resolved listen address; the API fills every field the body
+        leaves out from the proxy as it is (api.go ``ProxyUpdate``), so a disabled proxy stays
+        disabled. The URL clients use does not change: this is how a middlebox is put in the way.
+        """
+        with self._api(f"set upstream of proxy {name!r}") as api:
+            data = api.post(f"/proxies/{name}", json={"upstream": upstream}, timeout=self.timeout)
+            if data.status_code >= 300:  # e.g. 500 when the listen port could not be bound again
+                raise ToxiproxyError(
+                    f"set upstream of proxy {name!r}: {data.status_code} {data.text.strip()}"
+                )
+            return _proxy_info(data.json())
+
     def populate(self, proxies: Sequence[Mapping[str, Any]]) -> list[ProxyInfo]:
         """``POST /populate``: create or replace several proxies in one call (httpx)."""
         response = self._http("POST", "/populate", "populate", json=list(proxies))

@@ -8,6 +8,8 @@ socket it made; the ``network`` fixture calls it after each test, also when the 
 
 Faults that cannot be expressed as a toxic change what ``endpoint.url`` returns (``dns``: a host
 under ``.invalid``; ``dial_timeout``: a stuck listener's port), so read ``url`` after injecting.
+The TLS faults do not: they point the proxy's upstream at a TLS middlebox
+(:mod:`pytest_goproxy.network.tlsbox`) and back, as a real one sits in the path unseen.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from pytest_goproxy.errors import FaultError, ToxiproxyError
 from pytest_goproxy.lifecycle import Closing
 from pytest_goproxy.network.client import ProxyInfo, ToxiproxyClient
 from pytest_goproxy.network.faults import Fault, get_fault
+from pytest_goproxy.network.tlsbox import TLSBox, parse_address
 
 __all__ = ["Endpoint", "FaultHandle", "Network", "upstream_of"]
 
@@ -83,6 +86,9 @@ class FaultHandle(Closing):
         self.ident = ident
         self._undo: list[Callable[[], None]] = []
         self.active = True
+        #: the TLS middlebox of a ``tls`` fault (its ``requests`` and ``handshakes`` say what it
+        #: saw); None for every other mechanism
+        self.middlebox: TLSBox | None = None
 
     @property
     def name(self) -> str:
@@ -184,6 +190,7 @@ class Endpoint:
         self._enabled = True
         self._host_override: str | None = None
         self._port_override: int | None = None
+        self._middlebox: FaultHandle | None = None
         self._counter = itertools.count(1)
         self.closed = False
 
@@ -300,6 +307,8 @@ class Endpoint:
             self._add_toxic(handle, "limit_data", "downstream", {"bytes": limit})
             handle._on_remove(lambda: self._go_up(handle.ident))
             self._start_watcher(handle, limit)
+        elif mechanism == "tls":
+            self._interpose(handle)
         else:  # pragma: no cover - the catalogue and this dispatch are kept in step by tests
             raise FaultError(f"fault {fault.name!r}: unknown mechanism {mechanism!r}")
 
@@ -315,6 +324,35 @@ class Endpoint:
     def _remove_toxic(self, toxic: str) -> None:
         if not self.closed:
             self.client.remove_toxic(self.name, toxic)
+
+    def _interpose(self, handle: FaultHandle) -> None:
+        """Put a TLS middlebox between toxiproxy and the server: the proxy's upstream becomes
+        the box, so the URL go uses and every toxic stay as they are (a middlebox is invisible
+        until it misbehaves). One at a time: a second box would sit behind the first."""
+        fault = handle.fault
+        assert fault.tls is not None
+        if self.scheme != "https":
+            raise FaultError(
+                f"fault {fault.name!r} breaks TLS, but go reaches {self.url} without TLS: front "
+                "an HTTPS server (FakeGoProxy(tls=True), ChecksumDB(tls=True), matrix --tls)"
+            )
+        with self._lock:
+            if self._middlebox is not None:
+                raise FaultError(
+                    f"fault {fault.name!r}: {self._middlebox.name!r} already puts a TLS "
+                    "middlebox in front of this endpoint; remove it first"
+                )
+            self._middlebox = handle
+        handle._on_remove(lambda: setattr(self, "_middlebox", None))
+        box = TLSBox(fault.tls, parse_address(self.upstream), upstream_tls=True).start()
+        handle.middlebox = box
+        handle._on_remove(box.close)
+        self.client.set_upstream(self.name, box.address)
+        handle._on_remove(self._restore_upstream)
+
+    def _restore_upstream(self) -> None:
+        if not self.closed:
+            self.client.set_upstream(self.name, self.upstream)
 
     def _set_override(
         self, handle: FaultHandle, *, host: str | None = None, port: int | None = None

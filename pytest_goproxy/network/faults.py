@@ -1,14 +1,21 @@
 """The fault catalogue: every way the network between ``go`` and a proxy can fail, one entry each.
 
 An entry says which parameters it takes (with defaults and bounds), how it is made (a toxiproxy
-toxic, a disabled proxy, an unresolvable host name, a stuck listener, a timer) and what the go
-command does under it with a ``,`` list and with a ``|`` list in ``GOPROXY``. The README table is
-generated from these entries by :func:`fault_table_markdown`, so docs and behaviour cannot drift.
+toxic, a disabled proxy, an unresolvable host name, a stuck listener, a timer, a TLS middlebox)
+and what the go command does under it with a ``,`` list and with a ``|`` list in ``GOPROXY``. The
+README table is generated from these entries by :func:`fault_table_markdown`, so docs and
+behaviour cannot drift.
 
 Background for the go columns (``go help goproxy``): with ``GOPROXY=a,b`` the go command falls
 back to ``b`` only when ``a`` answers 404 or 410; any other error, including a connection that
 fails, stops it. With ``GOPROXY=a|b`` it falls back on any error. Neither has a request timeout,
 so a proxy that never answers hangs the go command whatever the separator.
+
+The TLS faults (``intercepted``, ``expired_cert``, ``wrong_host``, ``tls_stall``, ``plain_http``)
+need an endpoint in front of an HTTPS server; go's texts in their entries were measured with
+go1.26.8 and go1.27.3 (tests/network/test_tls_faults.py runs them with the real go), and
+:mod:`pytest_goproxy.gorun.failure` names each one (``Failure.TLS`` with a ``tls_error``;
+``tls_stall`` is a ``DIAL_TIMEOUT``, for the reason given there).
 
 Toxic semantics cite the toxiproxy sources (``toxics/*.go`` of github.com/Shopify/toxiproxy/v2).
 """
@@ -27,6 +34,7 @@ __all__ = [
     "Fault",
     "Mechanism",
     "Param",
+    "TLSBehaviour",
     "ToxicSpec",
     "fault_names",
     "fault_table_markdown",
@@ -42,6 +50,16 @@ Mechanism = Literal[
     "down_for",  # disabled now, re-enabled by a timer
     "down_after",  # disabled by a timer
     "down_after_bytes",  # limit_data cut + disabled once N bytes went downstream
+    "tls",  # the proxy's upstream becomes a TLS middlebox (network/tlsbox.py); the URL stays
+]
+
+#: What the TLS middlebox of a ``tls`` fault does with each connection (network/tlsbox.py).
+TLSBehaviour = Literal[
+    "foreign_ca",  # terminates TLS with a certificate for the right host from an untrusted CA
+    "expired",  # terminates TLS with a session-CA certificate whose validity has ended
+    "wrong_host",  # terminates TLS with a session-CA certificate for other names
+    "stall",  # reads the ClientHello and never answers
+    "plain_http",  # answers the ClientHello with a plain HTTP/1.1 400, as an HTTP server would
 ]
 
 
@@ -75,6 +93,8 @@ class Fault:
     mechanism: Mechanism
     params: tuple[Param, ...] = ()
     toxic: ToxicSpec | None = None
+    #: for the ``tls`` mechanism: what the middlebox does
+    tls: TLSBehaviour | None = None
     #: what using it costs, when that is more than a moment (shown in the table)
     cost: str = ""
 
@@ -88,6 +108,13 @@ class Fault:
 
 _COMMA_STOPS = "go fails with this error; `,` falls back only on a 404 or 410 answer."
 _PIPE_FALLS = "go falls back to the next entry and succeeds if that one works."
+
+
+#: How every TLS fault is made (the mechanism ``tls``), the start of its ``how``.
+_MIDDLEBOX = (
+    "A TLS middlebox on 127.0.0.1 (network/tlsbox.py) becomes the toxiproxy proxy's upstream, "
+    "so the URL go uses (an `https://` server's) does not change. The box "
+)
 
 
 def _seconds(doc: str) -> Param:
@@ -248,6 +275,69 @@ FAULTS: dict[str, Fault] = by_name(
         pipe=_PIPE_FALLS,
         mechanism="down_after_bytes",
         params=(Param("bytes", 400, "bytes", "response bytes before the outage"),),
+    ),
+    Fault(
+        name="intercepted",
+        summary="A TLS-intercepting firewall: a certificate for the right host from a CA go "
+        "does not trust.",
+        how=_MIDDLEBOX + "terminates TLS with a certificate for 127.0.0.1, ::1 and localhost "
+        "from the firewall's CA (`foreign_ca()`) and forwards the decrypted requests to the "
+        "server over TLS. With that CA trusted too (`SSL_CERT_FILE` = "
+        "`serving.tls.corporate_bundle()`) go works through it, and `handle.middlebox.requests` "
+        "lists what it read.",
+        comma="Fails at once: `tls: failed to verify certificate: x509: certificate signed by "
+        "unknown authority` (TLS, `tls_error` UNKNOWN_AUTHORITY). " + _COMMA_STOPS,
+        pipe=_PIPE_FALLS,
+        mechanism="tls",
+        tls="foreign_ca",
+    ),
+    Fault(
+        name="expired_cert",
+        summary="The server's certificate has expired.",
+        how=_MIDDLEBOX + "terminates TLS with a session-CA certificate for the right host, "
+        "valid during 2020 only.",
+        comma="Fails at once: `tls: failed to verify certificate: x509: certificate has expired "
+        "or is not yet valid: current time <now> is after 2021-01-01T00:00:00Z` (TLS, "
+        "EXPIRED). " + _COMMA_STOPS,
+        pipe=_PIPE_FALLS,
+        mechanism="tls",
+        tls="expired",
+    ),
+    Fault(
+        name="wrong_host",
+        summary="The server's certificate is for another host.",
+        how=_MIDDLEBOX + "terminates TLS with a session-CA certificate for `wrong.example` and "
+        "127.0.0.2.",
+        comma="Fails at once: `tls: failed to verify certificate: x509: certificate is valid for "
+        "127.0.0.2, not 127.0.0.1` (`... valid for wrong.example, not localhost` for a "
+        "`localhost` URL; TLS, WRONG_HOST). " + _COMMA_STOPS,
+        pipe=_PIPE_FALLS,
+        mechanism="tls",
+        tls="wrong_host",
+    ),
+    Fault(
+        name="tls_stall",
+        summary="The TLS handshake is never answered.",
+        how=_MIDDLEBOX + "reads the ClientHello and never answers.",
+        comma="Fails after net/http's 10 s handshake limit: `net/http: TLS handshake timeout`, "
+        "classified DIAL_TIMEOUT (`tls_error` HANDSHAKE_TIMEOUT): no certificate was refused, "
+        "the connection was not set up in time. " + _COMMA_STOPS,
+        pipe="Falls back, but only after 10 s for every request (each one tries this entry "
+        "first): a `go mod tidy` fetching one module's .zip and .mod waits twice.",
+        mechanism="tls",
+        tls="stall",
+        cost="10 s per connection attempt",
+    ),
+    Fault(
+        name="plain_http",
+        summary="The port speaks plain HTTP, not TLS.",
+        how=_MIDDLEBOX + "reads the ClientHello and answers as a Go plain-HTTP server does "
+        "(`HTTP/1.1 400 Bad Request`, then it closes).",
+        comma="Fails at once: `http: server gave HTTP response to HTTPS client` (TLS, NOT_TLS). "
+        + _COMMA_STOPS,
+        pipe=_PIPE_FALLS,
+        mechanism="tls",
+        tls="plain_http",
     ),
 )
 

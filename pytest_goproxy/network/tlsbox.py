@@ -1,0 +1,397 @@
+"""The TLS middlebox: what stands between go and an HTTPS server when TLS breaks on a real network.
+
+A ``tls`` fault (:mod:`pytest_goproxy.network.faults`) points the endpoint's toxiproxy proxy at a
+:class:`TLSBox` instead of at the server (:meth:`ToxiproxyClient.set_upstream
+<pytest_goproxy.network.client.ToxiproxyClient.set_upstream>`). go keeps dialling the same
+``https://`` URL, as it does through a real corporate firewall or a misconfigured load balancer,
+and meets whatever the box does with the connection, its
+:data:`~pytest_goproxy.network.faults.TLSBehaviour`:
+
+``foreign_ca``
+    terminates TLS with a certificate for the right host (127.0.0.1, ::1, localhost) from
+    :func:`~pytest_goproxy.serving.tls.foreign_ca`, the firewall's CA, and forwards the decrypted
+    bytes to the server, encrypting again when the server is HTTPS (trusting the session CA, as a
+    firewall trusts the public roots). go refuses the certificate unless it trusts that CA too
+    (:func:`~pytest_goproxy.serving.tls.corporate_bundle` in ``SSL_CERT_FILE``); then it works
+    through the box, which records every request line it decrypted (:attr:`TLSBox.requests`):
+    the interception is proved from its side.
+``expired``, ``wrong_host``
+    the same, with a session-CA certificate that has expired, or that names other hosts.
+``stall``
+    reads the ClientHello and never answers; go's net/http gives up after its 10 s
+    ``TLSHandshakeTimeout``.
+``plain_http``
+    reads the ClientHello and answers what a Go plain-HTTP server answers to bytes it cannot
+    parse (net/http server.go: ``400 Bad Request``, ``Connection: close``), then closes.
+
+Why threads and blocking handshakes rather than asyncio: asyncio's TLS server never shows a failed
+handshake to the application, and the alert go sends when it refuses a certificate is the box's
+proof that go gave up in the handshake (go1.26 and go1.27 send ``bad_certificate`` for an unknown
+authority, an expired certificate and a wrong host alike); it is kept in
+:attr:`TLSBox.handshakes`. One daemon thread accepts (127.0.0.1, port 0: no race), one
+per connection serves; every wait polls a stop flag, and :meth:`TLSBox.close` shuts down every
+socket and joins every thread, so nothing outlives the fault.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import re
+import select
+import socket
+import ssl
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+
+from pytest_goproxy.errors import FaultError
+from pytest_goproxy.lifecycle import Starting
+from pytest_goproxy.network.faults import TLSBehaviour
+from pytest_goproxy.serving.tls import foreign_ca, session_ca
+
+__all__ = [
+    "EXPIRED_VALIDITY",
+    "WRONG_HOST_NAMES",
+    "TLSBox",
+    "parse_address",
+]
+
+#: What the ``wrong_host`` certificate is for: a DNS name and an IP address that are not this
+#: endpoint's, so go's complaint names them whether the URL's host is a name or an address.
+WRONG_HOST_NAMES: tuple[str, ...] = ("wrong.example", "127.0.0.2")
+#: The ``expired`` certificate's validity: fixed dates long past, so the text go prints is the
+#: same in every run and the certificate is made once per process.
+EXPIRED_VALIDITY: tuple[datetime.datetime, datetime.datetime] = (
+    datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc),
+    datetime.datetime(2021, 1, 1, tzinfo=datetime.timezone.utc),
+)
+
+#: What a Go net/http server writes to a connection whose first line it cannot parse (server.go
+#: ``publicErr`` + ``errorHeaders``): what a TLS client gets from a plain-HTTP port.
+PLAIN_HTTP_ANSWER = (
+    b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    b"Connection: close\r\n\r\n400 Bad Request"
+)
+
+#: How often a waiting thread looks at the stop flag.
+_POLL_S = 0.1
+#: How long a handshake, an upstream dial or a read the box waits for may take; on loopback
+#: anything slower is a client that went away.
+_IO_TIMEOUT_S = 30.0
+#: How long ``close()`` waits for each thread.
+_JOIN_S = 5.0
+_CHUNK = 65536
+#: At most this many request lines and handshake outcomes are kept (the last ones).
+_KEEP = 1000
+_REQUEST_LINE = re.compile(rb"^([A-Z]+) (\S+) HTTP/1\.[01]$")
+#: A TLS record's header: type, version (2 bytes), length (2 bytes); 22 is a handshake record.
+_TLS_HEADER = 5
+_TLS_HANDSHAKE = 0x16
+
+
+def parse_address(address: str) -> tuple[str, int]:
+    """``host:port`` (also ``[v6]:port``) as a tuple; a :class:`FaultError` if it is not one."""
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        raise FaultError(f"cannot put a TLS middlebox before {address!r}: not host:port")
+    return host.strip("[]"), int(port)
+
+
+def _certificate(behaviour: TLSBehaviour) -> ssl.SSLContext | None:
+    """The server context a terminating behaviour presents; None for those that never do TLS."""
+    if behaviour == "foreign_ca":
+        return foreign_ca().server_context()
+    if behaviour == "expired":
+        not_before, not_after = EXPIRED_VALIDITY
+        return session_ca().server_context(not_before=not_before, not_after=not_after)
+    if behaviour == "wrong_host":
+        return session_ca().server_context(*WRONG_HOST_NAMES)
+    return None
+
+
+class TLSBox(Starting):
+    """A middlebox on 127.0.0.1 doing ``behaviour`` to every connection, forwarding what it
+    decrypts to ``upstream`` (``(host, port)``; over TLS trusting the session CA when
+    ``upstream_tls``). ``start()`` (or ``with``) listens; ``close()`` ends everything."""
+
+    def __init__(
+        self, behaviour: TLSBehaviour, upstream: tuple[str, int], *, upstream_tls: bool
+    ) -> None:
+        self.behaviour = behaviour
+        self.upstream = upstream
+        self.upstream_tls = upstream_tls
+        self.host = "127.0.0.1"
+        self.port = 0
+        #: connections accepted so far
+        self.accepted = 0
+        self._context = _certificate(behaviour)
+        self._upstream_context = session_ca().client_context() if upstream_tls else None
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._listener: socket.socket | None = None
+        self._sockets: set[socket.socket] = set()
+        self._threads: set[threading.Thread] = set()
+        self._requests: deque[str] = deque(maxlen=_KEEP)
+        self._handshakes: deque[str] = deque(maxlen=_KEEP)
+
+    @property
+    def address(self) -> str:
+        """``host:port`` the box listens on: the toxiproxy proxy's upstream while it is on."""
+        return f"{self.host}:{self.port}"
+
+    @property
+    def requests(self) -> list[str]:
+        """``METHOD target`` of every HTTP request the box decrypted and forwarded, in order."""
+        with self._lock:
+            return list(self._requests)
+
+    @property
+    def handshakes(self) -> list[str]:
+        """Each TLS handshake the box served: ``ok``, or OpenSSL's reason for the failure, which
+        names the alert the client sent (``SSLV3_ALERT_BAD_CERTIFICATE`` when go refuses the
+        certificate)."""
+        with self._lock:
+            return list(self._handshakes)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def _start(self) -> None:
+        if self._listener is not None:  # started already (or closed: a box is not restarted)
+            return
+        listener = socket.create_server((self.host, 0))
+        self._listener = listener
+        listener.settimeout(_POLL_S)
+        self.port = listener.getsockname()[1]
+        self._spawn(self._accept_loop, "accept")
+
+    def close(self) -> None:
+        """Stop accepting, shut every connection down and join every thread (idempotent)."""
+        self._stop.set()
+        with self._lock:
+            sockets = list(self._sockets)
+            threads = list(self._threads)
+        for sock in sockets:
+            # The raw socket's shutdown: it wakes a thread blocked on it at once, and does not
+            # touch an SSLSocket's state, which that thread may be using.
+            with contextlib.suppress(OSError):
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+        deadline = time.monotonic() + _JOIN_S
+        for thread in threads:
+            if thread is not threading.current_thread():
+                thread.join(max(0.0, deadline - time.monotonic()))
+        with self._lock:
+            left = list(self._sockets)
+            self._sockets.clear()
+        for sock in left:  # threads close their own; these belong to one that did not end
+            sock.close()
+        if self._listener is not None:
+            self._listener.close()
+
+    def _spawn(self, target: Callable[..., None], what: str, *args: object) -> None:
+        name = f"pytest-goproxy-tlsbox-{self.port}-{what}"
+
+        def run() -> None:
+            try:
+                target(*args)
+            finally:
+                with self._lock:
+                    self._threads.discard(threading.current_thread())
+
+        thread = threading.Thread(target=run, name=name, daemon=True)
+        with self._lock:
+            self._threads.add(thread)
+        thread.start()
+
+    def _track(self, sock: socket.socket) -> bool:
+        """Register ``sock`` for ``close()``; False (and closed) once the box is stopping."""
+        with self._lock:
+            if self._stop.is_set():
+                sock.close()
+                return False
+            self._sockets.add(sock)
+            return True
+
+    def _forget(self, *socks: socket.socket | None) -> None:
+        for sock in socks:
+            if sock is None:
+                continue
+            with self._lock:
+                self._sockets.discard(sock)
+            sock.close()
+
+    def _accept_loop(self) -> None:
+        assert self._listener is not None
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            if not self._track(conn):
+                return
+            with self._lock:
+                self.accepted += 1
+            self._spawn(self._serve, f"conn{self.accepted}", conn)
+
+    # -- one connection ----------------------------------------------------------------------
+
+    def _serve(self, conn: socket.socket) -> None:
+        try:
+            conn.settimeout(_IO_TIMEOUT_S)
+            if self.behaviour == "stall":
+                self._drain(conn, until_stopped=True)
+            elif self.behaviour == "plain_http":
+                self._answer_plain(conn)
+            else:
+                self._terminate(conn)
+        except OSError:  # the client went away, or close() shut the socket down
+            pass
+        finally:
+            self._forget(conn)
+
+    def _readable(self, sock: socket.socket) -> bool:
+        """Wait until ``sock`` has data (True) or the box stops (False)."""
+        while not self._stop.is_set():
+            if isinstance(sock, ssl.SSLSocket) and sock.pending():
+                return True
+            ready, _, _ = select.select([sock], [], [], _POLL_S)
+            if ready:
+                return True
+        return False
+
+    def _drain(self, conn: socket.socket, *, until_stopped: bool) -> None:
+        """Read and drop what the client sends until it closes (or, ``until_stopped``, the box
+        stops; else for at most the I/O timeout)."""
+        deadline = time.monotonic() + _IO_TIMEOUT_S
+        while until_stopped or time.monotonic() < deadline:
+            if not self._readable(conn) or not conn.recv(_CHUNK):
+                return
+
+    def _recv_exactly(self, conn: socket.socket, size: int) -> bytes:
+        data = b""
+        while len(data) < size:
+            if not self._readable(conn):
+                break
+            chunk = conn.recv(size - len(data))
+            if not chunk:
+                break
+            data += chunk
+        return data
+
+    def _answer_plain(self, conn: socket.socket) -> None:
+        """Read one TLS record (the ClientHello), answer as a plain HTTP server, close."""
+        header = self._recv_exactly(conn, _TLS_HEADER)
+        if len(header) == _TLS_HEADER and header[0] == _TLS_HANDSHAKE:
+            self._recv_exactly(conn, int.from_bytes(header[3:5], "big"))
+        conn.sendall(PLAIN_HTTP_ANSWER)
+        # A graceful close: FIN, then read until the client closes, so that unread bytes never
+        # turn the close into a reset that could overtake the answer.
+        conn.shutdown(socket.SHUT_WR)
+        self._drain(conn, until_stopped=False)
+
+    def _terminate(self, conn: socket.socket) -> None:
+        assert self._context is not None
+        # The SSLSocket takes the descriptor over (``conn`` is left closed and harmless); it is
+        # tracked before the handshake, so that close() can wake a handshake that waits.
+        client = self._context.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
+        upstream: socket.socket | None = None
+        try:
+            if not self._track(client):
+                return
+            try:
+                client.do_handshake()
+            except ssl.SSLError as exc:
+                with self._lock:
+                    self._handshakes.append(exc.reason or str(exc))
+                return
+            with self._lock:
+                self._handshakes.append("ok")
+            upstream = self._dial_upstream()
+            if upstream is not None:
+                self._pump(client, upstream)
+        finally:
+            self._forget(client, upstream)
+
+    def _dial_upstream(self) -> socket.socket | None:
+        """A connection to the server (TLS trusting the session CA when it is HTTPS), or None
+        when it cannot be had: go then sees the box close, as behind a firewall that cannot
+        reach the server."""
+        host, port = self.upstream
+        try:
+            raw = socket.create_connection((host, port), timeout=_IO_TIMEOUT_S)
+        except OSError:
+            return None
+        if self._upstream_context is None:
+            return raw if self._track(raw) else None
+        upstream = self._upstream_context.wrap_socket(
+            raw, server_hostname=host, do_handshake_on_connect=False
+        )
+        if not self._track(upstream):
+            return None
+        try:
+            upstream.do_handshake()
+        except OSError:
+            self._forget(upstream)
+            return None
+        return upstream
+
+    def _pump(self, client: socket.socket, upstream: socket.socket) -> None:
+        """Copy bytes both ways until either side closes or the box stops, recording the
+        request lines the client sends. Non-blocking, so a TLS record that carries no data (a
+        TLS 1.3 session ticket) never blocks the other direction."""
+        peers: dict[socket.socket, socket.socket] = {client: upstream, upstream: client}
+        for sock in peers:
+            sock.setblocking(False)
+        pending = b""
+        while not self._stop.is_set():
+            ready: list[socket.socket] = [
+                s for s in peers if isinstance(s, ssl.SSLSocket) and s.pending()
+            ]
+            if not ready:
+                ready, _, _ = select.select(list(peers), [], [], _POLL_S)
+            for sock in ready:
+                try:
+                    data = sock.recv(_CHUNK)
+                except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError):
+                    continue
+                if not data:
+                    return
+                if sock is client:
+                    pending = self._record(pending + data)
+                if not self._send_all(peers[sock], data):
+                    return
+
+    def _send_all(self, sock: socket.socket, data: bytes) -> bool:
+        view = memoryview(data)
+        while view:
+            if self._stop.is_set():
+                return False
+            try:
+                sent = sock.send(view)
+            except (ssl.SSLWantWriteError, BlockingIOError):
+                select.select([], [sock], [], _POLL_S)
+                continue
+            except ssl.SSLWantReadError:
+                select.select([sock], [], [], _POLL_S)
+                continue
+            view = view[sent:]
+        return True
+
+    def _record(self, data: bytes) -> bytes:
+        """Keep the request lines in ``data``; return its unfinished last line (at most 8 KiB,
+        the longest request target our servers accept)."""
+        *lines, rest = data.split(b"\r\n")
+        found = [m for m in map(_REQUEST_LINE.match, lines) if m]
+        if found:
+            with self._lock:
+                for m in found:
+                    self._requests.append(
+                        f"{m.group(1).decode('ascii')} {m.group(2).decode('latin-1')}"
+                    )
+        return rest[-8192:]
+
+    def __repr__(self) -> str:
+        return f"<TLSBox {self.behaviour} {self.address} -> {self.upstream}>"
