@@ -57,6 +57,8 @@ PLACEHOLDERS: Mapping[str, str] = {
     "relay": "the nginx caching relay in front of the primary",
     "sumdb_key": "the checksum database's verifier key (reached through the proxies)",
     "private": "a pattern matching the project's dependencies (their first path elements)",
+    "corporate_ca": "a CA bundle holding the CAs go trusted before and the intercepting "
+    "firewall's (what people put in SSL_CERT_FILE)",
 }
 
 
@@ -318,6 +320,30 @@ CONFIGS: dict[str, Config] = {
             procedure="relay",
             needs=("nginx",),
             expect="Serves what it cached through the outage; its version list goes stale.",
+        ),
+        Config(
+            name="corporate_ca",
+            summary="SSL_CERT_FILE with the firewall's CA added: the fix for interception.",
+            docs="What people do when a corporate firewall intercepts HTTPS (`x509: certificate "
+            "signed by unknown authority`): add the firewall's CA to the CAs go trusts "
+            "(`SSL_CERT_FILE`, read by crypto/x509 on Unix). go then talks to the firewall, "
+            "which talks to the proxy: the build works *through* the interceptor, which sees "
+            "every request. Needs the endpoints over HTTPS (`--tls`) to mean anything.",
+            env={"GOPROXY": "{primary}", **_PROXY, "SSL_CERT_FILE": "{corporate_ca}"},
+            expect="Gets through `intercepted`; changes nothing for other TLS faults.",
+        ),
+        Config(
+            name="goinsecure",
+            summary="GOINSECURE=<deps>: skip certificate checks... for direct fetches only.",
+            docs="`GOINSECURE` lets go fetch matching modules over plain HTTP or with an "
+            "unverified certificate, but only when it fetches them *directly* from their origin "
+            "(`go help environment`: 'Only applies to dependencies that are being fetched "
+            "directly'). It does not apply to GOPROXY entries, and it does not turn off the "
+            "checksum database (cmd/go's own tests say so; GONOSUMDB does that). Measured here "
+            "with the proxy over HTTPS: every TLS fault on the proxy fails exactly as with "
+            "`single`.",
+            env={"GOPROXY": "{primary}", **_PROXY, "GOINSECURE": "{private}"},
+            expect="Same as single: the proxy's certificate is still checked.",
         ),
     )
 }

@@ -24,6 +24,7 @@ from pytest_goproxy.lifecycle import Closers, Starting
 from pytest_goproxy.network import Endpoint, FaultHandle, Network, Toxiproxy
 from pytest_goproxy.outage.faults import BoundFault
 from pytest_goproxy.proxy import FakeGoProxy
+from pytest_goproxy.serving.tls import corporate_bundle
 from pytest_goproxy.sumdb import ChecksumDB
 
 __all__ = ["EndpointKind", "EndpointPlan", "Endpoints", "needs_toxiproxy", "private_pattern"]
@@ -144,7 +145,10 @@ class Endpoints(Closers, Starting):
         """The placeholders a configuration or ``[env]`` template renders: ``{<proxy>}`` its
         URL, ``{<sumdb>}`` ``"<key> <url>"``, ``{<sumdb>_key}``, ``{<sumdb>_url}``, and
         ``{private}`` (the modules' first path elements unless given)."""
-        values = {"private": private or private_pattern(self.store)}
+        values = {
+            "private": private or private_pattern(self.store),
+            "corporate_ca": str(corporate_bundle()),
+        }
         for name in self.proxies:
             values[name] = self.url(name)
         for name, db in self.sumdbs.items():

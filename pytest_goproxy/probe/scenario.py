@@ -2,9 +2,10 @@
 scenario file (:mod:`pytest_goproxy.scenarios`) whose ``[expect]`` is the prediction, so
 ``pytest-goproxy run`` replays the outage offline.
 
-Each observation is played by a fault of the catalogues (``_PLAYED``); what no fault makes (a TLS
-failure, a network failure on ``/supported`` alone) gets a stand-in go treats alike, noted in the
-file.
+Each observation is played by a fault of the catalogues (``_PLAYED``); a TLS failure by the TLS
+fault that makes the same error (:func:`tls_fault`), on an endpoint that speaks HTTPS; what no
+fault makes (a network failure on ``/supported`` alone) gets a stand-in go treats alike, noted in
+the file.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any, Literal
 from pytest_goproxy.errors import ProbeError
 from pytest_goproxy.probe.observe import Observation, ProbeReport, ProxyEntry, SumDBConfig, predict
 
-__all__ = ["scenario_toml", "write_scenario"]
+__all__ = ["scenario_toml", "tls_fault", "write_scenario"]
 
 Played = tuple[Literal["network", "http"], str, dict[str, Any]]
 
@@ -34,6 +35,33 @@ _PLAYED: dict[str, Played] = {
 }
 
 
+#: What a TLS handshake error says (Python's ssl module, as the probe sees it) -> the TLS fault
+#: that makes go see the same; the first match wins.
+_TLS_CAUSES: tuple[tuple[str, str], ...] = (
+    ("has expired", "expired_cert"),
+    ("mismatch", "wrong_host"),  # "Hostname mismatch", "IP address mismatch"
+    ("not valid for", "wrong_host"),
+    ("wrong version number", "plain_http"),  # a plain-HTTP answer to a ClientHello
+    ("record layer failure", "plain_http"),
+    ("packet length too long", "plain_http"),
+    ("http request", "plain_http"),
+    ("unable to get local issuer", "intercepted"),  # a CA we do not trust
+    ("self-signed certificate", "intercepted"),
+    ("self signed certificate", "intercepted"),
+    ("unknown authority", "intercepted"),
+)
+
+
+def tls_fault(detail: str) -> str:
+    """The TLS fault that plays a handshake failure reading ``detail`` (a certificate from an
+    authority nobody here trusts, the firewall case, when nothing more telling is said)."""
+    lowered = detail.lower()
+    for needle, fault in _TLS_CAUSES:
+        if needle in lowered:
+            return fault
+    return "intercepted"
+
+
 def _played(o: Observation) -> tuple[Observation, Played | None, str]:
     """The observation the scenario will show, the fault that plays it, a note on a stand-in."""
     if o.ok:
@@ -41,9 +69,10 @@ def _played(o: Observation) -> tuple[Observation, Played | None, str]:
     if o.status in ("HTTP_STATUS", "NOT_FOUND"):
         return o, ("http", "status", {"code": o.code or 404}), ""
     if o.status == "TLS":
-        # No fault makes a TLS failure (the fakes speak plain http); reset fails the same way
-        # under `,` and `|`, so the verdict is kept, with RESET as the failure's name.
-        return replace(o, status="RESET"), _PLAYED["RESET"], "observed TLS, played by reset"
+        fault = tls_fault(o.detail)
+        return o, ("network", fault, {}), f"observed TLS ({o.detail}), played by {fault}"
+    if o.status == "DIAL_TIMEOUT" and o.step == "tls":  # connected, then no ServerHello
+        return o, ("network", "tls_stall", {}), "observed a stalled TLS handshake"
     return o, _PLAYED[o.status], ""
 
 
@@ -82,6 +111,8 @@ def _proxy_endpoint(
     listed = report.observed[entry.url]
     played, fault, note = _played(listed)
     lines = [f"[endpoints.{name}]", f"# {entry.url}: @v/list {listed.label()} {note}".rstrip()]
+    if entry.url.startswith("https://"):
+        lines.append("tls = true")  # as the real one: TLS faults need a TLS endpoint
     layers: dict[str, list[str]] = {"network": [], "http": []}
     if fault is not None:
         layers[fault[0]].append(_fault_toml(fault))

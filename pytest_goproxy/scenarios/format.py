@@ -20,9 +20,11 @@ which **modules** are served (a txtar file or directory, or a snapshot made by
 
     [env]                          # placeholders: {<proxy endpoint>} its URL as go sees it,
     GOPROXY = "{primary}|{backup}" # {<sumdb endpoint>} "<key> <url>", {<sumdb>_key}, {<sumdb>_url},
-    GOSUMDB = "{sumdb}"            # {private} the modules' first path elements
+    GOSUMDB = "{sumdb}"            # {private} the modules' first path elements, {corporate_ca}
+                                   # a CA bundle trusting the intercepting firewall too
 
     [endpoints.primary]            # kind = "proxy" (default) or "sumdb"
+    tls = true                     # serve https:// (the session test CA, which go trusts)
     network = [{ fault = "down_for", seconds = 3 }]
     http = [{ fault = "status", code = 502, kind = "zip", times = 2 }]
 
@@ -244,10 +246,13 @@ def _endpoint(c: _Checker, name: str, raw: object) -> EndpointSpec:
     if not _NAME.match(name):
         raise c.fail(fld, "endpoint names are letters, digits and _ (they become placeholders)")
     data = c.table(raw, fld)
-    c.keys(data, fld, ("kind", "network", "http"))
+    c.keys(data, fld, ("kind", "network", "http", "tls"))
     kind = data.get("kind", "proxy")
     if kind not in ("proxy", "sumdb"):
         raise c.fail(f"{fld}.kind", f"got {kind!r}; allowed: proxy, sumdb")
+    tls = data.get("tls", False)
+    if not isinstance(tls, bool):
+        raise c.fail(f"{fld}.tls", f"got {tls!r}; allowed: true, false")
     faults: list[BoundFault] = []
     for layer in ("network", "http"):
         entries = data.get(layer, [])
@@ -260,7 +265,7 @@ def _endpoint(c: _Checker, name: str, raw: object) -> EndpointSpec:
             )
         for i, entry in enumerate(entries):
             faults.append(_fault(c, layer, entry, f"{fld}.{layer}[{i}]"))
-    return EndpointSpec(name, kind, tuple(faults))
+    return EndpointSpec(name, kind, tuple(faults), tls)
 
 
 def _placeholders(c: _Checker, env: Mapping[str, str], allowed: Sequence[str]) -> None:
@@ -365,7 +370,7 @@ def parse_scenario(data: Mapping[str, Any], *, path: Path | None = None) -> Scen
         env = {}
         for key, value in raw_env.items():
             env[key] = c.text(value, f"env.{key}") if not isinstance(value, str) else value
-        allowed = ["private"]
+        allowed = ["private", "corporate_ca"]
         for ep in endpoints.values():
             allowed += [ep.name] + (
                 [f"{ep.name}_key", f"{ep.name}_url"] if ep.kind == "sumdb" else []

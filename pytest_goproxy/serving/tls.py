@@ -28,6 +28,7 @@ from pytest_goproxy.lifecycle import remove_temp_dir, temp_dir
 __all__ = [
     "LOOPBACK_NAMES",
     "SessionCA",
+    "corporate_bundle",
     "foreign_ca",
     "server_context",
     "session_ca",
@@ -151,6 +152,7 @@ def server_context(tls: bool | ssl.SSLContext) -> ssl.SSLContext | None:
 
 
 _cas: dict[str, SessionCA] = {}
+_corporate: Path | None = None
 
 
 def _ca(name: str) -> SessionCA:
@@ -172,3 +174,17 @@ def session_ca() -> SessionCA:
 def foreign_ca() -> SessionCA:
     """Another CA, which go does not trust: the intercepting firewall's."""
     return _ca("firewall")
+
+
+def corporate_bundle() -> Path:
+    """What people put in ``SSL_CERT_FILE`` when a firewall intercepts HTTPS: the CAs they
+    trusted before (here the session CA) plus the firewall's (:func:`foreign_ca`)."""
+    global _corporate
+    pem = session_ca().pem + b"\n" + foreign_ca().pem
+    directory = _files_dir()
+    with _lock:
+        if _corporate is None:
+            path = directory / "corporate-ca.pem"
+            path.write_bytes(pem)
+            _corporate = path
+        return _corporate

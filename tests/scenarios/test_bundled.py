@@ -38,6 +38,9 @@ def test_the_library_covers_the_outages_users_report() -> None:
         "stale_version_list",
         "flapping_proxy",
         "slow_proxy",
+        "corporate_firewall_intercepts",
+        "corporate_firewall_trusted_ca",
+        "middlebox_stalls_tls",
     }
     for path in bundled_scenarios():
         s = load_scenario(path)

@@ -79,7 +79,7 @@ def test_a_complete_file_loads(tmp_path: Path) -> None:
         (
             '[env]\nGOPROXY="{primry}"\n[endpoints.primary]\n[expect]\nverdict="failed"',
             "env.GOPROXY",
-            "{private}, {primary}",
+            "{private}, {corporate_ca}, {primary}",
         ),
         (
             '[env]\nGOSUMDB="off"\n[expect]\nverdict="failed"',
@@ -122,3 +122,25 @@ def test_bad_toml_and_missing_paths(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match="no such scenario"):
         find_scenarios(tmp_path / "missing")
     assert find_scenarios(tmp_path) == [tmp_path / "outage.toml"]
+
+
+def test_an_endpoint_may_speak_tls(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        '[env]\nGOPROXY = "{primary}"\nSSL_CERT_FILE = "{corporate_ca}"\n'
+        "[endpoints.primary]\ntls = true\n"
+        '[expect]\nverdict = "recovered"\n',
+    )
+    scenario = load_scenario(path)
+    (plan,) = scenario.outage().endpoints
+    assert plan.tls is True
+
+
+def test_tls_must_be_a_boolean(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        '[env]\nGOPROXY = "{primary}"\n[endpoints.primary]\ntls = "yes"\n'
+        '[expect]\nverdict = "recovered"\n',
+    )
+    with pytest.raises(ScenarioError, match=r"endpoints\.primary\.tls: got 'yes'; allowed: true"):
+        load_scenario(path)
