@@ -131,6 +131,7 @@ class TLSBox(Starting):
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._listener: socket.socket | None = None
+        self._acceptor: threading.Thread | None = None
         self._sockets: set[socket.socket] = set()
         self._threads: set[threading.Thread] = set()
         self._requests: deque[str] = deque(maxlen=_KEEP)
@@ -164,11 +165,18 @@ class TLSBox(Starting):
         self._listener = listener
         listener.settimeout(_POLL_S)
         self.port = listener.getsockname()[1]
-        self._spawn(self._accept_loop, "accept")
+        self._acceptor = self._spawn(self._accept_loop, "accept")
 
     def close(self) -> None:
-        """Stop accepting, shut every connection down and join every thread (idempotent)."""
+        """Stop accepting, shut every connection down and join every thread (idempotent).
+
+        The accepting thread is joined first: once it is gone no connection thread can start,
+        so the ones joined next are all there are."""
         self._stop.set()
+        deadline = time.monotonic() + _JOIN_S
+        acceptor = self._acceptor
+        if acceptor is not None and acceptor is not threading.current_thread():
+            acceptor.join(_JOIN_S)
         with self._lock:
             sockets = list(self._sockets)
             threads = list(self._threads)
@@ -177,7 +185,6 @@ class TLSBox(Starting):
             # touch an SSLSocket's state, which that thread may be using.
             with contextlib.suppress(OSError):
                 socket.socket.shutdown(sock, socket.SHUT_RDWR)
-        deadline = time.monotonic() + _JOIN_S
         for thread in threads:
             if thread is not threading.current_thread():
                 thread.join(max(0.0, deadline - time.monotonic()))
@@ -189,7 +196,7 @@ class TLSBox(Starting):
         if self._listener is not None:
             self._listener.close()
 
-    def _spawn(self, target: Callable[..., None], what: str, *args: object) -> None:
+    def _spawn(self, target: Callable[..., None], what: str, *args: object) -> threading.Thread:
         name = f"pytest-goproxy-tlsbox-{self.port}-{what}"
 
         def run() -> None:
@@ -203,6 +210,7 @@ class TLSBox(Starting):
         with self._lock:
             self._threads.add(thread)
         thread.start()
+        return thread
 
     def _track(self, sock: socket.socket) -> bool:
         """Register ``sock`` for ``close()``; False (and closed) once the box is stopping."""
