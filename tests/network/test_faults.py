@@ -23,6 +23,11 @@ REQUIRED = {
     "down_for",
     "down_after",
     "down_after_bytes",
+    "intercepted",
+    "expired_cert",
+    "wrong_host",
+    "tls_stall",
+    "plain_http",
 }
 
 
