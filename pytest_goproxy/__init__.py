@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # what __getattr__ returns, for mypy and IDEs
     from pytest_goproxy.gorun import GoResult as GoResult
     from pytest_goproxy.gorun import GoRunner as GoRunner
     from pytest_goproxy.gorun import ModuleCache as ModuleCache
+    from pytest_goproxy.gorun import TLSError as TLSError
     from pytest_goproxy.gorun import classify as classify
     from pytest_goproxy.gorun import find_go as find_go
     from pytest_goproxy.httpfaults import HTTP_FAULTS as HTTP_FAULTS
@@ -117,6 +118,7 @@ _exported, __dir__, _LAZY = lazy_exports(
             "GoResult",
             "GoRunner",
             "ModuleCache",
+            "TLSError",
             "classify",
             "find_go",
         ),

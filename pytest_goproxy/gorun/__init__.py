@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from pytest_goproxy.gorun.environment import build_env as build_env
     from pytest_goproxy.gorun.failure import Classification as Classification
     from pytest_goproxy.gorun.failure import Failure as Failure
+    from pytest_goproxy.gorun.failure import TLSError as TLSError
     from pytest_goproxy.gorun.failure import classify as classify
     from pytest_goproxy.gorun.guard import Escape as Escape
     from pytest_goproxy.gorun.guard import NetworkGuard as NetworkGuard
@@ -39,7 +40,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "binary": ("GoBinary", "find_go"),
         "cache": ("ModuleCache",),
         "environment": ("PASSTHROUGH", "build_env"),
-        "failure": ("Classification", "Failure", "classify"),
+        "failure": ("Classification", "Failure", "TLSError", "classify"),
         "guard": ("Escape", "NetworkGuard"),
         "outcome": ("VERDICTS", "Verdict", "error_line", "verdict_of"),
         "project": ("GoProject",),
