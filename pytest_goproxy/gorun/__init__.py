@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from pytest_goproxy.gorun.failure import classify as classify
     from pytest_goproxy.gorun.guard import Escape as Escape
     from pytest_goproxy.gorun.guard import NetworkGuard as NetworkGuard
+    from pytest_goproxy.gorun.guard import Routed as Routed
     from pytest_goproxy.gorun.outcome import VERDICTS as VERDICTS
     from pytest_goproxy.gorun.outcome import Verdict as Verdict
     from pytest_goproxy.gorun.outcome import error_line as error_line
@@ -41,7 +42,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "cache": ("ModuleCache",),
         "environment": ("PASSTHROUGH", "build_env"),
         "failure": ("Classification", "Failure", "TLSError", "classify"),
-        "guard": ("Escape", "NetworkGuard"),
+        "guard": ("Escape", "NetworkGuard", "Routed"),
         "outcome": ("VERDICTS", "Verdict", "error_line", "verdict_of"),
         "project": ("GoProject",),
         "result": ("GoResult",),

@@ -17,7 +17,7 @@ from pytest_goproxy.errors import GoProjectError
 from pytest_goproxy.gorun.binary import GoBinary, find_go
 from pytest_goproxy.gorun.cache import ModuleCache
 from pytest_goproxy.gorun.environment import build_env, check_env, disable_telemetry, layer_env
-from pytest_goproxy.gorun.guard import NetworkGuard
+from pytest_goproxy.gorun.guard import BAD_GATEWAY, NetworkGuard
 from pytest_goproxy.gorun.process import run_process
 from pytest_goproxy.gorun.project import GoProject, copy_project, create_project
 from pytest_goproxy.gorun.result import GoResult
@@ -111,6 +111,43 @@ class GoRunner(Closing):
     @property
     def guard(self) -> NetworkGuard | None:
         """The network guard (started at the first run), or None with ``guard=False``."""
+        return self._guard
+
+    # -- routes -----------------------------------------------------------------------------
+
+    def route(self, host: str, server: object, *, status: int = BAD_GATEWAY) -> None:
+        """Let every later run reach ``host`` by name: the guard passes its requests to ``server``.
+
+        ``server`` is a loopback server: a ``(host, port)`` tuple, a URL or anything with
+        ``.host``/``.port``; None plays an origin that is down. go and git then fetch
+        ``https://corp.example/...`` (``?go-get=1`` pages, git smart HTTP, a checksum database
+        under its own name) from it through the guard's tunnel, with no DNS and TLS end to end
+        (serve the session CA's certificate for the name:
+        ``session_ca().server_context("corp.example")``). ``host`` routes every port of the
+        name, ``host:port`` one port. When the server cannot be reached the guard answers
+        ``status`` (502 Bad Gateway), as a corporate proxy does. Routed requests are in
+        ``runner.guard.routed``, never in ``result.escapes``. Routes can be set before or after
+        the first run and hold until :meth:`unroute`; each runner has its own. See
+        :meth:`NetworkGuard.route <pytest_goproxy.gorun.NetworkGuard.route>`.
+        """
+        __tracebackhide__ = True
+        self._router().route(host, server, status=status)
+
+    def unroute(self, host: str) -> None:
+        """Remove the route of ``host`` (spelled as given to :meth:`route`): later runs are
+        refused again when they ask for it, and it shows in their ``escapes``."""
+        __tracebackhide__ = True
+        self._router().unroute(host)
+
+    def _router(self) -> NetworkGuard:
+        __tracebackhide__ = True
+        if self._guard is None:
+            raise RuntimeError(
+                "routes live in the network guard, and this GoRunner has guard=False: its runs "
+                "use no proxy, so a name such as corp.example would go to DNS"
+            )
+        if self._closed:
+            raise RuntimeError("this GoRunner is closed")
         return self._guard
 
     # -- caches and projects ----------------------------------------------------------------
