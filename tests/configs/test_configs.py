@@ -39,6 +39,7 @@ VALUES = {
     "relay": "http://127.0.0.1:3",
     "sumdb_key": "sumdb.goproxy.test+abcd+KEY",
     "private": "example.test",
+    "corporate_ca": "/tmp/corporate-ca.pem",
 }
 
 
