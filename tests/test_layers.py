@@ -23,7 +23,7 @@ LAYERS: list[set[str]] = [
     {"serving"},
     {"gorun"},
     {"httpfaults", "sumdb", "network"},
-    {"proxy"},
+    {"proxy", "origin"},
     {"outage"},
     {"record", "matrix", "scenarios", "report"},
     {"serve", "probe"},
