@@ -23,6 +23,7 @@ import datetime
 import functools
 import os
 import shutil
+import stat
 import subprocess
 import threading
 from collections.abc import Mapping
@@ -33,13 +34,16 @@ from pytest_goproxy.errors import ModuleSourceError, ToolUnavailable, UsageError
 
 __all__ = [
     "AUTHOR",
+    "BRANCH",
     "EPOCH",
     "Blob",
     "Commit",
     "Repositories",
+    "check_repo_file",
     "find_git",
     "git_env",
     "join_path",
+    "read_dir",
 ]
 
 #: The time of a repository's first commit; each later commit is one minute after the previous.
@@ -55,6 +59,7 @@ _GIT_TIMEOUT = 120.0
 Blob = tuple[str, bytes]
 
 _MODES = ("100644", "100755", "120000")
+_VCS_DIRS = frozenset({".git", ".hg", ".svn", ".bzr"})
 _BAD_ELEMENTS = frozenset({"", ".", ".."})
 
 
@@ -124,6 +129,25 @@ def check_repo_file(where: str, name: object) -> str:
             "between non-empty elements, none of them ., .. or .git"
         )
     return name
+
+
+def read_dir(root: Path) -> dict[str, Blob]:
+    """The files of ``root`` as git would commit them: regular files (100755 when
+    executable), symbolic links (120000, the target as content); VCS directories left out."""
+    out: dict[str, Blob] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in _VCS_DIRS)
+        links = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
+        for name in sorted(filenames) + links:
+            full = os.path.join(dirpath, name)
+            rel = os.path.relpath(full, root).replace(os.sep, "/")
+            st = os.lstat(full)
+            if stat.S_ISLNK(st.st_mode):
+                out[rel] = ("120000", os.fsencode(os.readlink(full)))
+            elif stat.S_ISREG(st.st_mode):
+                mode = "100755" if st.st_mode & stat.S_IXUSR else "100644"
+                out[rel] = (mode, Path(full).read_bytes())
+    return out
 
 
 def _quote(path: str) -> bytes:

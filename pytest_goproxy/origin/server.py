@@ -27,10 +27,8 @@ from __future__ import annotations
 
 import functools
 import html
-import os
 import re
 import ssl
-import stat
 import threading
 import time
 import urllib.parse
@@ -51,7 +49,13 @@ from pytest_goproxy.lifecycle import Starting, remove_temp_dir, temp_dir
 from pytest_goproxy.origin.backend import GitBackend
 from pytest_goproxy.origin.layout import ModuleLayout, check_tag_version, layout_of, repo_name_ok
 from pytest_goproxy.origin.log import OriginRequest, OriginRequestKind
-from pytest_goproxy.origin.repos import Blob, Repositories, check_repo_file, find_git
+from pytest_goproxy.origin.repos import (
+    Blob,
+    Repositories,
+    check_repo_file,
+    find_git,
+    read_dir,
+)
 from pytest_goproxy.serving.answers import not_found, text_answer
 from pytest_goproxy.serving.httpserver import QuickStopHTTPServer, tune_server
 from pytest_goproxy.serving.requestlog import RequestLog
@@ -375,7 +379,7 @@ class FakeOrigin(Starting):
             raise ModuleSourceError(f"{root}: not a directory (add_dir needs a module source tree)")
         layout = layout_of(path, self._hosts, major_subdir=major_subdir)
         check_tag_version(layout, version)
-        return self._tagged(layout, version, _read_dir(root))
+        return self._tagged(layout, version, read_dir(root))
 
     @_user_facing
     def add_txtar(self, file_or_dir: str | Path) -> list[OriginVersion]:
@@ -651,25 +655,3 @@ def _archive_order(a: ArchiveFile, b: ArchiveFile) -> int:
     if a.module != b.module:
         return -1 if a.module < b.module else 1
     return semver.compare(a.version, b.version)
-
-
-_VCS_DIRS = frozenset({".git", ".hg", ".svn", ".bzr"})
-
-
-def _read_dir(root: Path) -> dict[str, Blob]:
-    """The files of ``root`` as git would commit them: regular files (100755 when
-    executable), symbolic links (120000, the target as content); VCS directories left out."""
-    out: dict[str, Blob] = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in _VCS_DIRS)
-        links = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
-        for name in sorted(filenames) + links:
-            full = os.path.join(dirpath, name)
-            rel = os.path.relpath(full, root).replace(os.sep, "/")
-            st = os.lstat(full)
-            if stat.S_ISLNK(st.st_mode):
-                out[rel] = ("120000", os.fsencode(os.readlink(full)))
-            elif stat.S_ISREG(st.st_mode):
-                mode = "100755" if st.st_mode & stat.S_IXUSR else "100644"
-                out[rel] = (mode, Path(full).read_bytes())
-    return out
