@@ -145,7 +145,7 @@ def test_go_lists_the_tags_as_versions(go: GoRunner, origin: FakeOrigin) -> None
     assert json.loads(stat.stdout)["Time"] == "2024-01-01T00:01:00Z"  # the commit's time
 
 
-def test_gonoproxy_skips_the_proxy_and_direct_follows_its_404(
+def test_goprivate_skips_the_proxy_and_direct_follows_its_404(
     go: GoRunner, origin: FakeOrigin
 ) -> None:
     """The two ways to the origin: GOPRIVATE never asks the proxy; ``proxy,direct`` asks it
