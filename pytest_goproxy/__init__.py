@@ -60,6 +60,7 @@ if TYPE_CHECKING:  # what __getattr__ returns, for mypy and IDEs
     from pytest_goproxy.network import ToxiproxyServer as ToxiproxyServer
     from pytest_goproxy.network import fault_table_markdown as fault_table_markdown
     from pytest_goproxy.network import get_fault as get_fault
+    from pytest_goproxy.origin import FakeOrigin as FakeOrigin
     from pytest_goproxy.outage import BoundFault as BoundFault
     from pytest_goproxy.outage import Cell as Cell
     from pytest_goproxy.outage import Outage as Outage
@@ -156,6 +157,7 @@ _exported, __dir__, _LAZY = lazy_exports(
         ),
         "pytest_goproxy.outage.relay": ("NginxRelay",),
         "pytest_goproxy.probe": ("ProbeReport", "parse_goproxy", "probe", "write_scenario"),
+        "pytest_goproxy.origin": ("FakeOrigin",),
         "pytest_goproxy.proxy": ("FakeGoProxy",),
         "pytest_goproxy.record": ("ServedSnapshot", "Snapshot", "record", "serve_snapshot"),
         "pytest_goproxy.report": (

@@ -11,6 +11,7 @@ and registers each once, whether named here, by another area plugin, or with ``-
                                           ``toxiproxy``, ``network``; the ``network_faults`` marker
 ``pytest_goproxy.proxy.plugin``           ``goproxy``, ``goproxy_factory``, ``goproxy_session``
 ``pytest_goproxy.sumdb.plugin``           ``gosumdb``, ``gosumdb_session``, ``gosumdb_name``
+``pytest_goproxy.origin.plugin``          ``goorigin``, ``goorigin_hosts``
 ``pytest_goproxy.matrix.plugin``          the ``goproxy_matrix`` marker; ``matrix_cell``
 ``pytest_goproxy.scenarios.plugin``       ``--goproxy-scenario``; ``goproxy_scenario_runner``
 ========================================  ========================================================
@@ -40,6 +41,7 @@ pytest_plugins = [
     "pytest_goproxy.network.plugin",
     "pytest_goproxy.proxy.plugin",
     "pytest_goproxy.sumdb.plugin",
+    "pytest_goproxy.origin.plugin",
     "pytest_goproxy.matrix.plugin",
     "pytest_goproxy.scenarios.plugin",
 ]

@@ -14,6 +14,9 @@ httpcore
     new exception classes, and httpx stops translating the old ones (an
     ``httpcore.RemoteProtocolError`` escapes where ``httpx.RemoteProtocolError`` is expected).
     Importing it here, before any pytester run, keeps one httpcore for the whole session.
+    trustme (and cryptography under it) likewise: the session CA is made once per process, and
+    a cryptography re-imported after a pytester run no longer accepts that CA's key objects
+    (``TypeError: curve must be an EllipticCurve instance``).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import os
 
 import httpcore  # noqa: F401  (see the docstring)
 import pytest
+import trustme  # noqa: F401  (see the docstring)
 
 from pytest_goproxy.ci import in_ci
 

@@ -30,9 +30,8 @@ import html
 import re
 import ssl
 import threading
-import time
 import urllib.parse
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -58,7 +57,7 @@ from pytest_goproxy.origin.repos import (
 )
 from pytest_goproxy.serving.answers import not_found, text_answer
 from pytest_goproxy.serving.httpserver import QuickStopHTTPServer, tune_server
-from pytest_goproxy.serving.requestlog import RequestLog
+from pytest_goproxy.serving.requestlog import LoggedBody, RequestLog
 from pytest_goproxy.serving.tls import LOOPBACK_NAMES, session_ca
 
 __all__ = ["FakeOrigin", "OriginVersion"]
@@ -112,26 +111,6 @@ class OriginVersion:
     commit: str
     #: the commit time (what go reports as the version's ``Time``)
     time: datetime
-
-
-class _Body:
-    """The response body as an iterable that records what was really sent and when it ended,
-    and ends the program behind it (``close``)."""
-
-    def __init__(self, record: OriginRequest, chunks: Iterable[bytes]) -> None:
-        self._record = record
-        self._chunks = chunks
-
-    def __iter__(self) -> Iterator[bytes]:
-        for chunk in self._chunks:
-            self._record.bytes_sent += len(chunk)
-            yield chunk
-
-    def close(self) -> None:
-        closer = getattr(self._chunks, "close", None)
-        if closer is not None:
-            closer()
-        self._record.duration = time.monotonic() - self._record.started
 
 
 class _OriginHTTPServer(QuickStopHTTPServer):
@@ -602,7 +581,7 @@ class FakeOrigin(Starting):
             self.handler_errors.append(exc)
             response = text_answer(500, f"pytest-goproxy origin internal error: {exc!r}\n")
         record.status = response.status_code
-        response.response = _Body(record, response.response)  # type: ignore[arg-type]  # bytes
+        response.response = LoggedBody(record, response.response)  # type: ignore[arg-type]  # bytes
         response.direct_passthrough = True
         return response
 

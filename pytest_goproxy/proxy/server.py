@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import ssl
-import time
 import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -38,7 +37,7 @@ from pytest_goproxy.gomod.store import ModuleStore, ModuleVersion, TxtarDefaults
 from pytest_goproxy.httpfaults import HTTPFaultHandle, HTTPFaults
 from pytest_goproxy.serving.answers import not_found, status_line, text_answer
 from pytest_goproxy.serving.httpserver import QuickStopHTTPServer, tune_server
-from pytest_goproxy.serving.requestlog import ProxyRequest, RequestKind, RequestLog
+from pytest_goproxy.serving.requestlog import LoggedBody, ProxyRequest, RequestKind, RequestLog
 from pytest_goproxy.serving.tls import server_context
 
 __all__ = ["FakeGoProxy", "ProxyRequest", "RequestKind", "SumDBHandler"]
@@ -57,25 +56,6 @@ class SumDBHandler(Protocol):
     def name(self) -> str: ...
 
     def handle(self, path: str) -> tuple[int, Mapping[str, str], bytes]: ...
-
-
-class _Body:
-    """The response body as an iterable that records what was really sent and when it ended."""
-
-    def __init__(self, record: ProxyRequest, chunks: Iterable[bytes]) -> None:
-        self._record = record
-        self._chunks = chunks
-
-    def __iter__(self) -> Iterator[bytes]:
-        for chunk in self._chunks:
-            self._record.bytes_sent += len(chunk)
-            yield chunk
-
-    def close(self) -> None:
-        closer = getattr(self._chunks, "close", None)
-        if closer is not None:
-            closer()
-        self._record.duration = time.monotonic() - self._record.started
 
 
 def _answered_as(record: ProxyRequest) -> tuple[RequestKind, bool] | None:
@@ -365,7 +345,7 @@ class FakeGoProxy(QuickStopHTTPServer):
             self.handler_errors.append(exc)
             response = text_answer(500, f"pytest-goproxy internal error: {exc!r}\n")
         record.status = response.status_code
-        response.response = _Body(record, response.iter_encoded())
+        response.response = LoggedBody(record, response.iter_encoded())
         response.direct_passthrough = True
         return response
 

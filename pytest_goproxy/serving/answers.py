@@ -40,9 +40,11 @@ def text_answer(status: int, body: str, headers: dict[str, str] | None = None) -
 
 
 def not_found(reason: str) -> Response:
-    """Go's ``http.NotFound`` answer, with ``reason`` in :data:`REASON_HEADER` (one line,
-    ASCII, at most 512 characters: a header must not carry what a request path may hold)."""
-    safe = reason.encode("ascii", "backslashreplace").decode().replace("\r", " ").replace("\n", " ")
+    """Go's ``http.NotFound`` answer, with ``reason`` in :data:`REASON_HEADER` (printable ASCII
+    only, at most 512 characters: a header must not carry what a request path may hold, a NUL
+    made clients refuse the whole answer)."""
+    ascii_only = reason.encode("ascii", "backslashreplace").decode()
+    safe = "".join(c if " " <= c <= "~" else " " for c in ascii_only)  # no NUL, CR, LF, DEL
     if len(safe) > _MAX_REASON:
         safe = safe[: _MAX_REASON - 3] + "..."
     return text_answer(404, NOT_FOUND_BODY, {REASON_HEADER: safe})

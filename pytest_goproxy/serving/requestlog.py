@@ -10,12 +10,12 @@ import fnmatch
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
-__all__ = ["ProxyRequest", "RequestKind", "RequestLog"]
+__all__ = ["LoggedBody", "ProxyRequest", "RequestKind", "RequestLog", "Timed"]
 
 R = TypeVar("R")
 K = TypeVar("K", bound=Hashable)
@@ -141,3 +141,32 @@ class RequestLog(list[R], Generic[R, K]):
         gone = len(self) - self._limit
         self._dropped.update(map(self._key, self[:gone]))
         del self[:gone]
+
+
+class Timed(Protocol):
+    """A request record that learns what its answer cost: bytes sent, and when it ended."""
+
+    started: float
+    bytes_sent: int
+    duration: float
+
+
+class LoggedBody:
+    """A response body as an iterable that records in ``record`` what was really sent and when
+    it ended (at ``close``, which the server calls when the client is done or gone), and closes
+    what produces the chunks (a file, a git process)."""
+
+    def __init__(self, record: Timed, chunks: Iterable[bytes]) -> None:
+        self._record = record
+        self._chunks = chunks
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._chunks:
+            self._record.bytes_sent += len(chunk)
+            yield chunk
+
+    def close(self) -> None:
+        closer = getattr(self._chunks, "close", None)
+        if closer is not None:
+            closer()
+        self._record.duration = time.monotonic() - self._record.started

@@ -16,6 +16,7 @@ AREAS = [
     "pytest_goproxy.network.plugin",
     "pytest_goproxy.proxy.plugin",
     "pytest_goproxy.sumdb.plugin",
+    "pytest_goproxy.origin.plugin",
     "pytest_goproxy.matrix.plugin",
     "pytest_goproxy.scenarios.plugin",
 ]
