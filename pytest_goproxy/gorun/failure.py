@@ -249,12 +249,15 @@ _STATUS_LINE = re.compile(
 _REASON = re.compile(r"(?:Get|Head|Post) \"([^\"]+)\": ([A-Z][A-Za-z' -]+)$")
 _NO_VERSIONS = re.compile(
     r"no matching versions for query|reading file://\S+: no such file or directory"
+    # git, when a go-import tag names a repository its host does not have (a 404 to git)
+    r"|fatal: repository '[^']+' not found"
 )
 #: The repository path whose every scheme failed (vcs.go); its first element is the host.
 _NO_PROTOCOL = re.compile(r"(\S+): no (?:secure )?protocol found for repository")
 _URL_PATTERNS = (
     re.compile(r"(?:Get|Head|Post) \"([^\"]+)\""),
     re.compile(r"unable to access '([^']+)'"),
+    re.compile(r"fatal: repository '([^']+)' not found"),
     re.compile(r"reading (file://\S+?): "),
     re.compile(r"reading (\w+://\S+?):"),
     re.compile(r"read \"([^\"]+)\""),

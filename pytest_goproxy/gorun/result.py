@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pytest_goproxy.gorun.environment import relevant_env
 from pytest_goproxy.gorun.failure import Classification, Failure, TLSError, classify
-from pytest_goproxy.gorun.guard import Escape
+from pytest_goproxy.gorun.guard import Escape, Routed
 
 __all__ = ["GoResult", "json_errors"]
 
@@ -60,6 +60,9 @@ class GoResult:
     go_mod: str | None = None
     go_sum: str | None = None
     escapes: tuple[Escape, ...] = ()
+    #: requests for hosts the runner routes (:meth:`~pytest_goproxy.gorun.GoRunner.route`): what
+    #: go and git reached by name, through the guard, during this run
+    routed: tuple[Routed, ...] = ()
     pid: int = 0
     go_version: str = ""
     classification: Classification | None = field(default=None, repr=False)
@@ -160,6 +163,9 @@ class GoResult:
         if self.escapes:  # first: a run that tried to leave the machine tested nothing of ours
             lines.append("the network guard refused (these requests tried to leave the machine):")
             lines += [f"  {e}" for e in self.escapes]
+        if self.routed:
+            lines.append("reached by name through the network guard (routed hosts):")
+            lines += [f"  {r}" for r in self.routed]
         env = self.relevant_env
         if env:
             lines.append("environment that mattered:")

@@ -317,6 +317,9 @@ class GoRunner(Closing):
         escapes = (
             tuple(self._guard.escapes_for(token, started, ended)) if self._guard is not None else ()
         )
+        routed = (
+            tuple(self._guard.routed_for(token, started, ended)) if self._guard is not None else ()
+        )
         workdir = Path(cwd)
         return GoResult.create(
             args=tuple(args),
@@ -332,6 +335,7 @@ class GoRunner(Closing):
             go_mod=_read(workdir / "go.mod"),
             go_sum=_read(workdir / "go.sum"),
             escapes=escapes,
+            routed=routed,
             pid=outcome.pid,
             go_version=self.binary.version,
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pytest_goproxy import Failure, FakeGoProxy, FakeOrigin, GoRunner
+from pytest_goproxy import Failure, FakeGoProxy, FakeOrigin, GoRunner, classify
 
 
 def test_goprivate_modules_come_from_the_origin_and_the_rest_from_the_proxy(
@@ -34,3 +34,28 @@ def test_a_host_nobody_serves_is_still_refused(goorigin: FakeOrigin, go: GoRunne
     result = project.tidy(env={"GOPROXY": "direct", "GOSUMDB": "off"})
     assert not result.ok
     assert any("other.example" in str(e) for e in result.escapes)
+
+
+def test_the_result_lists_what_was_reached_by_name(goorigin: FakeOrigin, go: GoRunner) -> None:
+    goorigin.add_module("corp.example/lib", "v1.0.0", {"lib.go": "package lib\n"})
+    result = go.run(
+        ["mod", "download", "-json", "corp.example/lib@v1.0.0"],
+        env={"GOPROXY": "direct", "GOPRIVATE": "corp.example", "GOSUMDB": "off"},
+    )
+    result.assert_ok()
+    assert "CONNECT corp.example:443" in {str(r) for r in result.routed}
+    assert not result.escapes
+
+
+def test_git_saying_a_repository_is_not_found_is_not_found() -> None:
+    """git's words when a go-import tag names a repository its host lacks (recorded, git 2.39)."""
+    c = classify(
+        "go: corp.example/lib@v1.0.0: git ls-remote -q origin in /tmp/x: exit status 128:\n"
+        "\tremote: Repository not found.\n"
+        "\tfatal: repository 'https://corp.example/lib/' not found\n"
+    )
+    assert (c.failure, c.url, c.host) == (
+        Failure.NOT_FOUND,
+        "https://corp.example/lib/",
+        "corp.example",
+    )
