@@ -57,6 +57,18 @@ Runs are told apart by the user name in the proxy URL (``http://run-7:x@127.0.0.
 Go and the ssh stub send back as ``Proxy-Authorization: Basic ...``. git (curl) sends proxy
 credentials only when a proxy asks for them (``407``), so its requests carry no token and are
 given to the run that was running when they came (:meth:`NetworkGuard.escapes_for`).
+
+A run's own door
+    Runs of one runner may go at the same time (a matrix of cells on one ``GoRunner``), and each
+    may play ``corp.example`` with a server of its own. Neither the runner's routes nor the time
+    window can tell such runs apart, so such a run gets a door of its own
+    (:meth:`NetworkGuard.door`): a second listening socket on ``127.0.0.1:0``, served by the same
+    code, that carries the run's token and its routes. The run's ``HTTP(S)_PROXY`` (and its ssh
+    stub) point at the door, so whatever arrives there is that run's, git's tokenless requests
+    included, and its routes are looked up first: a host name the run routes is the run's alone
+    (every route the runner has for that name, any port, is out of play for the run), every other
+    name goes by the runner's routes. The door is closed when the run ends: it stops accepting,
+    its connections and tunnels are shut and their threads joined.
 """
 
 from __future__ import annotations
@@ -71,6 +83,7 @@ import socketserver
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -79,7 +92,7 @@ from urllib.parse import urlsplit
 from pytest_goproxy.gorun.environment import GUARD_NO_PROXY
 from pytest_goproxy.lifecycle import Closing
 
-__all__ = ["BAD_GATEWAY", "Escape", "NetworkGuard", "Routed", "loopback_address"]
+__all__ = ["BAD_GATEWAY", "Door", "Escape", "NetworkGuard", "Routed", "loopback_address"]
 
 _MAX_HEAD = 64 * 1024
 _READ_TIMEOUT = 10.0
@@ -288,6 +301,23 @@ def _bypasses_guard(host: str) -> bool:
     )
 
 
+def _route_table(routes: Mapping[str, object] | None) -> dict[tuple[str, int | None], _Route]:
+    """A run's routes (host -> server or None) as a route table; TypeError or ValueError as
+    :meth:`NetworkGuard.route` says them."""
+    __tracebackhide__ = True
+    if routes is None:
+        return {}
+    if not isinstance(routes, Mapping):
+        raise TypeError(
+            f"routes must be a mapping of host -> loopback server, got {type(routes).__name__}"
+        )
+    table: dict[tuple[str, int | None], _Route] = {}
+    for host, server in routes.items():
+        key = _host_key(host)
+        table[key] = _Route(None if server is None else loopback_address(server), BAD_GATEWAY)
+    return table
+
+
 def _check_status(status: object) -> int:
     __tracebackhide__ = True
     if isinstance(status, bool) or not isinstance(status, int):
@@ -463,10 +493,13 @@ class _Handler(socketserver.BaseRequestHandler):
             if sep:
                 headers[name.strip().lower()] = value.strip()
         host, port = _parse_target(method, target, headers)
-        token, now = _token(headers), time.monotonic()
-        guard = self.server.guard
+        door = self.server
+        guard = door.guard
+        token, now = door.token or _token(headers), time.monotonic()
         routed_port = _routed_port(method, target, port)
-        route = guard._route_for(host, routed_port) if routed_port is not None else None
+        route = (
+            guard._route_for(host, routed_port, door.routes) if routed_port is not None else None
+        )
         if route is not None and not complete:
             return  # nothing to pass on: the client went away (or stalled) mid-head
         if route is None or routed_port is None:
@@ -506,7 +539,7 @@ class _Handler(socketserver.BaseRequestHandler):
             requests = threading.Thread(
                 target=_copy, args=(sock, upstream), name=f"{self.server.name}-up", daemon=True
             )
-            if not guard._track(upstream, requests):
+            if not guard._track(upstream, requests, door):
                 return
             try:
                 requests.start()
@@ -525,8 +558,17 @@ class _Server(socketserver.TCPServer):
 
     allow_reuse_address = True
 
-    def __init__(self, guard: NetworkGuard) -> None:
+    def __init__(
+        self,
+        guard: NetworkGuard,
+        token: str | None = None,
+        routes: dict[tuple[str, int | None], _Route] | None = None,
+    ) -> None:
         self.guard = guard
+        #: A run's door (:meth:`NetworkGuard.door`): its token and routes; None for the shared port.
+        self.token = token
+        self.routes = routes
+        self.closing = False
         super().__init__(("127.0.0.1", 0), _Handler)
 
     @property
@@ -541,7 +583,7 @@ class _Server(socketserver.TCPServer):
             name=f"{self.name}-conn",
             daemon=True,
         )
-        if not self.guard._track(request, thread):
+        if not self.guard._track(request, thread, self):
             self.shutdown_request(request)
             return
         thread.start()
@@ -559,11 +601,70 @@ class _Server(socketserver.TCPServer):
 _T = TypeVar("_T", Escape, Routed)
 
 
-def _of_run(records: list[_T], token: str, since: float, until: float) -> list[_T]:
-    """One run's records: those carrying its token, or none during its time window."""
+def _of_run(
+    records: list[_T], token: str, since: float, until: float, exact: bool = False
+) -> list[_T]:
+    """One run's records: those carrying its token, or (unless ``exact``: the run had a door of
+    its own) none during its time window."""
     return [
-        r for r in records if r.token == token or (r.token is None and since <= r.time <= until)
+        r
+        for r in records
+        if r.token == token or (not exact and r.token is None and since <= r.time <= until)
     ]
+
+
+def _lookup(routes: dict[tuple[str, int | None], _Route], host: str, port: int) -> _Route | None:
+    """The route for ``host:port`` in ``routes``: its own, else the name's; a port of a routed
+    name that has no route is an origin port where nothing listens, never an escape."""
+    route = routes.get((host, port)) or routes.get((host, None))
+    if route is None and any(name == host for name, _ in routes):
+        route = _Route(None, BAD_GATEWAY, f"{host} is routed, but not its port {port}")
+    return route
+
+
+class Door:
+    """A run's own way into the guard (:meth:`NetworkGuard.door`): a listening socket of its own
+    whose requests all belong to ``token`` and go by ``routes`` before the guard's. Close it
+    (or leave ``with``) when the run ends."""
+
+    def __init__(self, guard: NetworkGuard, server: _Server) -> None:
+        self.guard = guard
+        self._server = server
+        self.token = server.token or ""
+        self.port = int(server.server_address[1])
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name=server.name,
+            daemon=True,
+        )
+        self._thread.start()
+        self._closed = False
+
+    def url(self) -> str:
+        """The proxy URL of the run (its token in it too, as on the shared port)."""
+        return f"http://{self.token}:x@127.0.0.1:{self.port}"
+
+    @property
+    def routes(self) -> dict[str, tuple[str, int] | None]:
+        """The run's own routes: ``host`` or ``host:port`` -> the loopback address."""
+        return {_key_text(k): r.address for k, r in (self._server.routes or {}).items()}
+
+    def close(self) -> None:
+        """Stop accepting, end the door's connections and tunnels, wait for their threads."""
+        if self._closed:
+            return
+        self._closed = True
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+        self.guard._close_owned(self._server)
+
+    def __enter__(self) -> Door:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 class NetworkGuard(Closing):
@@ -578,8 +679,10 @@ class NetworkGuard(Closing):
         self._escapes: list[Escape] = []
         self._routed: list[Routed] = []
         self._routes: dict[tuple[str, int | None], _Route] = {}
-        self._sockets: set[socket.socket] = set()
-        self._threads: set[threading.Thread] = set()
+        # every open socket and connection thread, with the listener it came through
+        self._sockets: dict[socket.socket, _Server | None] = {}
+        self._threads: dict[threading.Thread, _Server | None] = {}
+        self._doors: set[Door] = set()
         self._closing = False
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -595,17 +698,21 @@ class NetworkGuard(Closing):
         user = f"{token}:x@" if token else ""
         return f"http://{user}127.0.0.1:{self.port}"
 
-    def ssh_command(self, directory: Path, token: str | None = None) -> str:
+    def ssh_command(
+        self, directory: Path, token: str | None = None, *, door: Door | None = None
+    ) -> str:
         """Write the refusing ssh stub into ``directory``; the ``GIT_SSH_COMMAND`` that runs it.
 
         The stub is written per run, at run time, so it works however the package is installed
         (a wheel, a zip) and dies with the run's directory; ``token`` names the run as in
-        :meth:`url`. git runs the command through ``sh -c``, hence the shell quoting.
+        :meth:`url`, or ``door`` (:meth:`door`) is where the stub reports. git runs the command
+        through ``sh -c``, hence the shell quoting.
         """
         stub = directory / "guard-ssh.py"
         stub.write_text(_SSH_STUB.format(refusal=REFUSAL), encoding="utf-8")
         python = sys.executable or "python3"
-        return shlex.join([python, "-I", "-S", str(stub), self.url(token)])
+        url = door.url() if door is not None else self.url(token)
+        return shlex.join([python, "-I", "-S", str(stub), url])
 
     # -- routes ---------------------------------------------------------------------------------
 
@@ -642,15 +749,38 @@ class NetworkGuard(Closing):
         with self._lock:
             return {_key_text(k): r.address for k, r in self._routes.items()}
 
-    def _route_for(self, host: str, port: int) -> _Route | None:
-        """The route for ``host:port``: its own, else the name's; a port of a routed name that
-        has no route is an origin port where nothing listens, never an escape."""
+    def _route_for(
+        self,
+        host: str,
+        port: int,
+        own: dict[tuple[str, int | None], _Route] | None = None,
+    ) -> _Route | None:
+        """The route for ``host:port``: a run's ``own`` routes if they name the host, else the
+        guard's (see :func:`_lookup`)."""
+        if own and any(name == host for name, _ in own):
+            return _lookup(own, host, port)
         with self._lock:
-            route = self._routes.get((host, port)) or self._routes.get((host, None))
-            if route is None and any(name == host for name, _ in self._routes):
-                why = f"{host} is routed, but not its port {port}"
-                route = _Route(None, BAD_GATEWAY, why)
-            return route
+            return _lookup(self._routes, host, port)
+
+    def door(self, token: str, routes: Mapping[str, object] | None = None) -> Door:
+        """Open a run's own door: a listening socket of its own, on ``127.0.0.1:0``, whose
+        requests are all recorded with ``token`` and routed by ``routes`` (host or host:port ->
+        what :func:`loopback_address` takes, or None for an origin that is down: 502) before the
+        guard's routes. See the module docstring; close it when the run ends."""
+        __tracebackhide__ = True
+        if not isinstance(token, str) or not token:
+            raise ValueError("a door needs the run's token")
+        table = _route_table(routes)
+        if self._server is None:
+            raise RuntimeError("the network guard is not running; call start() first")
+        server = _Server(self, token, table)
+        with self._lock:
+            if self._closing:
+                server.server_close()
+                raise RuntimeError("the network guard is closed")
+            door = Door(self, server)
+            self._doors.add(door)
+        return door
 
     # -- lifetime -------------------------------------------------------------------------------
 
@@ -670,6 +800,10 @@ class NetworkGuard(Closing):
 
     def close(self) -> None:
         """Stop accepting, end every open connection and tunnel, and wait for their threads."""
+        with self._lock:
+            doors = list(self._doors)
+        for door in doors:
+            door.close()
         server, self._server = self._server, None
         if server is not None:
             server.shutdown()
@@ -687,21 +821,41 @@ class NetworkGuard(Closing):
             if thread.ident is not None:  # started (a copy may be tracked just before its start)
                 thread.join(timeout=5)
 
-    def _track(self, sock: socket.socket, thread: threading.Thread | None = None) -> bool:
-        """Remember an open socket (and its thread) for :meth:`close`; False once closing."""
+    def _track(
+        self,
+        sock: socket.socket,
+        thread: threading.Thread | None = None,
+        owner: _Server | None = None,
+    ) -> bool:
+        """Remember an open socket (and its thread, and the listener it came through) for
+        :meth:`close` and a door's close; False once either is closing."""
         with self._lock:
-            if self._closing:
+            if self._closing or (owner is not None and owner.closing):
                 return False
-            self._sockets.add(sock)
+            self._sockets[sock] = owner
             if thread is not None:
-                self._threads.add(thread)
+                self._threads[thread] = owner
             return True
 
     def _untrack(self, sock: socket.socket, thread: threading.Thread | None = None) -> None:
         with self._lock:
-            self._sockets.discard(sock)
+            self._sockets.pop(sock, None)
             if thread is not None:
-                self._threads.discard(thread)
+                self._threads.pop(thread, None)
+
+    def _close_owned(self, owner: _Server) -> None:
+        """End what came through a door (see :meth:`Door.close`) and forget the door."""
+        with self._lock:
+            owner.closing = True
+            sockets = [s for s, o in self._sockets.items() if o is owner]
+            threads = [t for t, o in self._threads.items() if o is owner]
+            self._doors = {d for d in self._doors if d._server is not owner}
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        for thread in threads:
+            if thread.ident is not None and thread is not threading.current_thread():
+                thread.join(timeout=5)
 
     # -- records --------------------------------------------------------------------------------
 
@@ -719,10 +873,13 @@ class NetworkGuard(Closing):
         with self._lock:
             return list(self._escapes)
 
-    def escapes_for(self, token: str, since: float, until: float) -> list[Escape]:
-        """What one run tried: requests carrying its token, or none during its time window."""
+    def escapes_for(
+        self, token: str, since: float, until: float, *, exact: bool = False
+    ) -> list[Escape]:
+        """What one run tried: requests carrying its token, or none during its time window
+        (not with ``exact``: a run with a door of its own has all of its requests tokened)."""
         with self._lock:
-            return _of_run(self._escapes, token, since, until)
+            return _of_run(self._escapes, token, since, until, exact)
 
     @property
     def routed(self) -> list[Routed]:
@@ -730,10 +887,12 @@ class NetworkGuard(Closing):
         with self._lock:
             return list(self._routed)
 
-    def routed_for(self, token: str, since: float, until: float) -> list[Routed]:
+    def routed_for(
+        self, token: str, since: float, until: float, *, exact: bool = False
+    ) -> list[Routed]:
         """One run's routed requests, told apart as in :meth:`escapes_for`."""
         with self._lock:
-            return _of_run(self._routed, token, since, until)
+            return _of_run(self._routed, token, since, until, exact)
 
     def __enter__(self) -> NetworkGuard:
         return self.start()

@@ -30,6 +30,7 @@ class RunOptions(TypedDict, total=False):
     timeout: float | None
     modcache: ModuleCache | None
     gopath: str | os.PathLike[str] | None
+    routes: Mapping[str, object] | None
 
 
 #: Not copied by :meth:`GoRunner.project_from_dir`: history is not needed to build, and without it
@@ -133,9 +134,11 @@ class GoProject:
         timeout: float | None = None,
         modcache: ModuleCache | None = None,
         gopath: str | os.PathLike[str] | None = None,
+        routes: Mapping[str, object] | None = None,
     ) -> GoResult:
         """Run ``go ARGS...`` in the project directory (``env`` over the project's; see
-        :meth:`GoRunner.run <pytest_goproxy.gorun.GoRunner.run>` for what is checked)."""
+        :meth:`GoRunner.run <pytest_goproxy.gorun.GoRunner.run>` for what is checked, and for
+        ``routes``: this run's own, over the runner's)."""
         __tracebackhide__ = True
         merged = layer_env(self.env, env)
         return self.runner.run(
@@ -145,6 +148,7 @@ class GoProject:
             timeout=timeout,
             modcache=modcache or self.modcache,
             gopath=gopath or self.gopath,
+            routes=routes,
         )
 
     def tidy(self, *flags: str, **options: Unpack[RunOptions]) -> GoResult:

@@ -17,7 +17,7 @@ from pytest_goproxy.errors import GoProjectError
 from pytest_goproxy.gorun.binary import GoBinary, find_go
 from pytest_goproxy.gorun.cache import ModuleCache
 from pytest_goproxy.gorun.environment import build_env, check_env, disable_telemetry, layer_env
-from pytest_goproxy.gorun.guard import BAD_GATEWAY, NetworkGuard
+from pytest_goproxy.gorun.guard import BAD_GATEWAY, Door, NetworkGuard, _route_table
 from pytest_goproxy.gorun.process import run_process
 from pytest_goproxy.gorun.project import GoProject, copy_project, create_project
 from pytest_goproxy.gorun.result import GoResult
@@ -255,6 +255,7 @@ class GoRunner(Closing):
         timeout: float | None = None,
         modcache: ModuleCache | None = None,
         gopath: str | os.PathLike[str] | None = None,
+        routes: Mapping[str, object] | None = None,
     ) -> GoResult:
         """Run ``go ARGS...`` in ``cwd`` (an empty directory by default) and return what happened.
 
@@ -264,12 +265,22 @@ class GoRunner(Closing):
         ``modcache`` (see :meth:`module_cache`) and ``gopath`` (see :meth:`gopath`) share state
         with other runs; by default the run gets fresh ones. The result is classified when the
         command failed.
+
+        ``routes`` (host or ``host:port`` -> loopback server, None for an origin that is down)
+        are this run's alone, over the runner's (:meth:`route`): a name the run routes goes by
+        the run's routes only, every other name by the runner's. Such a run gets its own door
+        into the guard (a listening socket of its own, closed when the run ends), so runs of one
+        runner at the same time can each play ``corp.example`` with their own server, and its
+        ``escapes`` and ``routed`` are exactly its own, git's requests included.
         """
         __tracebackhide__ = True
         if isinstance(args, str):
             raise TypeError("args must be a sequence of arguments, e.g. ['mod', 'tidy']")
         limit = self.timeout if timeout is None else check_timeout(timeout)
         extra = layer_env(self.env, env)
+        if routes is not None:
+            self._router()
+            _route_table(routes)  # checked before anything is made
         number = self._next()
         run_dir = self.root / "runs" / f"{number:04d}-{_slug('-'.join(args[:2]))}"
         home = run_dir / "home"
@@ -285,9 +296,13 @@ class GoRunner(Closing):
             raise GoProjectError(f"working directory {cwd} does not exist")
         token = f"run-{number}"
         guard_url = ssh_command = None
+        door: Door | None = None
         if self._guard is not None:
             guard_url = self._guard.start().url(token)
-            ssh_command = self._guard.ssh_command(run_dir, token)
+            if routes is not None:
+                door = self._guard.door(token, routes)
+                guard_url = door.url()
+            ssh_command = self._guard.ssh_command(run_dir, token, door=door)
         if gopath is None:
             gopath = run_dir / "gopath"
         else:
@@ -306,19 +321,28 @@ class GoRunner(Closing):
             ca_bundle=session_ca().bundle(system_roots=self._guard is None),
         )
         started = time.monotonic()
-        outcome = run_process(
-            [str(self.binary.path), *args],
-            cwd=cwd,
-            env=full_env,
-            timeout=limit,
-            kill_grace=self.kill_grace,
-        )
+        try:
+            outcome = run_process(
+                [str(self.binary.path), *args],
+                cwd=cwd,
+                env=full_env,
+                timeout=limit,
+                kill_grace=self.kill_grace,
+            )
+        finally:
+            if door is not None:
+                door.close()
         ended = time.monotonic()
+        exact = door is not None
         escapes = (
-            tuple(self._guard.escapes_for(token, started, ended)) if self._guard is not None else ()
+            tuple(self._guard.escapes_for(token, started, ended, exact=exact))
+            if self._guard is not None
+            else ()
         )
         routed = (
-            tuple(self._guard.routed_for(token, started, ended)) if self._guard is not None else ()
+            tuple(self._guard.routed_for(token, started, ended, exact=exact))
+            if self._guard is not None
+            else ()
         )
         workdir = Path(cwd)
         return GoResult.create(
