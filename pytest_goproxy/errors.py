@@ -32,6 +32,10 @@ The messages name the rule that was broken and, where there is one, the fix.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
 __all__ = [
     "ChecksumDBError",
     "ConfigError",
@@ -52,7 +56,11 @@ __all__ = [
     "ToolUnavailable",
     "ToxiproxyError",
     "UsageError",
+    "user_facing",
 ]
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 class GoProxyError(Exception):
@@ -150,3 +158,29 @@ class RelayError(ToolUnavailable):
 class ScenarioFailed(GoProxyError, AssertionError):
     """A scenario ran and did not do what its file expects (the message is the whole account:
     expected, got, why, go's stderr tail)."""
+
+
+def user_facing(
+    errors: type[GoProxyError] = GoProxyError,
+) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
+    """Decorate a method a test calls (``add_module``, ...): its ``errors`` are raised from the
+    test's own line.
+
+    The message names what is wrong and the rule it breaks; the frames below (a store, a zip
+    writer, path checks, git plumbing) add nothing a test author can act on, and pytest would
+    show them before the message. ``__tracebackhide__`` hides the wrapper and the callers in the
+    plugin. Other exceptions (a bug of ours) keep their whole traceback.
+    """
+
+    def decorate(method: Callable[_P, _R]) -> Callable[_P, _R]:
+        @functools.wraps(method)
+        def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+            __tracebackhide__ = True
+            try:
+                return method(*args, **kwargs)
+            except errors as exc:
+                raise exc.with_traceback(None)  # noqa: B904  (the same exception, no frames)
+
+        return wrapper
+
+    return decorate

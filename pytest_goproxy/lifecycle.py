@@ -30,6 +30,7 @@ __all__ = [
     "Terminated",
     "close_all",
     "interrupt_on_signals",
+    "locked",
     "make_writable",
     "outlive_guard",
     "release",
@@ -305,6 +306,27 @@ def remove_tree(root: Path) -> None:
 def watchdog_pid() -> int | None:
     """The watchdog's pid (None before the first registration); for tests."""
     return _watchdog.pid
+
+
+# -- one builder at a time -----------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def locked(path: str | os.PathLike[str]) -> Iterator[None]:
+    """An exclusive lock on the file ``path`` (created if need be) while inside: processes that
+    build one cached binary (toxiproxy, cmd/go's test binary) take turns, so none reads another's
+    half-written one. Without ``fcntl`` (not POSIX) builds are not serialised."""
+    with open(path, "a+") as file:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX
+            yield
+            return
+        fcntl.flock(file.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(file.fileno(), fcntl.LOCK_UN)
 
 
 # -- SIGTERM and SIGHUP end a run the way Ctrl-C does ---------------------------------------------

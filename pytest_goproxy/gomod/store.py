@@ -18,7 +18,6 @@ Sources:
 from __future__ import annotations
 
 import datetime
-import functools
 import json
 import os
 import pathlib
@@ -26,15 +25,16 @@ import re
 import shutil
 import threading
 import zipfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, ParamSpec, TypeVar
+from typing import Literal
 
 from pytest_goproxy.errors import (
     InvalidModuleError,
     ModuleError,
     ModuleSourceError,
     ModuleZipError,
+    user_facing,
 )
 from pytest_goproxy.gomod import semver
 from pytest_goproxy.gomod.archives import (
@@ -71,29 +71,9 @@ GOPROXYTEST_TIME = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 #: ``goproxytest`` fills in a missing ``.info`` (1970) and ``.mod``, as go-internal does.
 TxtarDefaults = Literal["cmdgo", "goproxytest"]
 
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
 
-
-def _user_facing(method: Callable[_P, _R]) -> Callable[_P, _R]:
-    """A method a test calls to add modules: its :class:`ModuleError` is raised from here.
-
-    The message names the module and the rule it breaks (with the cmd/go source file); the
-    frames below (store, zip writer, path checks) add nothing a test author can act on, and
-    pytest would show them before the message. ``__tracebackhide__`` hides this frame and the
-    callers in the plugin, so the failure points at the test's own line. Other exceptions (a
-    bug here) keep their whole traceback.
-    """
-
-    @functools.wraps(method)
-    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        __tracebackhide__ = True
-        try:
-            return method(*args, **kwargs)
-        except ModuleError as exc:
-            raise exc.with_traceback(None)  # noqa: B904  (the same exception, frames dropped)
-
-    return wrapper
+#: Methods a test calls raise our ModuleErrors from the test's line (see errors.user_facing).
+_user_facing = user_facing(ModuleError)
 
 
 def _utc(t: datetime.datetime) -> datetime.datetime:

@@ -28,7 +28,14 @@ from typing import TextIO
 import httpx
 
 from pytest_goproxy.errors import ToxiproxyError
-from pytest_goproxy.lifecycle import Closing, outlive_guard, release, remove_temp_dir, temp_dir
+from pytest_goproxy.lifecycle import (
+    Closing,
+    locked,
+    outlive_guard,
+    release,
+    remove_temp_dir,
+    temp_dir,
+)
 
 __all__ = [
     "TOXIPROXY_MODULE",
@@ -115,63 +122,59 @@ def build_toxiproxy(
     binary = target / BINARY_NAME
     marker = target / _VERSION_MARKER
     lock_path = target / ".build.lock"
-    with open(lock_path, "a+") as lock_file:
-        _lock(lock_file)
-        try:
-            if _is_executable(binary) and _read(marker) == TOXIPROXY_VERSION:
-                return binary
-            go_bin = go or os.environ.get("GO_BINARY") or shutil.which("go")
-            if not go_bin:
-                raise ToxiproxyError(
-                    "toxiproxy is not installed and cannot be built: no `go` command on PATH. "
-                    "Install toxiproxy-server, or pass --toxiproxy-bin / TOXIPROXY_BIN"
-                )
-            spec = f"{TOXIPROXY_MODULE}@{TOXIPROXY_VERSION}"
-            print(
-                f"pytest-goproxy: building toxiproxy ({spec}) into {target}; "
-                "this needs the network once (your normal GOPROXY)...",
-                file=out,
-                flush=True,
-            )
-            build_env = dict(os.environ if env is None else env)
-            build_env["GOBIN"] = str(target)
-            # A module-aware install of a versioned package ignores any go.mod around cwd; run it
-            # from the cache dir so a surrounding go.work or go.mod cannot interfere either way.
-            build_env["GOWORK"] = "off"
-            started = time.monotonic()
-            try:
-                proc = subprocess.run(
-                    [go_bin, "install", spec],
-                    cwd=target,
-                    env=build_env,
-                    stdin=subprocess.DEVNULL,
-                    capture_output=True,
-                    text=True,
-                    timeout=_BUILD_TIMEOUT_S,
-                    check=False,
-                )
-            except subprocess.TimeoutExpired as exc:
-                raise ToxiproxyError(
-                    f"`go install {spec}` did not finish within {_BUILD_TIMEOUT_S:.0f} s"
-                ) from exc
-            except OSError as exc:
-                raise ToxiproxyError(f"cannot run {go_bin!r} to build toxiproxy: {exc}") from exc
-            if proc.returncode != 0 or not _is_executable(binary):
-                output = _tail((proc.stdout or "") + (proc.stderr or ""))
-                raise ToxiproxyError(
-                    f"`go install {spec}` failed (exit {proc.returncode}); it needs network access "
-                    f"through your GOPROXY. Or install toxiproxy-server yourself and pass "
-                    f"--toxiproxy-bin / TOXIPROXY_BIN. go said:\n{output}"
-                )
-            marker.write_text(TOXIPROXY_VERSION + "\n")
-            print(
-                f"pytest-goproxy: built {binary} in {time.monotonic() - started:.1f} s",
-                file=out,
-                flush=True,
-            )
+    with locked(lock_path):
+        if _is_executable(binary) and _read(marker) == TOXIPROXY_VERSION:
             return binary
-        finally:
-            _unlock(lock_file)
+        go_bin = go or os.environ.get("GO_BINARY") or shutil.which("go")
+        if not go_bin:
+            raise ToxiproxyError(
+                "toxiproxy is not installed and cannot be built: no `go` command on PATH. "
+                "Install toxiproxy-server, or pass --toxiproxy-bin / TOXIPROXY_BIN"
+            )
+        spec = f"{TOXIPROXY_MODULE}@{TOXIPROXY_VERSION}"
+        print(
+            f"pytest-goproxy: building toxiproxy ({spec}) into {target}; "
+            "this needs the network once (your normal GOPROXY)...",
+            file=out,
+            flush=True,
+        )
+        build_env = dict(os.environ if env is None else env)
+        build_env["GOBIN"] = str(target)
+        # A module-aware install of a versioned package ignores any go.mod around cwd; run it
+        # from the cache dir so a surrounding go.work or go.mod cannot interfere either way.
+        build_env["GOWORK"] = "off"
+        started = time.monotonic()
+        try:
+            proc = subprocess.run(
+                [go_bin, "install", spec],
+                cwd=target,
+                env=build_env,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=_BUILD_TIMEOUT_S,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise ToxiproxyError(
+                f"`go install {spec}` did not finish within {_BUILD_TIMEOUT_S:.0f} s"
+            ) from exc
+        except OSError as exc:
+            raise ToxiproxyError(f"cannot run {go_bin!r} to build toxiproxy: {exc}") from exc
+        if proc.returncode != 0 or not _is_executable(binary):
+            output = _tail((proc.stdout or "") + (proc.stderr or ""))
+            raise ToxiproxyError(
+                f"`go install {spec}` failed (exit {proc.returncode}); it needs network access "
+                f"through your GOPROXY. Or install toxiproxy-server yourself and pass "
+                f"--toxiproxy-bin / TOXIPROXY_BIN. go said:\n{output}"
+            )
+        marker.write_text(TOXIPROXY_VERSION + "\n")
+        print(
+            f"pytest-goproxy: built {binary} in {time.monotonic() - started:.1f} s",
+            file=out,
+            flush=True,
+        )
+        return binary
 
 
 def resolve_toxiproxy(
@@ -186,22 +189,6 @@ def resolve_toxiproxy(
     if found is not None:
         return found
     return build_toxiproxy(cache_dir, go=go, log=log)
-
-
-def _lock(file: TextIO) -> None:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX: builds are then not serialised
-        return
-    fcntl.flock(file.fileno(), fcntl.LOCK_EX)
-
-
-def _unlock(file: TextIO) -> None:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover
-        return
-    fcntl.flock(file.fileno(), fcntl.LOCK_UN)
 
 
 def _read(path: Path) -> str:

@@ -35,11 +35,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import ParamSpec, TypeVar
 
 from werkzeug.wrappers import Request, Response
 
-from pytest_goproxy.errors import GoProxyError, InvalidModuleError, ModuleSourceError, UsageError
+from pytest_goproxy.errors import (
+    GoProxyError,
+    InvalidModuleError,
+    ModuleSourceError,
+    UsageError,
+    user_facing,
+)
 from pytest_goproxy.gomod import semver
 from pytest_goproxy.gomod.archives import ArchiveFile, find_archives, read_archive
 from pytest_goproxy.gomod.check import split_path_version
@@ -62,8 +67,6 @@ from pytest_goproxy.serving.tls import LOOPBACK_NAMES, session_ca
 
 __all__ = ["FakeOrigin", "OriginVersion"]
 
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
 
 #: The characters of a module path element (module.CheckPath), so of a repository name.
 _REPO_NAME = re.compile(r"[A-Za-z0-9._~-]+")
@@ -77,20 +80,8 @@ _GIT_PATHS = {
 }
 
 
-def _user_facing(method: Callable[_P, _R]) -> Callable[_P, _R]:
-    """A method a test calls: our errors are raised from the test's line, without the frames
-    of the layout, the git plumbing and the go.mod writer (they add nothing a test author can
-    act on). Other exceptions (a bug here) keep their traceback."""
-
-    @functools.wraps(method)
-    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        __tracebackhide__ = True
-        try:
-            return method(*args, **kwargs)
-        except GoProxyError as exc:
-            raise exc.with_traceback(None)  # noqa: B904  (the same exception, frames dropped)
-
-    return wrapper
+#: Methods a test calls raise our GoProxyErrors from the test's line (see errors.user_facing).
+_user_facing = user_facing(GoProxyError)
 
 
 @dataclass(frozen=True)

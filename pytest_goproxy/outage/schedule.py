@@ -23,8 +23,8 @@ _R = TypeVar("_R")
 _INTERRUPT_GRACE = 30.0
 
 
-def _interrupt_threads(idents: Iterable[int], exc: type[BaseException]) -> None:
-    """Raise ``exc`` in these worker threads, as Ctrl-C does in the main thread.
+def _interrupt_threads(idents: Iterable[int]) -> None:
+    """Raise KeyboardInterrupt in these worker threads, as Ctrl-C does in the main thread.
 
     A cell's go runs in its own session (so a hang can be killed as a group), out of reach of
     the terminal's SIGINT; the runner kills that group on KeyboardInterrupt
@@ -34,7 +34,9 @@ def _interrupt_threads(idents: Iterable[int], exc: type[BaseException]) -> None:
     import ctypes
 
     for ident in idents:
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(exc))
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(ident), ctypes.py_object(KeyboardInterrupt)
+        )
 
 
 def run_all(
@@ -90,7 +92,7 @@ def run_all(
     except BaseException:  # Ctrl-C, Terminated, or a callback that raised: stop everything
         pool.shutdown(wait=False, cancel_futures=True)
         with lock:  # held, so no worker leaves `one` between the look and the interrupt
-            _interrupt_threads(running, KeyboardInterrupt)
+            _interrupt_threads(running)
         # Only the started ones: a future cancelled before a worker took it never counts as
         # done for wait() (it is not "notified" until a worker would have taken it).
         wait([f for f in futures if not f.cancelled()], timeout=_INTERRUPT_GRACE)

@@ -40,7 +40,7 @@ import httpx
 from pytest_goproxy.errors import InvalidModuleError
 from pytest_goproxy.gomod.escape import unescape_path, unescape_version
 from pytest_goproxy.gorun import GoBinary, find_go
-from pytest_goproxy.lifecycle import outlive_guard, release
+from pytest_goproxy.lifecycle import locked, outlive_guard, release
 
 __all__ = [
     "CACHE_ENV",
@@ -111,22 +111,6 @@ def _build_env() -> dict[str, str]:
     return env
 
 
-def _lock(file: TextIO) -> None:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX: builds are then not serialised
-        return
-    fcntl.flock(file.fileno(), fcntl.LOCK_EX)
-
-
-def _unlock(file: TextIO) -> None:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover
-        return
-    fcntl.flock(file.fileno(), fcntl.LOCK_UN)
-
-
 def _stamp(go: GoBinary) -> str:
     """What the cached binary was built from: a binary of the same GOVERSION from another
     GOROOT (a second install, a devel build) is rebuilt rather than trusted."""
@@ -153,58 +137,54 @@ def build_cmd_go_test(
         raise BuildError(f"cannot create the cmd/go test binary's cache {target}: {exc}") from exc
     binary = target / BINARY_NAME
     stamp = target / _STAMP
-    with open(target / ".build.lock", "a+") as lock_file:
-        _lock(lock_file)
-        try:
-            if (
-                binary.is_file()
-                and os.access(binary, os.X_OK)
-                and stamp.is_file()
-                and stamp.read_text() == _stamp(go)
-            ):
-                return binary
-            print(
-                f"peers: building cmd/go's test binary ({go}) into {target}; "
-                "this compiles cmd/go and takes a while the first time...",
-                file=out,
-                flush=True,
-            )
-            partial = target / f"{BINARY_NAME}.partial"
-            started = time.monotonic()
-            try:
-                proc = subprocess.run(
-                    [str(go.path), "test", "-c", "-o", str(partial), "cmd/go"],
-                    cwd=source,
-                    env=_build_env(),
-                    stdin=subprocess.DEVNULL,
-                    capture_output=True,
-                    text=True,
-                    timeout=BUILD_TIMEOUT_S,
-                    check=False,
-                )
-            except subprocess.TimeoutExpired as exc:
-                partial.unlink(missing_ok=True)
-                raise BuildError(
-                    f"`go test -c cmd/go` did not finish within {BUILD_TIMEOUT_S:.0f} s"
-                ) from exc
-            except OSError as exc:
-                raise BuildError(f"cannot run {go.path}: {exc}") from exc
-            if proc.returncode != 0 or not partial.is_file():
-                partial.unlink(missing_ok=True)
-                raise BuildError(
-                    f"`go test -c cmd/go` in {source} failed (exit {proc.returncode}); go said:\n"
-                    + _tail(proc.stdout + proc.stderr)
-                )
-            os.replace(partial, binary)
-            stamp.write_text(_stamp(go))
-            print(
-                f"peers: built {binary} in {time.monotonic() - started:.1f} s",
-                file=out,
-                flush=True,
-            )
+    with locked(target / ".build.lock"):
+        if (
+            binary.is_file()
+            and os.access(binary, os.X_OK)
+            and stamp.is_file()
+            and stamp.read_text() == _stamp(go)
+        ):
             return binary
-        finally:
-            _unlock(lock_file)
+        print(
+            f"peers: building cmd/go's test binary ({go}) into {target}; "
+            "this compiles cmd/go and takes a while the first time...",
+            file=out,
+            flush=True,
+        )
+        partial = target / f"{BINARY_NAME}.partial"
+        started = time.monotonic()
+        try:
+            proc = subprocess.run(
+                [str(go.path), "test", "-c", "-o", str(partial), "cmd/go"],
+                cwd=source,
+                env=_build_env(),
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=BUILD_TIMEOUT_S,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            partial.unlink(missing_ok=True)
+            raise BuildError(
+                f"`go test -c cmd/go` did not finish within {BUILD_TIMEOUT_S:.0f} s"
+            ) from exc
+        except OSError as exc:
+            raise BuildError(f"cannot run {go.path}: {exc}") from exc
+        if proc.returncode != 0 or not partial.is_file():
+            partial.unlink(missing_ok=True)
+            raise BuildError(
+                f"`go test -c cmd/go` in {source} failed (exit {proc.returncode}); go said:\n"
+                + _tail(proc.stdout + proc.stderr)
+            )
+        os.replace(partial, binary)
+        stamp.write_text(_stamp(go))
+        print(
+            f"peers: built {binary} in {time.monotonic() - started:.1f} s",
+            file=out,
+            flush=True,
+        )
+        return binary
 
 
 @dataclass(frozen=True)
