@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from pytest_goproxy.origin.layout import layout_of as layout_of
     from pytest_goproxy.origin.log import OriginRequest as OriginRequest
     from pytest_goproxy.origin.log import OriginRequestKind as OriginRequestKind
+    from pytest_goproxy.origin.mirror import module_hosts as module_hosts
+    from pytest_goproxy.origin.mirror import origin_of_store as origin_of_store
     from pytest_goproxy.origin.server import FakeOrigin as FakeOrigin
     from pytest_goproxy.origin.server import OriginVersion as OriginVersion
 
@@ -21,6 +23,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
     {
         "layout": ("ModuleLayout", "layout_of"),
         "log": ("OriginRequest", "OriginRequestKind"),
+        "mirror": ("module_hosts", "origin_of_store"),
         "server": ("FakeOrigin", "OriginVersion"),
     },
 )

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import errno
-import fnmatch
 import json
 import os
 import socket
@@ -53,6 +52,7 @@ import httpx
 
 from pytest_goproxy.errors import ProbeError
 from pytest_goproxy.gomod.escape import escape_path
+from pytest_goproxy.gomod.patterns import match_prefix_patterns
 from pytest_goproxy.gomod.semver import is_valid
 from pytest_goproxy.gorun import GoBinary, find_go
 
@@ -186,22 +186,6 @@ def parse_gosumdb(value: str) -> SumDBConfig:
     if url is not None and urlsplit(url).scheme not in ("http", "https"):
         raise ProbeError(f"GOSUMDB={value!r}: the database URL must be http(s): {url}")
     return SumDBConfig(off=False, key=key, name=name, url=url)
-
-
-def _match_patterns(patterns: str, module: str) -> str | None:
-    """The GOPRIVATE-style glob that matches a prefix of ``module`` (module.MatchPrefixPatterns:
-    each pattern matches as many leading path elements as it has, ``*`` never crosses ``/``)."""
-    elems = module.split("/")
-    for pattern in patterns.split(","):
-        pattern = pattern.strip().rstrip("/")
-        if not pattern:
-            continue
-        parts = pattern.split("/")
-        if len(parts) <= len(elems) and all(
-            fnmatch.fnmatchcase(e, p) for e, p in zip(elems, parts, strict=False)
-        ):
-            return pattern
-    return None
 
 
 # -- observing -------------------------------------------------------------------------------------
@@ -617,7 +601,7 @@ def probe(
     escaped = escape_path(module)  # InvalidModuleError names the broken rule
     entries = parse_goproxy(values.get("GOPROXY", ""))
     noproxy = values.get("GONOPROXY", "") or values.get("GOPRIVATE", "")
-    matched = _match_patterns(noproxy, module)
+    matched = match_prefix_patterns(noproxy, module)
     if matched and values.get("GOPROXY") != "direct":
         raise ProbeError(
             f"module {module} matches GONOPROXY/GOPRIVATE pattern {matched!r}: go fetches it "
@@ -630,7 +614,7 @@ def probe(
         skipped, sumdb = "GOSUMDB=off", None
     else:
         nosum = values.get("GONOSUMDB", "") or values.get("GOPRIVATE", "")
-        hit = _match_patterns(nosum, module)
+        hit = match_prefix_patterns(nosum, module)
         if hit:
             skipped, sumdb = f"GONOSUMDB/GOPRIVATE pattern {hit!r} matches {module}", None
     report = ProbeReport(values, module, entries, {}, sumdb, skipped, timeout=timeout)
