@@ -13,6 +13,11 @@ from the tagged commit itself (modfetch ``coderepo.go``). FakeOrigin is that hos
   the real ``git http-backend`` (:mod:`pytest_goproxy.origin.backend`) from bare repositories in
   the origin's work directory (:mod:`pytest_goproxy.origin.repos`). The origin is read-only:
   pushes are refused.
+* With ``auth=(user, password)`` git's requests need those HTTP Basic credentials, as a private
+  repository on a code host does: without them (or with others) the answer is ``401
+  Unauthorized`` with ``WWW-Authenticate: Basic``, which git turns into a password prompt (and,
+  under go's ``GIT_TERMINAL_PROMPT=0``, into ``terminal prompts disabled``). The meta tags stay
+  public, as a code host's are.
 
 Modules go in with :meth:`FakeOrigin.add_module` (a commit and a tag, laid out as
 :mod:`pytest_goproxy.origin.layout` says) and :meth:`FakeOrigin.add_commit` (a commit without a
@@ -25,7 +30,10 @@ hermetic go run trusts; the name is routed to 127.0.0.1 by the go run's network 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
+import hmac
 import html
 import re
 import ssl
@@ -153,6 +161,38 @@ def _hosts(hosts: str | Sequence[str]) -> tuple[str, ...]:
     return names
 
 
+def _auth(auth: object) -> tuple[str, str] | None:
+    """``auth=`` checked: None, or ``(user, password)`` as HTTP Basic can carry them."""
+    __tracebackhide__ = True
+    if auth is None:
+        return None
+    if (
+        not isinstance(auth, tuple)
+        or len(auth) != 2
+        or not all(isinstance(part, str) for part in auth)
+        or not auth[0]
+        or ":" in auth[0]
+    ):
+        raise UsageError(
+            f"FakeOrigin auth={auth!r}: give (user, password), two str, a non-empty user "
+            "without ':' (HTTP Basic's separator)"
+        )
+    return (auth[0], auth[1])
+
+
+def _basic_credentials(header: str | None) -> tuple[str, str] | None:
+    """``(user, password)`` of an ``Authorization: Basic ...`` header, None for anything else."""
+    scheme, _, encoded = (header or "").strip().partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    user, colon, password = decoded.partition(":")
+    return (user, password) if colon else None
+
+
 class FakeOrigin(Starting):
     """A git host for go's direct mode: go-import meta tags and real git over HTTPS.
 
@@ -165,7 +205,9 @@ class FakeOrigin(Starting):
 
     ``hosts`` are the names go reaches it by (the first elements of the module paths it
     serves); the certificate covers them all. ``tls=False`` serves plain HTTP (go then needs
-    ``GOINSECURE``); an ``ssl.SSLContext`` serves with that context. ``workdir`` is where the
+    ``GOINSECURE``); an ``ssl.SSLContext`` serves with that context. ``auth=(user, password)``
+    makes every repository private: git's requests without those HTTP Basic credentials are
+    answered ``401`` (the meta tags stay public). ``workdir`` is where the
     origin makes its directory of repositories (default: the system's temp dir); ``close()``
     removes it and ends every git process still running.
 
@@ -180,10 +222,12 @@ class FakeOrigin(Starting):
         *,
         workdir: str | Path | None = None,
         tls: bool | ssl.SSLContext = True,
+        auth: tuple[str, str] | None = None,
     ) -> None:
         __tracebackhide__ = True
         self._hosts = _hosts(hosts)
         self._tls = tls
+        self._auth = _auth(auth)
         git = find_git()
         if workdir is not None:
             Path(workdir).mkdir(parents=True, exist_ok=True)
@@ -264,6 +308,11 @@ class FakeOrigin(Starting):
     def scheme(self) -> str:
         """``https``, or ``http`` with ``tls=False``: what the meta tags' repository URLs use."""
         return "http" if self._tls is False else "https"
+
+    @property
+    def auth(self) -> tuple[str, str] | None:
+        """The ``(user, password)`` git's requests need, None when the repositories are public."""
+        return self._auth
 
     @property
     def url(self) -> str:
@@ -586,17 +635,39 @@ class FakeOrigin(Starting):
             record.repo = first if known and self.repos.exists(record.host, first) else None
             return self._meta(request, record)
         name = first.removesuffix(".git")
-        if (
-            not _REPO_NAME.fullmatch(first)
-            or not repo_name_ok(name)
-            or ".." in parts
-            or not self.repos.exists(record.host, name)
-        ):
+        exists = (
+            bool(_REPO_NAME.fullmatch(first))
+            and repo_name_ok(name)
+            and ".." not in parts
+            and self.repos.exists(record.host, name)
+        )
+        if exists:
+            record.repo = name
+            record.kind = _GIT_PATHS.get("/".join(parts[1:]), OriginRequestKind.OTHER)
+            record.service = request.args.get("service")
+        if not self._authorized(request):  # before the 404: a private host tells no one
+            return self._unauthorized(record.host)
+        if not exists:
             return not_found(f"no repository at {urllib.parse.quote(path)} on {record.host}")
-        record.repo = name
-        record.kind = _GIT_PATHS.get("/".join(parts[1:]), OriginRequestKind.OTHER)
-        record.service = request.args.get("service")
         return self._backend.respond(request, self.repos.project_root(record.host), path)
+
+    def _authorized(self, request: Request) -> bool:
+        """True when the origin is public or the request carries its Basic credentials."""
+        if self._auth is None:
+            return True
+        given = _basic_credentials(request.headers.get("Authorization"))
+        if given is None:
+            return False
+        same_user = hmac.compare_digest(given[0].encode(), self._auth[0].encode())
+        same_password = hmac.compare_digest(given[1].encode(), self._auth[1].encode())
+        return same_user and same_password
+
+    @staticmethod
+    def _unauthorized(host: str) -> Response:
+        """A code host's answer to git without (the right) credentials: 401 and a Basic
+        challenge, which git answers with credentials from its helpers or a prompt."""
+        challenge = f'Basic realm="{host}"'
+        return text_answer(401, "401 Unauthorized\n", {"WWW-Authenticate": challenge})
 
     def _meta(self, request: Request, record: OriginRequest) -> Response:
         """The go-import meta tag of the repository holding the import path asked for
