@@ -20,6 +20,7 @@ from origin_helpers import credential_env
 
 from pytest_goproxy import Failure, FakeGoProxy, FakeOrigin, GoRunner, TLSError
 from pytest_goproxy.errors import UsageError
+from pytest_goproxy.gomod.patterns import match_prefix_patterns
 from pytest_goproxy.gorun import GoProject, GoResult
 from pytest_goproxy.origin.repos import git_env
 from pytest_goproxy.serving.tls import session_ca
@@ -382,6 +383,8 @@ def test_goprivate_patterns_choose_which_modules_come_from_the_origin(
             f"{module} v1.0.0 {fetched[module]['Sum']}" == goproxy.go_sum_lines(module, "v1.0.0")[0]
         )
     assert {r.host for r in goorigin.request_log.snapshot()} == {m.split("/")[0] for m in private}
+    # the package's own reading of the rule (configs, record) agrees with the real go
+    assert {m for m in MODULES if match_prefix_patterns(goprivate, m)} == private
 
 
 # -- go get through the origin -------------------------------------------------------------------
