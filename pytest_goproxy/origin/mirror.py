@@ -9,29 +9,44 @@ the same ``h1:`` hashes either way (tests/origin checks that on its own).
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Collection
 from pathlib import Path
 
-from pytest_goproxy.gomod.semver import sort_versions
+from pytest_goproxy.gomod.semver import is_pseudo_version, sort_versions
 from pytest_goproxy.gomod.store import ModuleStore
 from pytest_goproxy.origin.server import FakeOrigin
 
 __all__ = ["module_hosts", "origin_of_store"]
 
 
-def module_hosts(store: ModuleStore) -> tuple[str, ...]:
-    """The host names a store's modules live under (their first path elements), sorted."""
-    return tuple(sorted({module.split("/", 1)[0] for module in store.modules()}))
+def module_hosts(store: ModuleStore, modules: Collection[str] | None = None) -> tuple[str, ...]:
+    """The host names a store's modules (or those of ``modules``) live under (their first path
+    elements), sorted."""
+    paths = store.modules() if modules is None else modules
+    return tuple(sorted({module.split("/", 1)[0] for module in paths}))
 
 
-def origin_of_store(store: ModuleStore, *, workdir: str | Path | None = None) -> FakeOrigin:
+def origin_of_store(
+    store: ModuleStore,
+    *,
+    workdir: str | Path | None = None,
+    modules: Collection[str] | None = None,
+) -> FakeOrigin:
     """A (not yet started) FakeOrigin holding every version of every module of ``store`` that
-    has a zip, tagged oldest first, each commit holding exactly the zip's files."""
-    origin = FakeOrigin(module_hosts(store) or ("corp.example",), workdir=workdir)
+    has a zip, tagged oldest first, each commit holding exactly the zip's files.
+
+    ``modules`` (module paths) keeps only those, and the origin serves only their hosts: a
+    replay serves by name just what the recording fetched from origins. Pseudo-versions are
+    left out: one names the commit hash (and time) of a repository the origin cannot remake, so
+    no tag or commit here could be it; go would refuse it (keep such modules on a proxy)."""
+    wanted = None if modules is None else set(modules)
+    paths = sorted(store.modules() if wanted is None else wanted & set(store.modules()))
+    origin = FakeOrigin(module_hosts(store, paths) or ("corp.example",), workdir=workdir)
     try:
-        for module in sorted(store.modules()):
+        for module in paths:
             for version in sort_versions(store.versions(module)):
                 found = store.get(module, version)
-                if found is None or found.zip_path is None:
+                if found is None or found.zip_path is None or is_pseudo_version(version):
                     continue
                 prefix = f"{module}@{version}/"
                 with zipfile.ZipFile(found.zip_path) as archive:
