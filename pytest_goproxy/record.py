@@ -19,14 +19,36 @@ touched). The snapshot directory then holds::
     SNAPSHOT_DIR/cache/download/<escaped module>/@v/<version>.{info,mod,zip}   (module-cache layout)
     SNAPSHOT_DIR/go.sum          the project's go.sum, as it was on disk
     SNAPSHOT_DIR/go.mod          the project's go.mod, for reference
-    SNAPSHOT_DIR/snapshot.json   what was recorded: module, go version, versions, warnings
+    SNAPSHOT_DIR/snapshot.json   what was recorded: module, go version, versions, warnings,
+                                 go_env and origin_modules (below)
+
+Modules go fetched **from their origins** (GOPRIVATE/GONOPROXY modules, and any module fetched
+after a ``direct``) are kept like the others (their zips in the cache), and named in the
+manifest's ``origin_modules`` with the ``Origin`` go wrote into their ``.info`` (VCS, URL, Ref,
+Hash); ``go_env`` keeps GOPRIVATE, GONOPROXY and GONOSUMDB as go saw them. An ``Origin`` alone
+does not prove a direct fetch (a proxy's ``.info`` may carry one, and go keeps it as it is), so
+a version counts as fetched from its origin when its path matches GONOPROXY, or when go
+contacted its repository itself: ``$GOMODCACHE/cache/vcs/<sha256>.info`` names every repository
+go cloned (cmd/go/internal/modfetch/codehost ``WorkDir``: ``git3:https://corp.example/lib``
+with go 1.26, ``git:...`` before).
+
+To record through a proxy that routes host names (a corporate proxy, or the plugin's network
+guard in a test), give ``env`` the variables a shell would have: ``HTTPS_PROXY`` (and
+``HTTP_PROXY``, ``NO_PROXY``) for go and git, and ``SSL_CERT_FILE``/``GIT_SSL_CAINFO`` for the
+certificates to trust; record passes them through untouched.
 
 ``serve_snapshot(Snapshot.load(dir))`` starts a :class:`~pytest_goproxy.proxy.FakeGoProxy`
 serving the cache (``add_module_cache``) and a :class:`~pytest_goproxy.sumdb.ChecksumDB` whose
 log holds the project's go.sum hashes, so the go command verifies with default settings:
 ``GOSUMDB`` names our database and key, ``GONOSUMDB`` stays unset. Hashes of the recorded bytes
 are checked against the project's go.sum before anything is served (a snapshot that disagrees
-with go.sum is refused).
+with go.sum is refused). A snapshot with origin modules also gets a
+:class:`~pytest_goproxy.origin.FakeOrigin` holding them as tagged git commits, reached by their
+host names (``replay.routes``, for ``GoRunner.run(routes=...)`` or ``GoRunner.route``); the
+proxy answers 410 Gone for them, as proxy.golang.org does for a path it cannot fetch, and
+``replay.env`` sets ``GOPRIVATE`` to the pattern that sent go to the origins
+(:meth:`Snapshot.origin_replay`), so go fetches them from the origin and asks no checksum
+database about them (go.sum still checks every hash).
 """
 
 from __future__ import annotations
@@ -39,12 +61,22 @@ import shutil
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from pytest_goproxy.errors import GoProjectError, RecordError
-from pytest_goproxy.gomod.snapshot import MANIFEST, Snapshot, is_snapshot, parse_go_sum
+from pytest_goproxy.gomod.patterns import match_prefix_patterns
+from pytest_goproxy.gomod.snapshot import (
+    MANIFEST,
+    MANIFEST_FORMAT,
+    OriginModule,
+    OriginReplay,
+    Snapshot,
+    is_snapshot,
+    parse_go_sum,
+)
 from pytest_goproxy.gomod.sources import ModuleSource
-from pytest_goproxy.gomod.store import ModuleStore
+from pytest_goproxy.gomod.store import ModuleStore, ModuleVersion
 from pytest_goproxy.gorun.binary import GoBinary, find_go
 from pytest_goproxy.gorun.process import run_process
 from pytest_goproxy.gorun.project import VCS_DIRS
@@ -53,8 +85,13 @@ from pytest_goproxy.outage.endpoints import EndpointPlan, Endpoints
 from pytest_goproxy.proxy import FakeGoProxy
 from pytest_goproxy.sumdb import ChecksumDB
 
+if TYPE_CHECKING:
+    from pytest_goproxy.origin import FakeOrigin
+
 __all__ = [
     "MANIFEST",
+    "OriginModule",
+    "OriginReplay",
     "RecordError",
     "RecordResult",
     "ServedSnapshot",
@@ -70,6 +107,8 @@ RECORD_TIMEOUT = 1800.0
 #: Files of a module cache the snapshot keeps (lock files, partial downloads and the sumdb
 #: tile cache are left out: the replay has its own checksum database).
 _KEEP = re.compile(r".*\.(info|mod|zip)$|^list$")
+#: The settings that send go to a module's origin, kept in the manifest's ``go_env``.
+_DIRECT_ENV = ("GOPRIVATE", "GONOPROXY", "GONOSUMDB")
 
 
 def _redact(url: str) -> str:
@@ -99,6 +138,8 @@ class RecordResult:
     versions: tuple[tuple[str, str], ...]
     with_zip: int
     warnings: tuple[str, ...] = ()
+    #: the versions go fetched from their origins (VCS hosts), in ``versions`` too
+    origin_modules: tuple[tuple[str, str], ...] = ()
 
 
 def _go_run(
@@ -208,23 +249,107 @@ def record(
             (out / "go.sum").write_text(go_sum, encoding="utf-8")
         shutil.copyfile(src / "go.mod", out / "go.mod")
         module = _module_path((src / "go.mod").read_text(encoding="utf-8"))
+        go_env = _direct_env(binary, copy, run_env)
+        contacted = _contacted_repos(modcache)
         with ModuleStore() as store:
             versions = store.add_module_cache(out)
             recorded = tuple((mv.path, mv.version) for mv in versions)
             with_zip = sum(1 for mv in versions if mv.zip_path is not None)
+            origins = [
+                found
+                for found in (_origin_module(mv, go_env["GONOPROXY"], contacted) for mv in versions)
+                if found is not None
+            ]
+            origin_json = [o.to_json() for o in origins]
+            # what a replay will make of them, said now (a pseudo-version stays with the proxy)
+            recorded_origins: dict[str, object] = {"go_env": go_env, "origin_modules": origin_json}
+            warnings.extend(Snapshot(out, go_sum, recorded_origins).origin_replay(store).warnings)
         manifest = {
-            "format": 1,
+            "format": MANIFEST_FORMAT,
             "module": module,
             "recorded": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "go": binary.version,
             "goproxy": _redact_goproxy(run_env.get("GOPROXY", "")),
             "versions": [f"{m}@{v}" for m, v in recorded],
             "warnings": warnings,
+            "go_env": go_env,
+            "origin_modules": origin_json,
         }
         (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        return RecordResult(out, module, recorded, with_zip, tuple(warnings))
+        return RecordResult(
+            out,
+            module,
+            recorded,
+            with_zip,
+            tuple(warnings),
+            tuple((o.module, o.version) for o in origins),
+        )
     finally:
         remove_temp_dir(work)
+
+
+def _direct_env(go: GoBinary, cwd: Path, env: Mapping[str, str]) -> dict[str, str]:
+    """GOPRIVATE, GONOPROXY and GONOSUMDB as go applies them (``go env``: the two last default
+    to GOPRIVATE, and a ``go env -w`` file counts), or the environment's when go env fails."""
+    code, stdout, _ = _go_run(go, ["env", "-json", *_DIRECT_ENV], cwd, env, 60.0)
+    try:
+        values = json.loads(stdout) if code == 0 else {}
+    except ValueError:
+        values = {}
+    if not isinstance(values, dict):
+        values = {}
+    private = str(values.get("GOPRIVATE", env.get("GOPRIVATE", "")))
+    return {
+        "GOPRIVATE": private,
+        "GONOPROXY": str(values.get("GONOPROXY", env.get("GONOPROXY", private))),
+        "GONOSUMDB": str(values.get("GONOSUMDB", env.get("GONOSUMDB", private))),
+    }
+
+
+def _contacted_repos(modcache: Path) -> set[str]:
+    """The repository URLs go fetched from itself while recording: each repository it cloned
+    has ``cache/vcs/<sha256>.info`` holding ``<vcs>:<url>`` (cmd/go/internal/modfetch/codehost
+    ``WorkDir``; the vcs is ``git3`` in go 1.26, ``git`` before)."""
+    found: set[str] = set()
+    vcs = modcache / "cache" / "vcs"
+    if not vcs.is_dir():
+        return found
+    for info in vcs.glob("*.info"):
+        try:
+            text = info.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError):
+            continue
+        _, colon, url = text.partition(":")
+        if colon and url:
+            found.add(_same_repo(url))
+    return found
+
+
+def _same_repo(url: str) -> str:
+    """A repository URL compared without a trailing ``/`` or ``.git``."""
+    return url.rstrip("/").removesuffix(".git")
+
+
+def _origin_module(mv: ModuleVersion, noproxy: str, contacted: set[str]) -> OriginModule | None:
+    """``mv`` as an origin module when go fetched it from its origin (see the module
+    docstring), with the ``Origin`` of its ``.info``; None when a proxy served it."""
+    origin: dict[str, object] = {}
+    try:
+        info = json.loads(mv.info or b"{}")
+    except ValueError:
+        info = {}
+    if isinstance(info, dict) and isinstance(info.get("Origin"), dict):
+        origin = info["Origin"]
+    url = origin.get("URL")
+    direct = isinstance(url, str) and _same_repo(url) in contacted
+    if not direct and (not noproxy or match_prefix_patterns(noproxy, mv.path) is None):
+        return None
+
+    def text(key: str) -> str | None:
+        value = origin.get(key)
+        return value if isinstance(value, str) and value else None
+
+    return OriginModule(mv.path, mv.version, text("VCS"), text("URL"), text("Ref"), text("Hash"))
 
 
 def _has_zip(download: Path, module: str, version: str) -> bool:
@@ -255,12 +380,23 @@ def _copy_cache(src: Path, dest: Path) -> None:
 
 
 class ServedSnapshot(Closing):
-    """A running replay: ``proxy`` and ``sumdb``; ``env`` is what go needs (default settings:
-    GOPROXY is the proxy, GOSUMDB our database with its key, nothing else)."""
+    """A running replay: ``proxy`` and ``sumdb``, and ``origin`` when the snapshot has origin
+    modules (else None). ``env`` is what go needs (default settings: GOPROXY is the proxy,
+    GOSUMDB our database with its key, and GOPRIVATE the origin modules' pattern when there are
+    any); ``routes`` are the host names go runs must reach by name
+    (``GoRunner.run(routes=replay.routes)``)."""
 
-    def __init__(self, snapshot: Snapshot, endpoints: Endpoints) -> None:
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        endpoints: Endpoints,
+        origin: FakeOrigin | None = None,
+        origin_replay: OriginReplay | None = None,
+    ) -> None:
         self.snapshot = snapshot
         self.endpoints = endpoints
+        self.origin = origin
+        self.origin_replay = origin_replay or OriginReplay()
 
     @property
     def store(self) -> ModuleStore:
@@ -276,7 +412,17 @@ class ServedSnapshot(Closing):
 
     @property
     def env(self) -> dict[str, str]:
-        return {"GOPROXY": self.proxy.url, **self.sumdb.env}
+        env = {"GOPROXY": self.proxy.url, **self.sumdb.env}
+        if self.origin_replay.private:
+            env["GOPRIVATE"] = self.origin_replay.private
+        return env
+
+    @property
+    def routes(self) -> dict[str, object]:
+        """Every host name of the origin modules -> the replay's origin (empty without one)."""
+        if self.origin is None:
+            return {}
+        return dict.fromkeys(self.origin.hosts, self.origin)
 
     def close(self) -> None:
         self.endpoints.close()
@@ -285,10 +431,32 @@ class ServedSnapshot(Closing):
 def serve_snapshot(snapshot: Snapshot, *, host: str = "127.0.0.1") -> ServedSnapshot:
     """Start a proxy and a checksum database serving ``snapshot`` (stop with ``close()`` or
     ``with``). They are the outage engine's endpoints, wired as for every other source: the
-    database logs the snapshot's go.sum hashes first, then what the proxy serves."""
+    database logs the snapshot's go.sum hashes first, then what the proxy serves.
+
+    When the snapshot has origin modules (see :meth:`Snapshot.origin_replay`), a FakeOrigin
+    holding them starts too (git is needed then), and the proxy answers 410 Gone for them."""
     source = ModuleSource("snapshot", snapshot.path, snapshot=snapshot)
     store = source.store()
+    try:
+        replay = snapshot.origin_replay(store)
+    except BaseException:
+        store.close()
+        raise
     plans = [EndpointPlan("primary", "proxy"), EndpointPlan("sumdb", "sumdb")]
     endpoints = Endpoints(plans, store, source=source, host=host)
     endpoints.add(store.close)
-    return ServedSnapshot(snapshot, endpoints.start())
+    endpoints.start()
+    origin = None
+    try:
+        if replay.modules:
+            from pytest_goproxy.origin.mirror import origin_of_store  # git is needed only here
+
+            origin = origin_of_store(store, modules=replay.modules)
+            endpoints.add(origin.close)
+            origin.start()
+            for module in replay.modules:
+                endpoints.proxies["primary"].mark_gone(module)
+    except BaseException:
+        endpoints.close()
+        raise
+    return ServedSnapshot(snapshot, endpoints, origin, replay)

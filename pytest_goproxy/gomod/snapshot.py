@@ -8,6 +8,20 @@ and scenario files replay it. The directory holds::
     SNAPSHOT_DIR/go.mod          the project's go.mod, for reference
     SNAPSHOT_DIR/snapshot.json   what was recorded: module, go version, versions, warnings
 
+Since format 2 the manifest also says which versions go fetched from their **origins** (a VCS
+host, for GOPRIVATE/GONOPROXY modules or after a ``direct``), so a replay serves those by name
+from a fake origin instead of from its proxy::
+
+    "go_env": {"GOPRIVATE": "corp.example", "GONOPROXY": "corp.example", "GONOSUMDB": "..."},
+    "origin_modules": [{"module": "corp.example/lib", "version": "v1.0.0", "vcs": "git",
+                        "url": "https://corp.example/lib", "ref": "refs/tags/v1.0.0",
+                        "hash": "<commit>"}]
+
+``go_env`` is what go saw while recording (``go env``: GONOPROXY defaults to GOPRIVATE);
+``origin_modules`` comes from the ``Origin`` object go writes into the ``.info`` of what it
+fetched itself. A manifest without these fields (format 1, or no manifest at all) has no origin
+modules: everything is replayed by the proxy, as before.
+
 Hashes of the recorded bytes are checked against the go.sum before anything is served (a
 snapshot that disagrees with its go.sum is refused), and :meth:`Snapshot.hash_records` gives a
 checksum database what to log so go verifies with default settings.
@@ -17,17 +31,89 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pytest_goproxy.errors import ModuleSourceError
+from pytest_goproxy.gomod.patterns import match_prefix_patterns
+from pytest_goproxy.gomod.semver import is_pseudo_version
 from pytest_goproxy.gomod.store import ModuleStore
 
-__all__ = ["MANIFEST", "Snapshot", "is_snapshot", "parse_go_sum"]
+__all__ = [
+    "MANIFEST",
+    "MANIFEST_FORMAT",
+    "OriginModule",
+    "OriginReplay",
+    "Snapshot",
+    "is_snapshot",
+    "parse_go_sum",
+]
 
 #: The manifest file of a snapshot directory.
 MANIFEST = "snapshot.json"
+#: The manifest format ``record`` writes (2: with ``go_env`` and ``origin_modules``).
+MANIFEST_FORMAT = 2
+
+
+@dataclass(frozen=True)
+class OriginModule:
+    """One module version go fetched from its origin while recording, with the ``Origin`` go
+    wrote into its ``.info`` (``vcs``, ``url``, ``ref``, ``hash``; None when go wrote none)."""
+
+    module: str
+    version: str
+    vcs: str | None = None
+    url: str | None = None
+    ref: str | None = None
+    hash: str | None = None
+
+    def to_json(self) -> dict[str, str]:
+        """The manifest entry (fields go did not write are left out)."""
+        entry = {"module": self.module, "version": self.version}
+        for key in ("vcs", "url", "ref", "hash"):
+            value = getattr(self, key)
+            if value is not None:
+                entry[key] = value
+        return entry
+
+    @classmethod
+    def from_json(cls, where: str, entry: object) -> OriginModule:
+        """A manifest entry; ModuleSourceError naming the file when it is not one."""
+        if (
+            not isinstance(entry, Mapping)
+            or not isinstance(entry.get("module"), str)
+            or not isinstance(entry.get("version"), str)
+            or not all(isinstance(entry.get(k), str | None) for k in ("vcs", "url", "ref", "hash"))
+        ):
+            raise ModuleSourceError(
+                f"{where}: origin_modules holds {entry!r}; each entry is an object with string "
+                '"module" and "version" (and optional "vcs", "url", "ref", "hash"): record again'
+            )
+        return cls(
+            str(entry["module"]),
+            str(entry["version"]),
+            *(
+                None if entry.get(k) is None else str(entry[k])
+                for k in ("vcs", "url", "ref", "hash")
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class OriginReplay:
+    """How a replay serves a snapshot's origin modules (:meth:`Snapshot.origin_replay`).
+
+    ``private`` is the GOPRIVATE pattern of the replay: the proxy answers 410 for the modules it
+    matches, the origin serves them, the checksum database is not asked. ``modules`` are the
+    paths the origin holds (every recorded version of each). ``proxied`` are origin modules the
+    replay's origin cannot serve, left to the proxy; ``warnings`` say why.
+    """
+
+    private: str = ""
+    modules: tuple[str, ...] = ()
+    proxied: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
 def parse_go_sum(text: str) -> dict[tuple[str, str], dict[str, str]]:
@@ -59,6 +145,86 @@ class Snapshot:
     path: Path
     go_sum: str = ""
     manifest: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def go_env(self) -> dict[str, str]:
+        """GOPRIVATE, GONOPROXY and GONOSUMDB as go saw them while recording (empty: format 1)."""
+        found = self.manifest.get("go_env")
+        if not isinstance(found, Mapping):
+            return {}
+        return {str(k): str(v) for k, v in found.items() if isinstance(v, str)}
+
+    @property
+    def origin_modules(self) -> tuple[OriginModule, ...]:
+        """The versions go fetched from their origins while recording (none in format 1)."""
+        entries = self.manifest.get("origin_modules")
+        if entries is None:
+            return ()
+        where = str(self.path / MANIFEST)
+        if not isinstance(entries, list):
+            raise ModuleSourceError(f"{where}: origin_modules must be a list; record again")
+        return tuple(OriginModule.from_json(where, entry) for entry in entries)
+
+    def origin_replay(self, store: ModuleStore) -> OriginReplay:
+        """Which modules of ``store`` (this snapshot, filled) a replay serves from an origin.
+
+        The pattern is the recorded GONOPROXY (what sent go to the origins), plus the path of
+        each origin module it does not cover (one fetched after a ``direct``). A pattern entry
+        covers whole module paths, every version and every module below them, so each entry
+        must cover only modules the origin can serve: versions with a zip that a tag can name.
+        A pseudo-version cannot be (it names the commit hash of the recorded repository, which
+        no commit of the replay's origin has), nor a ``.mod``-only version. An entry covering
+        one of those is replaced by the paths of the servable origin modules it covers that
+        cover nothing else; the rest stay with the proxy, with a warning each.
+        """
+        origin_paths = sorted({o.module for o in self.origin_modules})
+        if not origin_paths:
+            return OriginReplay()
+        recorded = [p.strip() for p in self.go_env.get("GONOPROXY", "").split(",") if p.strip()]
+        entries = recorded + [
+            p for p in origin_paths if match_prefix_patterns(",".join(recorded), p) is None
+        ]
+
+        def unservable(path: str) -> list[str]:
+            bad = []
+            for version in store.versions(path):
+                found = store.get(path, version)
+                if is_pseudo_version(version):
+                    bad.append(f"{path}@{version} (a pseudo-version)")
+                elif found is None or found.zip_path is None:
+                    bad.append(f"{path}@{version} (no zip was recorded)")
+            return bad
+
+        modules = store.modules()
+        kept: list[str] = []
+        served: set[str] = set()
+        proxied: set[str] = set()
+        warnings: list[str] = []
+        for entry in dict.fromkeys(entries):
+            covered = [m for m in modules if match_prefix_patterns(entry, m) is not None]
+            if not any(unservable(m) for m in covered):
+                kept.append(entry)
+                served.update(covered)
+                continue
+            for path in covered:
+                below = [m for m in modules if match_prefix_patterns(path, m) is not None]
+                bad = [b for m in below for b in unservable(m)]
+                if not bad and path in origin_paths:
+                    kept.append(path)
+                    served.update(below)
+                elif bad and path not in proxied:
+                    proxied.add(path)
+                    warnings.append(
+                        f"the replay's origin cannot serve {', '.join(bad)}: the replay's "
+                        f"proxy serves {path} instead (it matches {entry}, which sent go to "
+                        "its origin)"
+                    )
+        return OriginReplay(
+            ",".join(dict.fromkeys(kept)),
+            tuple(sorted(served)),
+            tuple(sorted(proxied)),
+            tuple(warnings),
+        )
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Snapshot:
