@@ -37,15 +37,76 @@ recorded from real runs):
 * git, for a direct VCS fetch (go prints its stderr): curl's ``fatal: unable to access 'URL':
   CONNECT tunnel failed, response 403`` (older curl: ``Received HTTP code 403 from proxy after
   CONNECT``) when a proxy, such as the network guard, refuses ``CONNECT``, and ``The
-  requested URL returned error: 404`` for a server's status: HTTP_STATUS or NOT_FOUND with that
-  code. The guard's ssh stub says ``network guard: refused SSH host:22``: REFUSED.
+  requested URL returned error: 404`` (``error: RPC failed; HTTP 404`` once a fetch is under
+  way) for a server's status: HTTP_STATUS or NOT_FOUND with that code. The guard's ssh stub says
+  ``network guard: refused SSH host:22``: REFUSED. git's transport and TLS texts are below.
 * cmd/go/internal/vcs/vcs.go: ``PATH: no secure protocol found for repository`` (``no protocol``
   with GOINSECURE) when every scheme go tried failed; go hides why (``-v`` shows git's output),
   so it stays UNKNOWN, with ``host`` the first element of the path.
 
+An origin behind a faulty network (tests/origin/test_origin_faults.py measures each fault with
+go1.26.8 and git 2.39.5 on libcurl-gnutls 7.88.1, through a real toxiproxy in front of a
+FakeOrigin). go fetches the ``?go-get=1`` page itself first, so a fault on the whole origin is
+met by net/http and reads as above (``https fetch: Get "https://corp.example/lib?go-get=1":
+EOF`` for ``reset``, ``unexpected EOF`` for ``truncate``, the ``x509:`` texts for the TLS
+faults). When only the git host is faulty (a vanity name serving the page, the repository
+elsewhere) go prints git's stderr under ``invalid version: git ls-remote ... exit status 128:``
+or ``git fetch ...``, and these are curl's and git's texts:
+
+* ``reset``: ``gnutls_handshake() failed: The TLS connection was non-properly terminated.``:
+  RESET (closed before any answer, what go calls ``Get URL: EOF``);
+* ``truncate`` cutting the handshake: ``gnutls_handshake() failed: Error decoding the received
+  TLS packet.``: TRUNCATED (a TLS record cut short; go says ``unexpected EOF``);
+* ``truncate`` cutting the pack: ``error: RPC failed; curl 56 GnuTLS recv error (-9): Error
+  decoding the received TLS packet.``, then ``error: N bytes of body are still expected``,
+  ``fetch-pack: unexpected disconnect while reading sideband packet`` and ``fatal: early EOF``
+  (or ``fatal: protocol error: bad pack header``): TRUNCATED;
+* ``intercepted`` and ``expired_cert``: ``server certificate verification failed. CAfile: F
+  CRLfile: none``: TLS with ``tls_error`` OTHER (GnuTLS's curl does not say why: an unknown CA
+  and an expired certificate read the same);
+* ``wrong_host``: ``SSL: certificate subject name () does not match target host name
+  'git.corp.example'``: TLS, WRONG_HOST;
+* ``plain_http``: ``gnutls_handshake() failed: An unexpected TLS packet was received.``: TLS,
+  NOT_TLS;
+* ``blackhole`` and ``tls_stall``: nothing, ever: git has no timeout of its own (curl's connect
+  timeout, which covers the handshake, is 300 s), so the run hangs until the runner's timeout.
+  go's own meta fetch under them gives up after net/http's 10 s ``TLS handshake timeout``
+  (DIAL_TIMEOUT), as toxiproxy's blackhole swallows the ClientHello.
+
+curl built with OpenSSL (macOS, Fedora, Alpine's git) says the same things in other words; these
+come from curl's sources (lib/vtls/openssl.c, lib/vtls/gtls.c) and are classified alike without
+having been measured here: ``SSL certificate problem: unable to get local issuer certificate`` /
+``self-signed certificate in certificate chain`` (UNKNOWN_AUTHORITY), ``SSL certificate
+problem: certificate has expired`` (EXPIRED), ``SSL: no alternative certificate subject name
+matches target host name 'H'`` (WRONG_HOST), ``SSL routines::wrong version number`` (NOT_TLS),
+``OpenSSL SSL_connect: SSL_ERROR_SYSCALL`` and ``Recv failure: Connection reset by peer``
+(RESET), ``unexpected eof while reading`` and ``curl 18 transfer closed with outstanding read
+data remaining`` (TRUNCATED), ``Could not resolve host: H`` (DNS). git's own ``early EOF``,
+``unexpected disconnect while reading sideband packet`` and ``the remote end hung up
+unexpectedly`` are TRUNCATED only when nothing more specific is in the text (git also prints the
+last after an HTTP error status, which then wins).
+
+An origin behind a corporate HTTP proxy that cannot reach it
+    go and git never see the origin's own failure, only the proxy's answer to ``CONNECT``: go
+    prints the reason phrase alone (``https fetch: Get "https://corp.example/lib?go-get=1": Bad
+    Gateway``, ``Service Unavailable``, ``Gateway Timeout``; net/http keeps nothing else of a
+    refused ``CONNECT``), git (curl) ``fatal: unable to access 'https://git.corp.example/lib/':
+    CONNECT tunnel failed, response 502`` (``503``, ``504``). That is HTTP_STATUS with the code,
+    because an HTTP status is what go got; ``cause`` names the transport failure the proxy's
+    status stands for: 502 REFUSED, 503 DNS, 504 DIAL_TIMEOUT (:data:`PROXY_CONNECT_CAUSES`).
+    Proxies do not agree on these numbers (Squid answers 503 for ``ERR_DNS_FAIL`` and for
+    ``ERR_CONNECT_FAIL`` alike and 504 for a connect timeout; nginx- and Apache-style gateways
+    502 for a refused connection and for a name that does not resolve), so the cause is the
+    network guard's convention, which plays ``refused`` as 502 (the gateway's answer) and
+    ``dns`` as 503 (Squid's ``ERR_DNS_FAIL``), and a reading, not a fact: ``status_code`` is
+    the fact. A 403 (the guard's refusal of a host that is not routed) and any other status get
+    no cause. A server's own 502 (``reading URL: 502 Bad Gateway``) gets none either: it
+    answered.
+
 Rules are tried in a fixed priority order on the whole text and the first that matches wins:
 toolchain, checksum mismatch, checksum database, GOPROXY=off, then the transport (TLS handshake
-timeout, TLS, DNS, refused, timeout, reset, truncated), then an invalid body, then HTTP status.
+timeout, TLS, DNS, refused, timeout, reset, truncated), then an invalid body, then HTTP status,
+then git's own words for a cut transfer (``early EOF``...), then "no such version".
 So a wrapped error is named by what the go command was doing (``SUMDB``, ``TOOLCHAIN``) and
 :attr:`Classification.cause` tells the network failure inside it.
 
@@ -69,7 +130,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-__all__ = ["Classification", "Failure", "TLSError", "classify"]
+__all__ = ["PROXY_CONNECT_CAUSES", "Classification", "Failure", "TLSError", "classify"]
 
 
 class Failure(enum.Enum):
@@ -94,7 +155,9 @@ class Failure(enum.Enum):
     plain HTTP server behind an ``https://`` URL; ``tls_error`` says which."""
     HTTP_STATUS = "http_status"
     """The server answered with an error status other than 404/410 (5xx, 403, 429...);
-    ``status_code`` has it."""
+    ``status_code`` has it. When it is a proxy's 502/503/504 for a ``CONNECT`` it could not
+    carry out (an origin it cannot reach), ``cause`` says what that status stands for (see
+    :data:`PROXY_CONNECT_CAUSES`)."""
     NOT_FOUND = "not_found"
     """404 or 410, which Go takes as "this module or version does not exist"
     (cmd/go/internal/web ``HTTPError.Is``), or an empty version list."""
@@ -135,8 +198,10 @@ class TLSError(enum.Enum):
     """The peer does not speak TLS: ``http: server gave HTTP response to HTTPS client`` (it
     answered plain HTTP) or ``tls: first record does not look like a TLS handshake``."""
     OTHER = "other"
-    """Another ``tls:``/``x509:`` error (a TLS alert from the server, a bad signature...); the
-    text is in ``line``."""
+    """Another ``tls:``/``x509:`` error (a TLS alert from the server, a bad signature...), or a
+    refused certificate whose reason the TLS library does not tell (curl with GnuTLS, as
+    Debian's and Ubuntu's git use it: ``server certificate verification failed. CAfile: ...``,
+    for an unknown CA and an expired certificate alike); the text is in ``line``."""
 
 
 @dataclass(frozen=True)
@@ -147,6 +212,8 @@ class Classification:
     url: str | None = None
     host: str | None = None
     status_code: int | None = None
+    #: for SUMDB and TOOLCHAIN the network failure underneath; for an HTTP_STATUS that is a
+    #: proxy's refused ``CONNECT`` (502, 503, 504) the failure that status stands for
     cause: Failure | None = None
     line: str | None = None
     #: which TLS problem, when the failure or its ``cause`` is ``TLS`` or a TLS handshake timeout
@@ -173,12 +240,22 @@ _TLS: tuple[tuple[TLSError, Failure, re.Pattern[str]], ...] = (
     (
         TLSError.UNKNOWN_AUTHORITY,
         _F.TLS,
-        re.compile(r"certificate signed by unknown authority"),
+        re.compile(
+            r"certificate signed by unknown authority"
+            # curl with OpenSSL (X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, self-signed...)
+            r"|SSL certificate problem: (?:unable to get (?:local )?issuer certificate"
+            r"|self[- ]signed certificate)"
+        ),
     ),
     (
         TLSError.EXPIRED,
         _F.TLS,
-        re.compile(r"\bx509: certificate has expired or is not yet valid"),
+        re.compile(
+            r"\bx509: certificate has expired or is not yet valid"
+            r"|SSL certificate problem: certificate (?:has expired|is not yet valid)"
+            # curl with GnuTLS, when verification itself is off but dates are checked
+            r"|server certificate (?:expiration date has passed|activation date is in the future)"
+        ),
     ),
     (
         TLSError.WRONG_HOST,
@@ -186,6 +263,9 @@ _TLS: tuple[tuple[TLSError, Failure, re.Pattern[str]], ...] = (
         re.compile(
             r"\bx509: (?:certificate is valid for \S.* not \S|certificate is not valid for any "
             r"names|cannot validate certificate for \S+ because it doesn't contain any IP SANs)"
+            # curl: GnuTLS (measured) and OpenSSL say the certificate's names do not match
+            r"|SSL: (?:certificate subject name .* does not match|no alternative certificate "
+            r"subject name matches) target host name"
         ),
     ),
     (
@@ -194,9 +274,20 @@ _TLS: tuple[tuple[TLSError, Failure, re.Pattern[str]], ...] = (
         re.compile(
             r"server gave HTTP response to HTTPS client"
             r"|\btls: first record does not look like a TLS handshake"
+            # curl: GnuTLS (measured, a plain HTTP answer to the ClientHello) and OpenSSL
+            r"|gnutls_handshake\(\) failed: An unexpected TLS packet was received"
+            r"|SSL routines:[^\n]*(?:wrong version number|unknown protocol)"
         ),
     ),
-    (TLSError.OTHER, _F.TLS, re.compile(r"\btls: |\bx509: |remote error: tls")),
+    (
+        TLSError.OTHER,
+        _F.TLS,
+        re.compile(
+            r"\btls: |\bx509: |remote error: tls"
+            r"|server certificate verification failed|SSL certificate problem: "
+            r"|gnutls_handshake\(\) failed: A TLS fatal alert has been received"
+        ),
+    ),
 )
 
 _TRANSPORT: tuple[tuple[Failure, re.Pattern[str]], ...] = (
@@ -205,21 +296,32 @@ _TRANSPORT: tuple[tuple[Failure, re.Pattern[str]], ...] = (
         re.compile(
             r"no such host|server misbehaving|lookup \S+(?: on \S+)?: .*timeout"
             r"|Temporary failure in name resolution|nodename nor servname|getaddrinfow"
+            r"|Could not resolve host: "  # curl
         ),
     ),
-    (_F.REFUSED, re.compile(r"connection refused|actively refused|network guard: refused SSH ")),
+    (
+        _F.REFUSED,
+        # curl capitalises what Go does not: ``Failed to connect to H port 443: Connection refused``
+        re.compile(r"(?i:connection refused)|actively refused|network guard: refused SSH "),
+    ),
     (
         _F.DIAL_TIMEOUT,
         re.compile(
             r"dial tcp\S* \S+: (?:connect: )?(?:i/o timeout|connection timed out)"
-            r"|i/o timeout|connection timed out|Client\.Timeout exceeded|context deadline exceeded"
+            r"|i/o timeout|(?i:connection timed out)|Client\.Timeout exceeded"
+            r"|context deadline exceeded"
         ),
     ),
     (
         _F.RESET,
         re.compile(
-            r"connection reset by peer|forcibly closed by the remote host|broken pipe"
-            r"|(?:Get|Head) \"[^\"]+\": EOF$|connection was aborted",
+            r"(?i:connection reset by peer)|forcibly closed by the remote host|broken pipe"
+            r"|(?:Get|Head) \"[^\"]+\": EOF$|connection was aborted"
+            # curl with GnuTLS: the peer closed (or reset) before the handshake was done, what
+            # go calls ``Get URL: EOF`` (measured under toxiproxy's reset_peer); ``Error in the
+            # pull function`` is GnuTLS's failed read (ECONNRESET); OpenSSL's SSL_ERROR_SYSCALL
+            r"|gnutls_handshake\(\) failed: (?:The TLS connection was non-properly terminated"
+            r"|Error in the pull function)|SSL_connect: SSL_ERROR_SYSCALL",
             re.MULTILINE,
         ),
     ),
@@ -228,6 +330,11 @@ _TRANSPORT: tuple[tuple[Failure, re.Pattern[str]], ...] = (
         re.compile(
             r"unexpected EOF|malformed chunked encoding|invalid byte in chunk length"
             r"|unexpected end of JSON input"
+            # curl: a TLS record cut short (GnuTLS -9, measured under toxiproxy's limit_data, in
+            # the handshake and in the pack), the peer gone mid-answer (GnuTLS -110 on a read,
+            # OpenSSL 3), a body shorter than announced (curl 18)
+            r"|Error decoding the received TLS packet|GnuTLS recv error \(-110\)"
+            r"|(?i:unexpected eof while reading)|transfer closed with outstanding read data"
         ),
     ),
 )
@@ -245,7 +352,27 @@ _INVALID = re.compile(
 _STATUS_LINE = re.compile(
     r"reading (\S+): (\d{3})\b|unable to access '([^']+)': (?:CONNECT tunnel failed, response"
     r"|Received HTTP code|The requested URL returned error:) (\d{3})\b"
+    r"|()RPC failed; HTTP (\d{3})\b"
 )
+#: git's own words for a transfer that stopped short, whatever cut it; tried after the HTTP status
+#: (git says ``the remote end hung up unexpectedly`` after an error status too) and after curl's
+#: more precise texts (the transport rules)
+_GIT_CUT = re.compile(
+    r"fatal: early EOF|unexpected disconnect while reading sideband packet"
+    r"|the remote end hung up unexpectedly|bytes of body are still expected"
+)
+#: A proxy's refusal of ``CONNECT``: go keeps the reason phrase alone (``Get "URL": Bad
+#: Gateway``, matched by ``_REASON``), curl names it.
+_CONNECT_REFUSAL = re.compile(
+    r"CONNECT tunnel failed, response \d{3}|Received HTTP code \d{3} from proxy after CONNECT"
+)
+#: What a proxy's status for a ``CONNECT`` it could not carry out stands for: the ``cause`` of such
+#: an HTTP_STATUS (the module docstring says why these numbers and how far to trust them).
+PROXY_CONNECT_CAUSES: dict[int, Failure] = {
+    502: _F.REFUSED,
+    503: _F.DNS,
+    504: _F.DIAL_TIMEOUT,
+}
 _REASON = re.compile(r"(?:Get|Head|Post) \"([^\"]+)\": ([A-Z][A-Za-z' -]+)$")
 _NO_VERSIONS = re.compile(
     r"no matching versions for query|reading file://\S+: no such file or directory"
@@ -280,7 +407,7 @@ def _line_at(text: str, pos: int) -> str:
 def _status(line: str) -> tuple[str | None, int | None]:
     m = _STATUS_LINE.search(line)
     if m:
-        return m.group(1) or m.group(3), int(m.group(2) or m.group(4))
+        return m.group(1) or m.group(3) or None, int(m.group(2) or m.group(4) or m.group(6))
     m = _REASON.search(line)
     if m and m.group(2).strip() in _PHRASES:
         return m.group(1), _PHRASES[m.group(2).strip()]
@@ -342,9 +469,23 @@ def _network(text: str) -> _Found | None:
             return _Found(
                 _F.NOT_FOUND if code in (404, 410) else _F.HTTP_STATUS, line_match.start()
             )
+    m = _GIT_CUT.search(text)
+    if m:
+        return _Found(_F.TRUNCATED, m.start())
     m = _NO_VERSIONS.search(text)
     if m:
         return _Found(_F.NOT_FOUND, m.start())
+    return None
+
+
+def _proxy_cause(line: str, code: int | None) -> Failure | None:
+    """The transport failure behind a proxy's refused ``CONNECT`` (502, 503, 504), if ``line``
+    is one: see :data:`PROXY_CONNECT_CAUSES`."""
+    if code is None or code not in PROXY_CONNECT_CAUSES:
+        return None
+    reason = _REASON.search(line)
+    if _CONNECT_REFUSAL.search(line) or (reason and _PHRASES.get(reason.group(2).strip())):
+        return PROXY_CONNECT_CAUSES[code]
     return None
 
 
@@ -357,6 +498,8 @@ def _result(
 ) -> Classification:
     url, code = _status(line)
     url = url or _url(line)
+    if failure is _F.HTTP_STATUS and cause is None:
+        cause = _proxy_cause(line, code)
     return Classification(
         failure=failure,
         url=url,
@@ -373,7 +516,9 @@ def classify(stderr: str) -> Classification:
 
     ``url``, ``host`` (without port) and ``status_code`` come from the line that decided, when Go
     names them there. For ``SUMDB`` and ``TOOLCHAIN``, ``cause`` is the network failure Go
-    reported underneath (for example ``REFUSED`` for an unreachable checksum database).
+    reported underneath (for example ``REFUSED`` for an unreachable checksum database); for an
+    ``HTTP_STATUS`` that is a proxy's 502, 503 or 504 to ``CONNECT`` (``Get "URL": Bad Gateway``,
+    git's ``CONNECT tunnel failed, response 502``) it is REFUSED, DNS or DIAL_TIMEOUT.
     ``tls_error`` names the TLS problem of a ``TLS`` failure or cause (and of a TLS handshake
     timeout, a ``DIAL_TIMEOUT``).
     """

@@ -99,7 +99,10 @@ class GoResult:
 
     @property
     def cause(self) -> Failure | None:
-        """For SUMDB and TOOLCHAIN: the network failure Go reported underneath."""
+        """For SUMDB and TOOLCHAIN: the network failure Go reported underneath; for an
+        HTTP_STATUS that is a proxy's 502/503/504 to ``CONNECT`` (an origin it could not reach):
+        REFUSED, DNS or DIAL_TIMEOUT
+        (:data:`~pytest_goproxy.gorun.failure.PROXY_CONNECT_CAUSES`)."""
         return self.classification.cause if self.classification else None
 
     @property
