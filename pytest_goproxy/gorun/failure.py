@@ -44,6 +44,32 @@ recorded from real runs):
   with GOINSECURE) when every scheme go tried failed; go hides why (``-v`` shows git's output),
   so it stays UNKNOWN, with ``host`` the first element of the path.
 
+Refused by a rule or for want of credentials (measured with go1.26.8 and git 2.39.5 against a
+FakeOrigin, tests/origin/test_vcs_rules.py):
+
+* AUTH: the repository wants credentials git does not have, or refused the ones it had. git
+  2.3+ with ``GIT_TERMINAL_PROMPT=0`` (the runner's, and what go sets when it is unset):
+  ``fatal: could not read Username for 'https://corp.example': terminal prompts disabled``;
+  with prompts allowed but no terminal (a go run has none): ``... for 'URL': No such device or
+  address``; wrong credentials (a credential helper's): ``remote: 401 Unauthorized`` (the 401's
+  body) then ``fatal: Authentication failed for 'https://corp.example/lib/'``. go adds ``Confirm
+  the import path was entered correctly.`` and its FAQ link (``If this is a private repository,
+  see https://golang.org/doc/faq#git_https ...``) after a prompt failure: the reported ``line``
+  is git's, and ``url``/``host`` come from git's URL. From ssh's sources, not measured (the
+  network guard refuses ssh): ``git@H: Permission denied (publickey).``. A *status* 401 or 403
+  (a GOPROXY's ``reading URL: 401 Unauthorized``, curl's ``The requested URL returned error:
+  403``) stays HTTP_STATUS: go's ``,`` and ``|`` react to the status, and ``status_code`` is
+  what users read; AUTH is git's own words, which carry no status.
+* POLICY: a local rule refused the fetch, before or instead of any connection (no fault of the
+  network or of a server, and no retry helps): vcs.go ``checkGOVCS``'s ``unrecognized import
+  path "corp.example/lib": GOVCS disallows using git for private corp.example/lib; see 'go help
+  vcs'`` (``host`` is the first element of the repository root; go read the meta tag, then ran
+  no git), and git's protocol allow-list (``GIT_ALLOW_PROTOCOL``, which the runner sets to
+  ``https:ssh:git+ssh``, or ``protocol.<name>.allow``; transport.c): ``fatal: transport 'http'
+  not allowed`` (``url``/``host`` from the ``git ls-remote ... URL in DIR`` go ran, when it
+  names one). git's documentation calls these allow-lists a policy, hence the name; GOPROXY=off
+  is such a rule too, but keeps PROXY_OFF, its older and more telling name.
+
 An origin behind a faulty network (tests/origin/test_origin_faults.py measures each fault with
 go1.26.8 and git 2.39.5 on libcurl-gnutls 7.88.1, through a real toxiproxy in front of a
 FakeOrigin). go fetches the ``?go-get=1`` page itself first, so a fault on the whole origin is
@@ -106,7 +132,13 @@ An origin behind a corporate HTTP proxy that cannot reach it
 Rules are tried in a fixed priority order on the whole text and the first that matches wins:
 toolchain, checksum mismatch, checksum database, GOPROXY=off, then the transport (TLS handshake
 timeout, TLS, DNS, refused, timeout, reset, truncated), then an invalid body, then HTTP status,
-then git's own words for a cut transfer (``early EOF``...), then "no such version".
+then git's own words for a cut transfer (``early EOF``...), then "no such version", then
+missing or refused credentials (AUTH), then ``no secure protocol found`` (UNKNOWN with its
+host), then a local rule (POLICY). AUTH and POLICY come late because their words also turn up
+as by-products of go trying alternatives: ``go -v`` shows the output of go's scheme pings
+(``git ls-remote git://...``: ``transport 'git' not allowed`` on the way to an ssh attempt the
+network guard refuses), and ``go mod tidy`` reports GOVCS's refusal of the hg, svn... modules
+next to the git one whose fetch the test is about; whatever else failed says more.
 So a wrapped error is named by what the go command was doing (``SUMDB``, ``TOOLCHAIN``) and
 :attr:`Classification.cause` tells the network failure inside it.
 
@@ -161,6 +193,11 @@ class Failure(enum.Enum):
     NOT_FOUND = "not_found"
     """404 or 410, which Go takes as "this module or version does not exist"
     (cmd/go/internal/web ``HTTPError.Is``), or an empty version list."""
+    AUTH = "auth"
+    """The repository wants credentials git could not get or refused those it had: ``could not
+    read Username for 'URL': terminal prompts disabled`` (or ``No such device or address``:
+    no terminal), ``Authentication failed for 'URL'``, ssh's ``Permission denied
+    (publickey)``; ``url``/``host`` are git's. A bare 401/403 status stays HTTP_STATUS."""
     CHECKSUM_MISMATCH = "checksum_mismatch"
     """``checksum mismatch`` / ``SECURITY ERROR``: downloaded bits differ from go.sum or from
     the checksum database."""
@@ -169,6 +206,10 @@ class Failure(enum.Enum):
     ``invalid GOSUMDB``, a misbehaving database); ``cause`` says why."""
     PROXY_OFF = "proxy_off"
     """``module lookup disabled by GOPROXY=off``: go needed the network but may not use it."""
+    POLICY = "policy"
+    """A local rule refused the fetch, no network involved: ``GOVCS disallows using git for
+    ...`` (``host`` from the module path), git's ``transport 'http' not allowed``
+    (``GIT_ALLOW_PROTOCOL``, ``protocol.<name>.allow``)."""
     INVALID_RESPONSE = "invalid_response"
     """An answer go cannot use: bad JSON for ``.info``/``@latest``, a ``.zip`` that is not a zip
     or is damaged (``zip: checksum error``, ``flate: corrupt input``), a ``.mod`` for another
@@ -232,6 +273,20 @@ _SUMDB = re.compile(
     r"verifying (?:module|go\.mod): |invalid GOSUMDB|checksum database|malformed verifier id"
 )
 _PROXY_OFF = re.compile(r"disabled by GOPROXY=off")
+#: A local rule that refused the fetch: go's GOVCS check (vcs.go ``checkGOVCS``; group 1 is the
+#: repository root) and git's protocol allow-list (transport.c ``transport_check_allowed``).
+_POLICY = re.compile(
+    r"GOVCS disallows using \S+ for (?:private|public) (\S+);|\btransport '[^']+' not allowed"
+)
+#: The URL of the git command go ran (``git ls-remote -q --end-of-options URL in DIR``), which
+#: git's own refusal of its transport does not repeat.
+_GIT_COMMAND_URL = re.compile(r"\bgit [a-z-]+ (?:-\S+ )*(\w+://\S+) in ")
+#: git's words for credentials it could not get (no prompt, no terminal) or that were refused;
+#: ssh's refusal of every key.
+_AUTH = re.compile(
+    r"could not read (?:Username|Password) for '[^']+'|Authentication failed for '[^']+'"
+    r"|\S+: Permission denied \(publickey"
+)
 
 #: Each TLS problem, the failure it is, and its texts; tried in order, before the other transport
 #: rules (a TLS error may quote a network error, never the other way round).
@@ -385,6 +440,8 @@ _URL_PATTERNS = (
     re.compile(r"(?:Get|Head|Post) \"([^\"]+)\""),
     re.compile(r"unable to access '([^']+)'"),
     re.compile(r"fatal: repository '([^']+)' not found"),
+    re.compile(r"could not read (?:Username|Password) for '([^']+)'"),
+    re.compile(r"Authentication failed for '([^']+)'"),
     re.compile(r"reading (file://\S+?): "),
     re.compile(r"reading (\w+://\S+?):"),
     re.compile(r"read \"([^\"]+)\""),
@@ -394,6 +451,7 @@ _HOST_PATTERNS = (
     re.compile(r"lookup (\S+?)(?: on |: )"),
     re.compile(r"dial tcp\S* (\S+):"),
     re.compile(r"network guard: refused SSH (\S+):\d+"),
+    re.compile(r"(?:^|\s)(?:[\w.-]+@)?([\w.-]+): Permission denied \(publickey"),
 )
 _PHRASES = {s.phrase: s.value for s in http.HTTPStatus}
 
@@ -511,6 +569,20 @@ def _result(
     )
 
 
+def _policy(text: str) -> Classification | None:
+    """POLICY, if a local rule refused the fetch: the line is the rule's, the host the module's
+    (GOVCS) or that of the URL git was given (its transport refused)."""
+    m = _POLICY.search(text)
+    if m is None:
+        return None
+    line = _line_at(text, m.start())
+    if m.group(1):
+        return Classification(_F.POLICY, host=m.group(1).split("/", 1)[0].lower(), line=line)
+    commands = list(_GIT_COMMAND_URL.finditer(text, 0, m.start()))
+    url = commands[-1].group(1) if commands else None
+    return Classification(_F.POLICY, url=url, host=_host(url, line), line=line)
+
+
 def classify(stderr: str) -> Classification:
     """Name the failure in a ``go`` command's stderr (``Failure.UNKNOWN`` if none is known).
 
@@ -520,7 +592,8 @@ def classify(stderr: str) -> Classification:
     ``HTTP_STATUS`` that is a proxy's 502, 503 or 504 to ``CONNECT`` (``Get "URL": Bad Gateway``,
     git's ``CONNECT tunnel failed, response 502``) it is REFUSED, DNS or DIAL_TIMEOUT.
     ``tls_error`` names the TLS problem of a ``TLS`` failure or cause (and of a TLS handshake
-    timeout, a ``DIAL_TIMEOUT``).
+    timeout, a ``DIAL_TIMEOUT``). ``AUTH`` and ``POLICY`` report git's (or GOVCS's) line, not
+    the hints go prints after it.
     """
     text = stderr.replace("\r\n", "\n")
     for failure, pattern in (
@@ -549,10 +622,16 @@ def classify(stderr: str) -> Classification:
         return _result(failure, line, cause=inner.failure, tls_error=inner.tls_error)
     found = _network(text)
     if found is None:
+        m = _AUTH.search(text)
+        if m:
+            return _result(_F.AUTH, _line_at(text, m.start()))
         m = _NO_PROTOCOL.search(text)
         if m:
             host = m.group(1).split("/", 1)[0].lower()
             return Classification(_F.UNKNOWN, host=host, line=_line_at(text, m.start()))
+        policy = _policy(text)
+        if policy is not None:
+            return policy
         lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
         return Classification(_F.UNKNOWN, line=lines[-1] if lines else None)
     return _result(found.failure, _line_at(text, found.pos), tls_error=found.tls_error)

@@ -317,3 +317,134 @@ def test_git_fetch_words(tail: str, failure: Failure, status: int | None) -> Non
 def test_nothing_of_the_network_stays_unknown() -> None:
     c = classify(FETCH + "\tfatal: unpack-objects failed")
     assert c == Classification(Failure.UNKNOWN, line="fatal: unpack-objects failed")
+
+
+# -- credentials and local rules: measured (tests/origin/test_vcs_rules.py runs them) -----------
+
+#: go's words after git's prompt failure (modfetch/codehost), which must not be the reported line
+GO_HINT = (
+    "\nConfirm the import path was entered correctly.\nIf this is a private repository, see "
+    "https://golang.org/doc/faq#git_https for additional information."
+)
+ORIGIN_LS_REMOTE = (
+    "corp.example/lib@v1.0.0: invalid version: git ls-remote -q --end-of-options "
+    f"https://corp.example/lib in {VCS}: exit status 128:\n"
+)
+
+AUTH_MEASURED: dict[str, tuple[str, str, str]] = {
+    # GIT_TERMINAL_PROMPT=0 (the runner's) or unset (go sets 0)
+    "no-prompt": (
+        ORIGIN_LS_REMOTE + "\tfatal: could not read Username for 'https://corp.example': "
+        "terminal prompts disabled" + GO_HINT,
+        "fatal: could not read Username for 'https://corp.example': terminal prompts disabled",
+        "https://corp.example",
+    ),
+    # GIT_TERMINAL_PROMPT=1: git opens /dev/tty, which a go run does not have
+    "no-terminal": (
+        ORIGIN_LS_REMOTE + "\tfatal: could not read Username for 'https://corp.example': "
+        "No such device or address" + GO_HINT,
+        "fatal: could not read Username for 'https://corp.example': No such device or address",
+        "https://corp.example",
+    ),
+    # a credential helper's wrong password: the 401's body, then git's verdict (no go hint)
+    "wrong-credentials": (
+        ORIGIN_LS_REMOTE + "\tremote: 401 Unauthorized\n"
+        "\tfatal: Authentication failed for 'https://corp.example/lib/'",
+        "fatal: Authentication failed for 'https://corp.example/lib/'",
+        "https://corp.example/lib/",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(AUTH_MEASURED))
+def test_credentials_git_cannot_get_or_that_are_refused_are_auth(case: str) -> None:
+    """Were UNKNOWN (the last line was go's FAQ hint). The line is git's, the host its URL's."""
+    text, line, url = AUTH_MEASURED[case]
+    for printed in (text, "go: " + text + "\n"):  # go mod download -json / go get
+        c = classify(printed)
+        assert c == Classification(Failure.AUTH, url=url, host="corp.example", line=line)
+
+
+def test_ssh_refusing_every_key_is_auth() -> None:
+    """ssh's words (from its sources; the guard refuses ssh, so not measured here)."""
+    c = classify(
+        "go: corp.example/lib@v1.0.0: invalid version: git ls-remote -q --end-of-options "
+        f"ssh://git@corp.example/lib in {VCS}: exit status 128:\n"
+        "\tgit@corp.example: Permission denied (publickey).\n"
+        "\tfatal: Could not read from remote repository.\n"
+    )
+    assert (c.failure, c.host, c.line) == (
+        Failure.AUTH,
+        "corp.example",
+        "git@corp.example: Permission denied (publickey).",
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "reading https://proxy.corp.example/example.test/lib/@v/list: 401 Unauthorized",
+        UNABLE + "The requested URL returned error: 403",
+    ],
+)
+def test_a_bare_401_or_403_status_stays_http_status(text: str) -> None:
+    """A status is what go's ``,``/``|`` react to and what ``status_code`` reports; AUTH is
+    git's words about credentials."""
+    c = classify(text)
+    assert c.failure is Failure.HTTP_STATUS
+    assert c.status_code in (401, 403)
+
+
+@pytest.mark.parametrize("which", ["private", "public"])
+def test_govcs_refusing_git_is_policy(which: str) -> None:
+    """vcs.go checkGOVCS: go read the meta tag, then a local rule stopped it (was UNKNOWN)."""
+    line = (
+        'corp.example/lib@v1.0.0: unrecognized import path "corp.example/lib": GOVCS disallows '
+        f"using git for {which} corp.example/lib; see 'go help vcs'"
+    )
+    tidy = (
+        "go: example.test/app imports\n\tcorp.example/lib: unrecognized import path "
+        f'"corp.example/lib": GOVCS disallows using git for {which} corp.example/lib; '
+        "see 'go help vcs'\n"
+    )
+    assert classify(line) == Classification(Failure.POLICY, host="corp.example", line=line)
+    c = classify(tidy)
+    assert (c.failure, c.host, c.url) == (Failure.POLICY, "corp.example", None)
+    assert c.line is not None and c.line.startswith("corp.example/lib: unrecognized import path")
+
+
+def test_git_refusing_its_transport_is_policy() -> None:
+    """GOINSECURE sent go to http://, the hermetic GIT_ALLOW_PROTOCOL stops git (was UNKNOWN);
+    the URL is the one go gave ``git ls-remote``."""
+    c = classify(
+        "corp.example/lib@v1.0.0: invalid version: git ls-remote -q --end-of-options "
+        f"http://corp.example/lib in {VCS}: exit status 128:\n\tfatal: transport 'http' not allowed"
+    )
+    assert c == Classification(
+        Failure.POLICY,
+        url="http://corp.example/lib",
+        host="corp.example",
+        line="fatal: transport 'http' not allowed",
+    )
+    alone = classify("fatal: transport 'ext' not allowed")
+    assert (alone.failure, alone.url, alone.host) == (Failure.POLICY, None, None)
+
+
+def test_policy_and_auth_words_of_go_trying_alternatives_do_not_hide_the_failure() -> None:
+    """``go -v`` prints its scheme pings (git's allow-list refusing ``git://``) and ``tidy`` the
+    GOVCS refusal of other modules: what else failed decides (module docstring: the order)."""
+    pings = (
+        "# cd /tmp/w; git ls-remote git://example.test/a\nfatal: transport 'git' not allowed\n"
+        "# cd /tmp/w; git ls-remote https://example.test/a\nfatal: could not read Username for "
+        "'https://example.test': terminal prompts disabled\n"
+    )
+    refused = classify(pings + "network guard: refused SSH example.test:22\n")
+    assert (refused.failure, refused.host) == (Failure.REFUSED, "example.test")
+    assert classify(pings).failure is Failure.AUTH
+    hidden = classify(
+        "go: example.test/app imports\n\texample.test/repo.hg: unrecognized import path "
+        '"example.test/repo.hg": GOVCS disallows using hg for public example.test/repo.hg; '
+        "see 'go help vcs'\ngo: example.test/app imports\n\texample.test/repo.git: no secure "
+        "protocol found for repository\n"
+    )
+    assert (hidden.failure, hidden.host) == (Failure.UNKNOWN, "example.test")

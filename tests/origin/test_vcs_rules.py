@@ -117,6 +117,8 @@ def test_govcs_decides_whether_go_may_run_git_for_the_origin(
         'corp.example/lib@v1.0.0: unrecognized import path "corp.example/lib": GOVCS '
         f"disallows using git for {which} corp.example/lib; see 'go help vcs'"
     )
+    # a local rule, no network: POLICY (was UNKNOWN)
+    assert (result.failure, result.host, result.url) == (Failure.POLICY, "corp.example", None)
     # go read the meta tag (GOVCS is checked on the VCS it names), then ran no git at all
     assert log(goorigin) == [("meta", 200)]
 
@@ -137,6 +139,7 @@ def test_a_projects_govcs_wins_over_the_hermetic_default(
         '"corp.example/lib": GOVCS disallows using git for private corp.example/lib; '
         "see 'go help vcs'\n"
     ) in refused.stderr
+    refused.assert_failure(Failure.POLICY)
 
 
 # -- GIT_TERMINAL_PROMPT and a repository that asks for credentials ------------------------------
@@ -173,6 +176,10 @@ def test_a_repository_asking_for_credentials_fails_at_once_without_a_prompt(
     assert not result.hung
     assert log(private_origin) == [("meta", 200), ("info_refs", 401)]
     assert [r.status for r in result.routed] == [None, None]  # both reached the origin
+    # AUTH with git's line and URL, not go's FAQ hint (was UNKNOWN)
+    result.assert_failure(Failure.AUTH)
+    assert (result.host, result.url) == ("corp.example", "https://corp.example")
+    assert result.classification is not None and result.classification.line == NO_PROMPT
 
 
 def test_git_terminal_prompt_1_tries_the_terminal_the_run_does_not_have(
@@ -186,6 +193,12 @@ def test_git_terminal_prompt_1_tries_the_terminal_the_run_does_not_have(
     assert "terminal prompts disabled" not in error
     assert not result.hung
     assert log(private_origin) == [("meta", 200), ("info_refs", 401)]
+    result.assert_failure(Failure.AUTH)  # ... 'https://corp.example': No such device or address
+    assert result.host == "corp.example"
+    assert result.classification is not None
+    assert result.classification.line == (
+        "fatal: could not read Username for 'https://corp.example': No such device or address"
+    )
 
 
 def test_credentials_from_a_git_credential_helper_open_the_repository(
@@ -216,6 +229,8 @@ def test_wrong_credentials_are_an_authentication_failure(
     )
     assert GO_FAQ_HINT not in error
     assert log(private_origin) == [("meta", 200), ("info_refs", 401), ("info_refs", 401)]
+    result.assert_failure(Failure.AUTH)
+    assert (result.host, result.url) == ("corp.example", "https://corp.example/lib/")
 
 
 def test_an_origin_with_auth_refuses_git_and_tells_nothing_without_credentials() -> None:
@@ -310,6 +325,9 @@ def test_goinsecure_reads_the_meta_tag_over_http_but_git_keeps_its_secure_transp
         "http://corp.example/lib in "
     )
     assert error.endswith(": exit status 128:\n\tfatal: transport 'http' not allowed")
+    # git's own allow-list refused: POLICY, the URL the one go gave git (was UNKNOWN)
+    result.assert_failure(Failure.POLICY)
+    assert (result.url, result.host) == ("http://corp.example/lib", "corp.example")
     assert [str(r) for r in result.routed] == [
         "CONNECT corp.example:443",
         "GET http://corp.example/lib?go-get=1",
