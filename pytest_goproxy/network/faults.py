@@ -280,8 +280,9 @@ FAULTS: dict[str, Fault] = by_name(
         name="intercepted",
         summary="A TLS-intercepting firewall: a certificate for the right host from a CA go "
         "does not trust.",
-        how=_MIDDLEBOX + "terminates TLS with a certificate for 127.0.0.1, ::1 and localhost "
-        "from the firewall's CA (`foreign_ca()`) and forwards the decrypted requests to the "
+        how=_MIDDLEBOX + "terminates TLS with a certificate from the firewall's CA "
+        "(`foreign_ca()`) for the name the client asked for (SNI; 127.0.0.1, ::1 and localhost "
+        "when it sent none, as for an address) and forwards the decrypted requests to the "
         "server over TLS. With that CA trusted too (`SSL_CERT_FILE` = "
         "`serving.tls.corporate_bundle()`) go works through it, and `handle.middlebox.requests` "
         "lists what it read.",
@@ -294,8 +295,8 @@ FAULTS: dict[str, Fault] = by_name(
     Fault(
         name="expired_cert",
         summary="The server's certificate has expired.",
-        how=_MIDDLEBOX + "terminates TLS with a session-CA certificate for the right host, "
-        "valid during 2020 only.",
+        how=_MIDDLEBOX + "terminates TLS with a session-CA certificate for the right host (the "
+        "name the client asked for, or the loopback names), valid during 2020 only.",
         comma="Fails at once: `tls: failed to verify certificate: x509: certificate has expired "
         "or is not yet valid: current time <now> is after 2021-01-01T00:00:00Z` (TLS, "
         "EXPIRED). " + _COMMA_STOPS,
@@ -307,7 +308,7 @@ FAULTS: dict[str, Fault] = by_name(
         name="wrong_host",
         summary="The server's certificate is for another host.",
         how=_MIDDLEBOX + "terminates TLS with a session-CA certificate for `wrong.example` and "
-        "127.0.0.2.",
+        "127.0.0.2, whatever name the client asked for.",
         comma="Fails at once: `tls: failed to verify certificate: x509: certificate is valid for "
         "127.0.0.2, not 127.0.0.1` (`... valid for wrong.example, not localhost` for a "
         "`localhost` URL; TLS, WRONG_HOST). " + _COMMA_STOPS,

@@ -8,7 +8,7 @@ and meets whatever the box does with the connection, its
 :data:`~pytest_goproxy.network.faults.TLSBehaviour`:
 
 ``foreign_ca``
-    terminates TLS with a certificate for the right host (127.0.0.1, ::1, localhost) from
+    terminates TLS with a certificate for the right host from
     :func:`~pytest_goproxy.serving.tls.foreign_ca`, the firewall's CA, and forwards the decrypted
     bytes to the server, encrypting again when the server is HTTPS (trusting the session CA, as a
     firewall trusts the public roots). go refuses the certificate unless it trusts that CA too
@@ -16,7 +16,19 @@ and meets whatever the box does with the connection, its
     through the box, which records every request line it decrypted (:attr:`TLSBox.requests`):
     the interception is proved from its side.
 ``expired``, ``wrong_host``
-    the same, with a session-CA certificate that has expired, or that names other hosts.
+    the same, with a session-CA certificate that has expired (for the right host), or that
+    names other hosts (:data:`WRONG_HOST_NAMES`, whatever the client asked for).
+
+"The right host" is the name the client asked for in its ClientHello (SNI), as a real
+intercepting firewall mints its certificate for it: go dialling ``https://corp.example`` (a name
+the network guard routes to this box through toxiproxy) gets a certificate for
+``corp.example``, so what it reports is the untrusted CA (``x509: certificate signed by unknown
+authority``), not a wrong name (which a loopback-only certificate made it report: go checks the
+name before the chain). Without SNI (go sends none for an IP address) the certificate names the
+loopback names (127.0.0.1, ::1, localhost), the box's own. The per-name contexts are made once
+(:meth:`SessionCA.server_context <pytest_goproxy.serving.tls.SessionCA.server_context>`
+caches them) and chosen in the handshake by ``SSLContext.sni_callback``; the names asked for are
+kept in :attr:`TLSBox.server_names`.
 ``stall``
     reads the ClientHello and never answers; go's net/http gives up after its 10 s
     ``TLSHandshakeTimeout``.
@@ -99,16 +111,45 @@ def parse_address(address: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-def _certificate(behaviour: TLSBehaviour) -> ssl.SSLContext | None:
-    """The server context a terminating behaviour presents; None for those that never do TLS."""
+def _certificate(behaviour: TLSBehaviour, server_name: str | None = None) -> ssl.SSLContext | None:
+    """The server context a terminating behaviour presents to a client that asked for
+    ``server_name`` (SNI; None: the loopback names); None for those that never do TLS."""
+    names = (server_name,) if server_name else ()
     if behaviour == "foreign_ca":
-        return foreign_ca().server_context()
+        return foreign_ca().server_context(*names)
     if behaviour == "expired":
         not_before, not_after = EXPIRED_VALIDITY
-        return session_ca().server_context(not_before=not_before, not_after=not_after)
+        return session_ca().server_context(*names, not_before=not_before, not_after=not_after)
     if behaviour == "wrong_host":
         return session_ca().server_context(*WRONG_HOST_NAMES)
     return None
+
+
+def _listening_context(
+    behaviour: TLSBehaviour, seen: Callable[[str | None], None]
+) -> ssl.SSLContext:
+    """The context a terminating box wraps connections with: the loopback certificate, and an
+    ``sni_callback`` that swaps in the certificate for the name the client asked for (and tells
+    ``seen`` the name). A context of its own, because the cached ones are shared with every
+    server of the process and must not get a callback."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    loopback = _certificate(behaviour)
+    assert loopback is not None
+
+    def choose(sock: ssl.SSLObject | ssl.SSLSocket, name: str | None, _: ssl.SSLContext) -> None:
+        seen(name)
+        chosen: ssl.SSLContext | None = loopback
+        if name:
+            try:
+                chosen = _certificate(behaviour, name)
+            except ValueError:  # not a name a certificate can hold: the loopback one, as without
+                chosen = loopback
+        sock.context = chosen or loopback
+
+    # OpenSSL calls it for every ClientHello (Python passes None when there is no SNI), so the
+    # base context needs no certificate of its own: every handshake gets a chosen one.
+    context.sni_callback = choose
+    return context
 
 
 class TLSBox(Starting):
@@ -126,7 +167,12 @@ class TLSBox(Starting):
         self.port = 0
         #: connections accepted so far
         self.accepted = 0
-        self._context = _certificate(behaviour)
+        self._server_names: deque[str | None] = deque(maxlen=_KEEP)
+        self._context = (
+            _listening_context(behaviour, self._saw_name)
+            if _certificate(behaviour) is not None
+            else None
+        )
         self._upstream_context = session_ca().client_context() if upstream_tls else None
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -155,6 +201,17 @@ class TLSBox(Starting):
         certificate)."""
         with self._lock:
             return list(self._handshakes)
+
+    @property
+    def server_names(self) -> list[str | None]:
+        """The name (SNI) each client asked for in its ClientHello, None when it sent none (an IP
+        address URL); the certificate presented named it (see the module docstring)."""
+        with self._lock:
+            return list(self._server_names)
+
+    def _saw_name(self, name: str | None) -> None:
+        with self._lock:
+            self._server_names.append(name)
 
     # -- lifecycle ---------------------------------------------------------------------------
 

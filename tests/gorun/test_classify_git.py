@@ -448,3 +448,18 @@ def test_policy_and_auth_words_of_go_trying_alternatives_do_not_hide_the_failure
         "protocol found for repository\n"
     )
     assert (hidden.failure, hidden.host) == (Failure.UNKNOWN, "example.test")
+
+
+def test_a_firewall_at_a_named_origin_is_an_unknown_authority() -> None:
+    """Measured since the middlebox mints its certificate for the SNI name (``intercepted`` at
+    corp.example): go names the CA; the ``intercepted`` case of test_go_meta_fetch_texts is the
+    text of the loopback-only certificate it presented before (a wrong host)."""
+    c = classify(
+        META + "tls: failed to verify certificate: x509: certificate signed by unknown authority"
+    )
+    assert (c.failure, c.tls_error, c.url, c.host) == (
+        Failure.TLS,
+        TLSError.UNKNOWN_AUTHORITY,
+        META_URL,
+        "corp.example",
+    )

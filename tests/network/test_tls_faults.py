@@ -19,6 +19,7 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
+from cryptography import x509
 
 from pytest_goproxy import ChecksumDB
 from pytest_goproxy.ci import in_ci
@@ -339,3 +340,53 @@ def test_second_release_times_out_a_stalled_handshake_the_same_way(
     result.assert_failure(Failure.DIAL_TIMEOUT)
     assert f'Get "{endpoint.url}{ZIP_PATH}": net/http: TLS handshake timeout' in result.stderr
     assert result.tls_error is TLSError.HANDSHAKE_TIMEOUT
+
+
+#: The names (DNS names and addresses) a certificate of each terminating fault holds, for a
+#: client asking for ``corp.example`` (SNI) and for one sending no name (an address URL): the
+#: firewall's and the expired certificate name what was asked for, as a real firewall mints
+#: its certificate for it; a wrong host's names other hosts whatever was asked.
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+NAMED: dict[str, tuple[set[str], set[str]]] = {
+    "intercepted": ({"corp.example"}, LOOPBACK),
+    "expired_cert": ({"corp.example"}, LOOPBACK),
+    "wrong_host": ({"wrong.example", "127.0.0.2"}, {"wrong.example", "127.0.0.2"}),
+}
+
+
+def certificate_names(endpoint: Endpoint, server_name: str | None) -> set[str]:
+    """The subjectAltNames of the certificate presented through toxiproxy to a client that
+    asks for ``server_name`` (None: no SNI), read without verifying it (``getpeercert`` only
+    decodes a verified one, hence cryptography)."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    with (
+        socket.create_connection((endpoint.host, endpoint.port), timeout=10) as raw,
+        context.wrap_socket(raw, server_hostname=server_name) as tls,
+    ):
+        der = tls.getpeercert(binary_form=True)
+    assert der is not None
+    sans = x509.load_der_x509_certificate(der).extensions
+    names = sans.get_extension_for_class(x509.SubjectAlternativeName).value
+    return {*names.get_values_for_type(x509.DNSName)} | {
+        str(address) for address in names.get_values_for_type(x509.IPAddress)
+    }
+
+
+@pytest.mark.parametrize("fault", sorted(NAMED))
+def test_the_certificate_names_the_host_asked_for_or_another_for_wrong_host(
+    endpoint: Endpoint, fault: str
+) -> None:
+    """Through the real toxiproxy: the name in the ClientHello decides the certificate of
+    ``intercepted`` and ``expired_cert`` (and is recorded), never that of ``wrong_host``; with no
+    name it is the loopback certificate, as before SNI was read."""
+    named, unnamed = NAMED[fault]
+    with endpoint.fault(fault) as handle:
+        box = box_of(handle)
+        assert certificate_names(endpoint, "corp.example") == named
+        assert certificate_names(endpoint, None) == unnamed
+        assert certificate_names(endpoint, "localhost") == (
+            {"localhost"} if fault != "wrong_host" else unnamed
+        )
+        assert box.server_names == ["corp.example", None, "localhost"]

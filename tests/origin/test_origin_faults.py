@@ -37,7 +37,7 @@ from pytest_goproxy.gorun.guard import Routed
 from pytest_goproxy.network.endpoint import Endpoint, Network
 from pytest_goproxy.origin import FakeOrigin
 from pytest_goproxy.origin.log import OriginRequestKind
-from pytest_goproxy.serving.tls import session_ca
+from pytest_goproxy.serving.tls import corporate_bundle, session_ca
 
 pytestmark = pytest.mark.network_faults
 
@@ -182,13 +182,13 @@ def test_slow_faults_at_the_origin_succeed(
 AT_THE_ORIGIN: dict[str, tuple[str, Failure, TLSError | None]] = {
     "reset": ("EOF", Failure.RESET, None),
     "truncate": ("unexpected EOF", Failure.TRUNCATED, None),
-    # the catalogue's firewall certificate names the loopback names only, and go checks the
-    # name before the chain: at a named origin it reads as a wrong host
+    # the firewall mints its certificate for the name go asked for (SNI), as a real one does:
+    # the untrusted CA is what go reports (a loopback-only certificate read as a wrong host,
+    # go checking the name before the chain)
     "intercepted": (
-        "tls: failed to verify certificate: x509: certificate is valid for localhost, not "
-        "corp.example",
+        "tls: failed to verify certificate: x509: certificate signed by unknown authority",
         Failure.TLS,
-        TLSError.WRONG_HOST,
+        TLSError.UNKNOWN_AUTHORITY,
     ),
     "expired_cert": (
         "tls: failed to verify certificate: x509: certificate has expired or is not yet valid: "
@@ -399,3 +399,39 @@ def test_an_unreachable_git_host_is_the_proxys_status_to_git(
         Routed("CONNECT", "corp.example:443", "corp.example", 443, result.routed[0].address),
         Routed("CONNECT", "git.corp.example:443", "git.corp.example", 443, None, status),
     )
+
+
+# -- a firewall intercepting a named origin ---------------------------------------------------
+
+
+def test_a_firewall_at_a_named_origin_mints_for_the_name_and_works_once_its_ca_is_trusted(
+    go: GoRunner, origin: FakeOrigin, faulty_origin: Endpoint
+) -> None:
+    """``intercepted`` at corp.example (routed by the guard to toxiproxy, whose upstream is the
+    box): the box presents a firewall-CA certificate for the name go sent in its ClientHello,
+    so go refuses the CA, not the name. With the firewall's CA trusted by go and git (what
+    people do behind such a firewall: ``SSL_CERT_FILE``, and ``GIT_SSL_CAINFO`` for git's
+    curl), the meta fetch and git's whole fetch go through the box, which decrypted them."""
+    handle = faulty_origin.inject("intercepted")
+    assert handle.middlebox is not None
+    box = handle.middlebox
+    refused = download(go)
+    assert META + "tls: failed to verify certificate: x509: certificate signed by unknown " in (
+        error_of(refused)
+    )
+    refused.assert_failure(Failure.TLS)
+    assert (refused.tls_error, refused.host) == (TLSError.UNKNOWN_AUTHORITY, "corp.example")
+    assert set(box.server_names) == {"corp.example"}
+    assert box.requests == [] and git_fetches(origin) == []
+
+    bundle = str(corporate_bundle())
+    trusted = go.run(
+        ["mod", "download", "-json", f"{MODULE}@{VERSION}"],
+        env={**DIRECT, "SSL_CERT_FILE": bundle, "GIT_SSL_CAINFO": bundle},
+    ).assert_ok()
+    assert json.loads(trusted.stdout)["Version"] == VERSION
+    assert "GET /lib?go-get=1" in box.requests
+    assert "POST /lib/git-upload-pack" in box.requests  # git's fetch, decrypted by the box
+    assert OriginRequestKind.UPLOAD_PACK in git_fetches(origin)
+    assert set(box.server_names) == {"corp.example"}  # git asked for the name too
+    trusted.assert_no_escapes()
