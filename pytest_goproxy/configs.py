@@ -12,8 +12,9 @@ the procedure that runs the go command. Placeholders in the template are filled 
 ``{sumdb_key}`` the checksum database's verifier key alone: go reaches the database through the
                proxies in GOPROXY (``/sumdb/<name>/supported``), as proxy.golang.org serves
                sum.golang.org
-``{private}``  a GOPRIVATE-style pattern matching the project's dependencies (their first path
-               elements, e.g. ``example.test``) unless the caller chooses one
+``{private}``  the project's private modules, a GOPRIVATE-style pattern (the bundled example:
+               ``corp.example``); without private modules, a pattern matching the project's
+               dependencies (their first path elements, e.g. ``example.test``)
 ============== ===================================================================================
 
 Procedures: ``plain`` runs the command once; ``warm_cache`` first runs it fault-free with the
@@ -22,9 +23,10 @@ would), then under the fault with that cache; ``retry`` wraps the command in att
 exponential backoff and a per-attempt timeout; ``relay`` puts nginx with ``proxy_cache`` in
 front of the primary, warms it, then faults the primary. :mod:`pytest_goproxy.matrix` runs them.
 
-Module paths of generated projects live under reserved names (``.test``, ``.example``; RFC 2606),
-so ``direct`` can never reach a real host: go tries the module's origin
-(``https://<path>?go-get=1``), which the runner's network guard refuses (``Forbidden``).
+Module paths live under reserved names (``.test``, ``.example``; RFC 2606), so ``direct`` can
+never reach a real host: a configuration that may fetch directly (:attr:`Config.uses_origin`)
+gets an origin holding every module, reached by name through the runner's network guard; any
+other name is refused (``Forbidden``).
 """
 
 from __future__ import annotations
@@ -56,7 +58,9 @@ PLACEHOLDERS: Mapping[str, str] = {
     "backup": "a second proxy serving the same modules, never faulted",
     "relay": "the nginx caching relay in front of the primary",
     "sumdb_key": "the checksum database's verifier key (reached through the proxies)",
-    "private": "a pattern matching the project's dependencies (their first path elements)",
+    "private": "the project's private modules (the bundled example's: corp.example), which "
+    "the public proxy and database do not have; for a project without any, a pattern matching "
+    "its dependencies (their first path elements)",
     "corporate_ca": "a CA bundle holding the CAs go trusted before and the intercepting "
     "firewall's (what people put in SSL_CERT_FILE)",
 }
@@ -142,6 +146,13 @@ class Config:
         return "sumdb_key" in self._placeholders
 
     @property
+    def uses_origin(self) -> bool:
+        """Whether go may fetch from modules' origins: GOPROXY has ``direct``, or GOPRIVATE /
+        GONOPROXY send some modules there."""
+        entries = self.env.get("GOPROXY", "").replace("|", ",").split(",")
+        return "direct" in entries or bool({"GOPRIVATE", "GONOPROXY"} & set(self.env))
+
+    @property
     def warms_cache(self) -> bool:
         """Whether the run under the fault gets a module cache filled fault-free before."""
         return self.procedure == "warm_cache"
@@ -166,15 +177,20 @@ _COMMA = (
 )
 _PIPE = "With `|` go moves to the next entry after any error, but a hang is not an error."
 _DIRECT = (
-    "`direct` fetches a module from its origin (`https://<module path>?go-get=1`, then its VCS). "
-    "Generated projects use reserved names (`.test`, `.example`), so the origin never exists: "
-    "the runner's network guard refuses it and go reports `Forbidden`; the matrix shows that "
-    "failure as it is."
+    "`direct` fetches a module from its origin: `https://<module path>?go-get=1` for the "
+    "go-import meta tag, then git over HTTPS (cmd/go/internal/vcs, modfetch/codehost). Every "
+    "module here has its origin (a fake git host reached by name through the network guard), "
+    "and a module fetched directly is still checked against the checksum database unless "
+    "GONOSUMDB/GOPRIVATE covers it."
 )
-_NO_ORIGIN = (
-    "Matching modules go to their origin, not to a proxy (`go help module-private`). Until an "
-    "origin server for them exists, the matrix reports exactly that: a failure (the network "
-    "guard refuses the origin), even without a fault."
+_PRIVATE_MODULE = (
+    "The bundled example's private dependency `corp.example/vault` exists only at its origin: "
+    "the public proxy and the checksum database answer 410 Gone for it, as proxy.golang.org "
+    "and sum.golang.org do for a path they cannot fetch."
+)
+_PRIVATE = (
+    "Matching modules skip the proxy and go to their origin (`go help module-private`). "
+    + _PRIVATE_MODULE
 )
 
 CONFIGS: dict[str, Config] = {
@@ -187,7 +203,8 @@ CONFIGS: dict[str, Config] = {
             "through the proxy (as proxy.golang.org serves sum.golang.org). Any failure of the "
             "proxy is a failure of the build.",
             env={"GOPROXY": "{primary}", **_PROXY},
-            expect="Survives only faults that are slow but complete.",
+            expect="Survives only faults that are slow but complete; a private module is "
+            "NOT_FOUND (the proxy answers 410).",
         ),
         Config(
             name="comma_backup",
@@ -208,14 +225,17 @@ CONFIGS: dict[str, Config] = {
             summary="primary,direct: the shape of Go's default GOPROXY.",
             docs="Go's default is `https://proxy.golang.org,direct`. " + _COMMA + " " + _DIRECT,
             env={"GOPROXY": "{primary},direct", **_PROXY},
-            expect="Stops at a broken primary; `direct` is tried only after 404/410.",
+            expect="Stops at a broken primary; a private module reaches its origin after the "
+            "410, then fails verification: the database answers 410 for it.",
         ),
         Config(
             name="pipe_direct",
             summary="primary|direct: any error sends go to the module's origin.",
-            docs=_PIPE + " " + _DIRECT,
+            docs=_PIPE + " " + _DIRECT + " After a failed proxy go also asks the checksum "
+            "database directly, by its name (the end of the list is `direct`).",
             env={"GOPROXY": "{primary}|direct", **_PROXY},
-            expect="Falls back to the origin, which does not exist here: failed.",
+            expect="Gets past refused, DNS, reset and error statuses through the origins; a "
+            "private module still fails verification.",
         ),
         Config(
             name="blog_cn_direct",
@@ -229,7 +249,7 @@ CONFIGS: dict[str, Config] = {
             name="blog_cn_io_direct",
             summary="The shape of `GOPROXY=https://goproxy.cn,https://goproxy.io,direct`.",
             docs="Two mirrors and `direct`, all with commas, mapped onto the fake primary and "
-            "backup. People add the second mirror for outages, but " + _COMMA,
+            "backup. People add the second mirror for outages, but: " + _COMMA,
             env={"GOPROXY": "{primary},{backup},direct", **_PROXY},
             expect="The second mirror is never asked when the first is down.",
         ),
@@ -248,21 +268,50 @@ CONFIGS: dict[str, Config] = {
             docs="Modules matching the pattern are checked against go.sum only "
             "(`go help module-private`); they still come from the proxy.",
             env={"GOPROXY": "{primary}", "GOSUMDB": "{sumdb_key}", "GONOSUMDB": "{private}"},
-            expect="Like single: the proxy is still needed.",
+            expect="Like single: the proxy is still needed, and it has no private module.",
         ),
         Config(
             name="goprivate",
             summary="GOPRIVATE=<deps>: those modules skip the proxy and the database.",
-            docs="GOPRIVATE is the default of GONOPROXY and GONOSUMDB. " + _NO_ORIGIN,
+            docs="GOPRIVATE is the default of GONOPROXY and GONOSUMDB. " + _PRIVATE,
             env={"GOPROXY": "{primary}", "GOSUMDB": "{sumdb_key}", "GOPRIVATE": "{private}"},
-            expect="Fails everywhere: there is no origin server for the modules.",
+            expect="Private modules come from their origin; the public ones still need the proxy.",
         ),
         Config(
             name="gonoproxy",
             summary="GONOPROXY=<deps>: those modules skip the proxy (not the database).",
-            docs=_NO_ORIGIN,
+            docs=_PRIVATE + " GONOPROXY alone leaves the checksum database on.",
             env={"GOPROXY": "{primary}", "GOSUMDB": "{sumdb_key}", "GONOPROXY": "{private}"},
-            expect="Fails everywhere: there is no origin server for the modules.",
+            expect="Reaches the origin, then fails at the database, which answers 410 for the "
+            "private module.",
+        ),
+        Config(
+            name="goprivate_direct",
+            summary="primary,direct with GOPRIVATE=<private>: what guides recommend.",
+            docs="The line troubleshooting guides give for private modules: "
+            "`GOPROXY=<mirror>,direct GOPRIVATE=<private>`. " + _PRIVATE + " " + _COMMA,
+            env={"GOPROXY": "{primary},direct", **_PROXY, "GOPRIVATE": "{private}"},
+            expect="Recovers with no fault; a broken primary still stops the public modules.",
+        ),
+        Config(
+            name="gonosumdb_direct",
+            summary="primary,direct with GONOSUMDB=<private>: verification off for them only.",
+            docs="The other recommended fix for `verifying module: ... 410 Gone`: keep the "
+            "proxy first, let `direct` fetch what it lacks, and take the private modules off "
+            "the checksum database. " + _PRIVATE_MODULE + " " + _COMMA,
+            env={"GOPROXY": "{primary},direct", **_PROXY, "GONOSUMDB": "{private}"},
+            expect="Recovers with no fault: the private module comes from its origin after "
+            "the proxy's 410.",
+        ),
+        Config(
+            name="goprivate_pipe_direct",
+            summary="primary|direct with GOPRIVATE=<private>: every module has a way around.",
+            docs="`GOPRIVATE` sends the private modules to their origin; `|` sends the public "
+            "ones there too when the proxy fails, and the checksum database is then asked "
+            "directly, by its name. " + _PIPE + " " + _PRIVATE,
+            env={"GOPROXY": "{primary}|direct", **_PROXY, "GOPRIVATE": "{private}"},
+            expect="Gets past refused, DNS, reset and error statuses through the origins; "
+            "not past a hang.",
         ),
         Config(
             name="mod_mod",

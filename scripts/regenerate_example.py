@@ -10,12 +10,32 @@ and go.sum back. Run it after changing a module or an import::
 
 Hashes are those of the zips FakeGoProxy builds, which match what ``go mod download`` computes
 (tests/proxy checks that), so the committed go.sum is exactly what go would write.
+
+The private module (``corp.example/vault``, :data:`DEFAULT_EXAMPLE_PRIVATE`) is then taken out of
+both files again: the example is the moment right after its import was added to main.go.
 """
 
 from __future__ import annotations
 
 from pytest_goproxy import ChecksumDB, FakeGoProxy, GoRunner
-from pytest_goproxy.matrix.runner import DEFAULT_EXAMPLE, DEFAULT_EXAMPLE_MODULES
+from pytest_goproxy.gomod.patterns import match_prefix_patterns
+from pytest_goproxy.matrix.runner import (
+    DEFAULT_EXAMPLE,
+    DEFAULT_EXAMPLE_MODULES,
+    DEFAULT_EXAMPLE_PRIVATE,
+)
+
+
+def without_private(text: str) -> str:
+    """go.mod or go.sum text without the lines naming a private module."""
+    kept = []
+    for line in text.splitlines(keepends=True):
+        words = line.split()
+        module = words[0] if words and words[0] != "require" else (words[1:2] or [""])[0]
+        if module and match_prefix_patterns(DEFAULT_EXAMPLE_PRIVATE, module):
+            continue
+        kept.append(line)
+    return "".join(kept)
 
 
 def main() -> None:
@@ -27,7 +47,8 @@ def main() -> None:
         # the program must build from what tidy fetched, with no proxy at all
         project.build(env={"GOPROXY": "off", **sumdb.env}).assert_ok()
         for name in ("go.mod", "go.sum"):
-            (DEFAULT_EXAMPLE / name).write_text(project.read(name), encoding="utf-8", newline="\n")
+            text = without_private(project.read(name))
+            (DEFAULT_EXAMPLE / name).write_text(text, encoding="utf-8", newline="\n")
             print(f"wrote {DEFAULT_EXAMPLE / name}")
 
 

@@ -1,9 +1,11 @@
 """The suite a Go team writes to prove its build survives module-proxy outages.
 
 Every test runs the real ``go`` command, hermetically, on a copy of the bundled example whose four
-dependencies (example.test/greet -> example.test/words, example.test/colour/v2,
-example.test/clock) come from the fake proxy. Faults are real: toxiproxy in front of the proxy
-(refused connections, blackholes) or HTTP errors the proxy plays itself. The module is marked
+public dependencies (example.test/greet -> example.test/words, example.test/colour/v2,
+example.test/clock) come from the fake proxy and whose private one (corp.example/vault, a new
+import that go.mod does not name yet) from its origin, as GOPRIVATE says. Faults are real:
+toxiproxy in front of the proxy (refused connections, blackholes) or HTTP errors the proxy plays
+itself. The module is marked
 ``network_faults``, so ``pytest -m network_faults`` selects it.
 
 What the tests pin down is Go's documented behaviour (``go help goproxy``): in a GOPROXY list,
@@ -20,25 +22,47 @@ from pathlib import Path
 
 import pytest
 
-from pytest_goproxy import ChecksumDB, Failure, FakeGoProxy, GoProject, GoResult, GoRunner, Network
+from pytest_goproxy import (
+    ChecksumDB,
+    Failure,
+    FakeGoProxy,
+    FakeOrigin,
+    GoProject,
+    GoResult,
+    GoRunner,
+    Network,
+)
 
 # Every test here is about an outage, HTTP faults included (only tests using the network or
 # toxiproxy fixtures are marked automatically), so `pytest -m network_faults` selects them all.
 pytestmark = pytest.mark.network_faults
 
+#: The app's private module, and what the team's CI sets for it (conftest.py serves it).
+PRIVATE_MODULE = "corp.example/vault"
+PRIVATE_ENV = {"GOPRIVATE": "corp.example"}
+
 #: Short on purpose: a blackhole never answers, so "hung" is proved by reaching the deadline.
 HANG_TIMEOUT = 5.0
 
 
-def test_builds_through_the_proxy(app: GoProject, modules: FakeGoProxy, app_dir: Path) -> None:
-    """No fault: tidy changes nothing (go.mod and go.sum are right) and the program builds."""
+def test_builds_through_the_proxy_and_the_origin(
+    app: GoProject, modules: FakeGoProxy, vault: FakeOrigin, app_dir: Path
+) -> None:
+    """No fault: tidy adds the new private import (fetched from its origin with git) and
+    changes nothing else, and the program builds."""
     env = {"GOPROXY": modules.url}
     tidy = app.tidy(env=env).assert_ok()
-    assert tidy.go_mod == (app_dir / "go.mod").read_text(encoding="utf-8")
-    assert tidy.go_sum == (app_dir / "go.sum").read_text(encoding="utf-8")
+    added = f"\t{PRIVATE_MODULE} v1.0.0\n"
+    assert added in tidy.go_mod
+    assert tidy.go_mod.replace(added, "") == (app_dir / "go.mod").read_text(encoding="utf-8")
+    committed = (app_dir / "go.sum").read_text(encoding="utf-8").splitlines()
+    new = sorted(set(tidy.go_sum.splitlines()) - set(committed))
+    assert [line.split()[0] for line in new] == [PRIVATE_MODULE] * 2  # its zip and go.mod
     app.build(env=env).assert_ok()
-    # the transitive dependency came from the proxy too
+    # the transitive dependency came from the proxy, the private module from its origin only
     modules.assert_requested("zip", "example.test/words")
+    modules.assert_not_requested("zip", PRIVATE_MODULE)
+    assert vault.requests("upload_pack", repo="corp.example/vault")
 
 
 def test_refused_primary_comma_fails_pipe_recovers(
@@ -104,8 +128,10 @@ def test_checksum_database_verifies_new_downloads(
     gosumdb.attach(modules)  # the database vouches for exactly what the proxy serves
     (app.path / "go.sum").unlink()
     result = app.tidy(env={"GOPROXY": modules.url, **gosumdb.env}).assert_ok()
-    assert result.go_sum == (app_dir / "go.sum").read_text(encoding="utf-8")
+    committed = (app_dir / "go.sum").read_text(encoding="utf-8").splitlines()
+    assert set(committed) < set(result.go_sum.splitlines())  # and the private module's lines
     gosumdb.assert_requested("lookup", module="example.test/colour/v2")
+    gosumdb.assert_not_requested("lookup", module=PRIVATE_MODULE)  # GOPRIVATE: never asked
 
 
 def test_checksum_database_catches_a_tampered_module(
@@ -120,27 +146,28 @@ def test_checksum_database_catches_a_tampered_module(
 
 
 def test_warm_cache_survives_a_blackholed_proxy(
-    go: GoRunner, modules: FakeGoProxy, network: Network, app_dir: Path
+    go: GoRunner, modules: FakeGoProxy, vault: FakeOrigin, network: Network, app_dir: Path
 ) -> None:
-    """Once ``go mod download`` has warmed the module cache, tidy and build need no answer."""
-    app = go.project_from_dir(app_dir, modcache=go.warm_cache())
+    """Once ``go mod download`` has warmed the module cache, tidy and build need no answer from
+    the proxy (the private module still comes from its origin)."""
+    app = go.project_from_dir(app_dir, env=PRIVATE_ENV, modcache=go.warm_cache())
     primary = network.front(modules)
     env: Mapping[str, str] = {"GOPROXY": primary.url}
     app.download(env=env).assert_ok()  # .info, .mod and .zip of every module, into the cache
 
     primary.inject("blackhole")
-    app.tidy(env=env, timeout=30).assert_ok()
-    app.build(env=env, timeout=30).assert_ok()
+    app.tidy(env=env, timeout=60).assert_ok()
+    app.build(env=env, timeout=60).assert_ok()  # a cold build cache compiles the stdlib: slow
     app.build(env={"GOPROXY": "off"}).assert_ok()  # and fully offline
 
 
 def test_a_cache_warmed_by_tidy_alone_hangs_build_on_a_blackhole(
-    go: GoRunner, modules: FakeGoProxy, network: Network, app_dir: Path
+    go: GoRunner, modules: FakeGoProxy, vault: FakeOrigin, network: Network, app_dir: Path
 ) -> None:
     """A pitfall, measured: tidy saves .mod and .zip but not .info, and ``go build`` then asks
     the proxy for each module's .info. A refused connection it shrugs off; a blackhole it waits
     on forever. Warm caches with ``go mod download`` (above), or build with GOPROXY=off."""
-    app = go.project_from_dir(app_dir, modcache=go.warm_cache())
+    app = go.project_from_dir(app_dir, env=PRIVATE_ENV, modcache=go.warm_cache())
     primary = network.front(modules)
     env: Mapping[str, str] = {"GOPROXY": primary.url}
     app.tidy(env=env).assert_ok()

@@ -25,13 +25,13 @@ __all__ = ["COMMAND", "DEFAULT_CONFIGS", "DEFAULT_FAULTS"]
 DEFAULT_FAULTS = ("none", "refused", "dns", "reset", "blackhole", "truncate", "status")
 DEFAULT_CONFIGS = (
     "single",
-    "comma_backup",
-    "pipe_backup",
     "comma_direct",
-    "warm_cache",
-    "offline_warm_cache",
-    "retry",
-    "relay",
+    "pipe_direct",
+    "goprivate",
+    "gonoproxy",
+    "goprivate_direct",
+    "gonosumdb_direct",
+    "goprivate_pipe_direct",
 )
 
 
@@ -78,7 +78,7 @@ def _matrix(args: argparse.Namespace) -> int:
     faults = _names(args.faults, DEFAULT_FAULTS, all_fault_names())
     configs = _names(args.configs, DEFAULT_CONFIGS, config_names())
     check_names(faults, configs)
-    project = MatrixProject.of(args.project, args.modules)
+    project = MatrixProject.of(args.project, args.modules, args.private)
     pairs = [(f, c) for f in faults for c in configs]
     where = args.project or "the bundled example"
     title = f"pytest-goproxy outage matrix: {where}" + (" over HTTPS" if args.tls else "")
@@ -214,6 +214,13 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--modules", help="txtar file/dir or module cache serving the project's modules"
+    )
+    parser.add_argument(
+        "--private",
+        metavar="PATTERN",
+        help="the project's private modules, a GOPRIVATE-style pattern (e.g. corp.example): only "
+        "their origin serves them, the public proxy answers 410 (default for the bundled "
+        "example: corp.example; else none; '' for none)",
     )
     parser.add_argument(
         "--tls",

@@ -302,8 +302,9 @@ def _bypasses_guard(host: str) -> bool:
 
 
 def _route_table(routes: Mapping[str, object] | None) -> dict[tuple[str, int | None], _Route]:
-    """A run's routes (host -> server or None) as a route table; TypeError or ValueError as
-    :meth:`NetworkGuard.route` says them."""
+    """A run's routes (host -> server, None for an origin that is down, or an HTTP status for
+    one that is down and answered with that status instead of 502) as a route table; TypeError
+    or ValueError as :meth:`NetworkGuard.route` says them."""
     __tracebackhide__ = True
     if routes is None:
         return {}
@@ -314,7 +315,12 @@ def _route_table(routes: Mapping[str, object] | None) -> dict[tuple[str, int | N
     table: dict[tuple[str, int | None], _Route] = {}
     for host, server in routes.items():
         key = _host_key(host)
-        table[key] = _Route(None if server is None else loopback_address(server), BAD_GATEWAY)
+        if isinstance(server, int) and not isinstance(server, bool):
+            # an origin that is down, answered with this status (503: its name did not resolve)
+            table[key] = _Route(None, _check_status(server))
+        else:
+            address = None if server is None else loopback_address(server)
+            table[key] = _Route(address, BAD_GATEWAY)
     return table
 
 

@@ -266,12 +266,14 @@ class GoRunner(Closing):
         with other runs; by default the run gets fresh ones. The result is classified when the
         command failed.
 
-        ``routes`` (host or ``host:port`` -> loopback server, None for an origin that is down)
-        are this run's alone, over the runner's (:meth:`route`): a name the run routes goes by
-        the run's routes only, every other name by the runner's. Such a run gets its own door
-        into the guard (a listening socket of its own, closed when the run ends), so runs of one
-        runner at the same time can each play ``corp.example`` with their own server, and its
-        ``escapes`` and ``routed`` are exactly its own, git's requests included.
+        ``routes`` (host or ``host:port`` -> loopback server; None for an origin that is down,
+        answered 502; an int HTTP status for one that is down and answered with that status,
+        e.g. 503 as a proxy answers a name that does not resolve) are this run's alone, over
+        the runner's (:meth:`route`): a name the run routes goes by the run's routes only, every
+        other name by the runner's. Such a run gets its own door into the guard (a listening
+        socket of its own, closed when the run ends), so runs of one runner at the same time can
+        each play ``corp.example`` with their own server, and its ``escapes`` and ``routed`` are
+        exactly its own, git's requests included.
         """
         __tracebackhide__ = True
         if isinstance(args, str):

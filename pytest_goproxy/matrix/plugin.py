@@ -219,7 +219,9 @@ def matrix_cell(
     options: dict[str, Any] = dict(marker.kwargs) if marker is not None else {}
     project: MatrixProject
     if "project" in options or "modules" in options:
-        project = MatrixProject.of(options.get("project"), options.get("modules"))
+        project = MatrixProject.of(
+            options.get("project"), options.get("modules"), options.get("private")
+        )
     else:
         project = request.getfixturevalue("goproxy_matrix_project")
     matrix = goproxy_matrix_session.runner(

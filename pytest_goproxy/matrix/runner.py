@@ -43,6 +43,8 @@ from pytest_goproxy.outage.schedule import run_all
 DEFAULT_EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "outages" / "project"
 #: Its dependencies, one txtar file per module version (beside it, not inside it).
 DEFAULT_EXAMPLE_MODULES = DEFAULT_EXAMPLE.parent / "modules"
+#: Its private modules: served by their origin only (the public proxy answers 410 for them).
+DEFAULT_EXAMPLE_PRIVATE = "corp.example"
 #: Where a project keeps its dependencies' module files when no ``modules`` is given, in order.
 MODULE_DIRS: tuple[str, ...] = ("testdata/mod", "modules", ".goproxy/modules")
 
@@ -70,15 +72,21 @@ class MatrixProject:
 
     path: Path
     modules: ModuleSourceLike
+    #: the project's private modules (a GOPRIVATE-style pattern): only their origin has them
+    private: str | None = None
 
     @classmethod
     def of(
         cls,
         path: str | os.PathLike[str] | None = None,
         modules: ModuleSourceLike | None = None,
+        private: str | None = None,
     ) -> MatrixProject:
-        """``path`` (default: the bundled example, with its modules) with ``modules``, by default
-        the first of ``testdata/mod``, ``modules``, ``.goproxy/modules`` inside it."""
+        """``path`` (default: the bundled example, with its modules and its private module
+        ``corp.example/vault``) with ``modules``, by default the first of ``testdata/mod``,
+        ``modules``, ``.goproxy/modules`` inside it; ``private`` is the pattern of the
+        project's private modules, which the public proxy and checksum database do not have
+        (``""``: none, so the bundled example's private module is public too)."""
         root = Path(path) if path is not None else DEFAULT_EXAMPLE
         if not (root / "go.mod").is_file():
             hint = (
@@ -87,6 +95,7 @@ class MatrixProject:
             raise GoProjectError(f"{root} is not a Go module: it has no go.mod{hint}")
         if modules is None and path is None:
             modules = DEFAULT_EXAMPLE_MODULES
+            private = DEFAULT_EXAMPLE_PRIVATE if private is None else private
         if modules is None:
             for name in MODULE_DIRS:
                 if (root / name).is_dir():
@@ -97,7 +106,7 @@ class MatrixProject:
                     f"{root}: no module files found in {', '.join(MODULE_DIRS)}; pass modules= "
                     "(a txtar file or directory, or a module cache)"
                 )
-        return cls(root.resolve(), modules)
+        return cls(root.resolve(), modules, private)
 
     def fill(self, store: ModuleStore) -> None:
         """Add the project's dependencies to ``store``."""
@@ -116,7 +125,9 @@ class MatrixRunner(Closing):
     can be had, network-fault cells are ``unavailable``. ``timeout`` is each cell's deadline (per
     go run; the retry wrapper fits all its attempts in it). ``fault_params`` overrides catalogue
     defaults per fault (e.g. ``{"down_for": {"seconds": 3}}``), checked here. ``private`` is the
-    ``{private}`` pattern (default: the first path elements of the project's modules).
+    pattern of the project's private modules (default: the project's own, see
+    :class:`MatrixProject`), which only their origin serves; it is the ``{private}`` value
+    (without private modules: the first path elements of the project's modules).
     """
 
     def __init__(
@@ -147,7 +158,7 @@ class MatrixRunner(Closing):
         self._faults: dict[str, BoundFault] = {
             name: bind_fault(name, params) for name, params in self.fault_params.items()
         }
-        self._private = private
+        self._private = project.private if private is None else private
         self.engine = OutageEngine(
             runner=runner,
             go=go,

@@ -1,42 +1,75 @@
-"""The servers of one outage: fake proxies and checksum databases, each optionally behind a
-toxiproxy endpoint, all serving one module store.
+"""The servers of one outage: fake proxies, checksum databases and the modules' origins, each
+optionally behind a toxiproxy endpoint, all serving one module store.
 
 An :class:`EndpointPlan` says what to start (a name, a kind, its bound faults); :class:`Endpoints`
-starts them and is the one place that knows how they are wired: every proxy serves every
-checksum database (as proxy.golang.org serves sum.golang.org), a server with network faults (or
-asked for by ``front``) is reached through toxiproxy, and the placeholder values a configuration
-renders come from here. A new kind of endpoint is added in this module and nowhere else.
+starts them and is the one place that knows how they are wired:
+
+* every proxy serves every checksum database (as proxy.golang.org serves sum.golang.org);
+* an ``origin`` is a :class:`~pytest_goproxy.origin.FakeOrigin` holding every module of the
+  store in git, as every public module has its repository; go reaches it by the modules' host
+  names (``example.test``, ``corp.example``) through the network guard, with the routes of
+  :meth:`Endpoints.routes`. With an origin, the checksum database speaks HTTPS and is routed by
+  its name too, so go's own rules can send it there directly (``https://sumdb.goproxy.test``,
+  as they send it to sum.golang.org after a ``direct``);
+* ``private`` modules (a GOPRIVATE-style pattern) are the project's own: the proxies and the
+  checksum database answer ``410 Gone`` for them, as proxy.golang.org and sum.golang.org answer
+  for a path they cannot fetch;
+* a server with network faults (or asked for by ``front``) is reached through toxiproxy; at an
+  origin, ``refused`` and ``dns`` are what a corporate proxy says: the guard answers the CONNECT
+  with 502 (the connection failed) or 503 (the name did not resolve);
+* the placeholder values a configuration renders come from here.
+
+A new kind of endpoint is added in this module and nowhere else.
 """
 
 from __future__ import annotations
 
 import os
+import ssl
 import threading
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+from urllib.parse import urlsplit
 
 from pytest_goproxy.errors import FaultError
+from pytest_goproxy.gomod.patterns import match_prefix_patterns
 from pytest_goproxy.gomod.sources import ModuleSource
-from pytest_goproxy.gomod.store import ModuleStore
+from pytest_goproxy.gomod.store import ModuleStore, ModuleVersion
 from pytest_goproxy.httpfaults import HTTPFaultHandle
 from pytest_goproxy.lifecycle import Closers, Starting
 from pytest_goproxy.network import Endpoint, FaultHandle, Network, Toxiproxy
 from pytest_goproxy.outage.faults import BoundFault
 from pytest_goproxy.proxy import FakeGoProxy
-from pytest_goproxy.serving.tls import corporate_bundle
+from pytest_goproxy.serving.tls import LOOPBACK_NAMES, corporate_bundle, session_ca
 from pytest_goproxy.sumdb import ChecksumDB
 
-__all__ = ["EndpointKind", "EndpointPlan", "Endpoints", "needs_toxiproxy", "private_pattern"]
+if TYPE_CHECKING:
+    from pytest_goproxy.origin import FakeOrigin
 
-EndpointKind = Literal["proxy", "sumdb"]
+__all__ = [
+    "DNS_FAILURE_STATUS",
+    "EndpointKind",
+    "EndpointPlan",
+    "Endpoints",
+    "PublicModules",
+    "needs_toxiproxy",
+    "private_pattern",
+]
+
+EndpointKind = Literal["proxy", "sumdb", "origin"]
+
+#: What the guard answers a CONNECT to an origin whose name does not resolve (squid's
+#: ERR_DNS_FAIL page is a 503); a refused connection is the guard's default, 502.
+DNS_FAILURE_STATUS = 503
 
 
 @dataclass(frozen=True)
 class EndpointPlan:
-    """One server of an outage: ``kind`` proxy (a FakeGoProxy) or sumdb (a ChecksumDB), the
-    faults put on it (network and TLS faults go to a toxiproxy endpoint in front of it), and
-    whether it speaks HTTPS (a certificate of the session CA, which go trusts)."""
+    """One server of an outage: ``kind`` proxy (a FakeGoProxy), sumdb (a ChecksumDB) or origin
+    (a FakeOrigin holding every module, always HTTPS), the faults put on it (network and TLS
+    faults go to a toxiproxy endpoint in front of it), and whether it speaks HTTPS (a
+    certificate of the session CA, which go trusts)."""
 
     name: str
     kind: EndpointKind = "proxy"
@@ -53,6 +86,27 @@ def private_pattern(store: ModuleStore) -> str:
     return ",".join(sorted({m.split("/", 1)[0] for m in store.modules()}))
 
 
+class PublicModules:
+    """The modules of a store that are not ``private``: what a public proxy and a public
+    checksum database know (a :class:`~pytest_goproxy.sumdb.server.GoSumSource`)."""
+
+    def __init__(self, store: ModuleStore, private: str | None) -> None:
+        self.store = store
+        self.private = private or ""
+
+    def is_private(self, module: str) -> bool:
+        return bool(self.private) and match_prefix_patterns(self.private, module) is not None
+
+    def modules(self) -> list[str]:
+        return [m for m in self.store.modules() if not self.is_private(m)]
+
+    def versions(self, path: str) -> list[str]:
+        return [] if self.is_private(path) else self.store.versions(path)
+
+    def get(self, path: str, version: str) -> ModuleVersion | None:
+        return None if self.is_private(path) else self.store.get(path, version)
+
+
 def needs_toxiproxy(plans: Iterable[EndpointPlan]) -> bool:
     """Whether any planned fault is a network fault."""
     return any(p.network_faults for p in plans)
@@ -62,7 +116,8 @@ class Endpoints(Closers, Starting):
     """The running servers of ``plans`` (started by :meth:`start`, all stopped by ``close()``).
 
     ``toxiproxy`` is needed when a plan has network faults or ``front`` names an endpoint to
-    put behind toxiproxy anyway (``serve`` does, so faults can be switched later)."""
+    put behind toxiproxy anyway (``serve`` does, so faults can be switched later). ``private``
+    is the pattern of the project's private modules (see the module docstring)."""
 
     def __init__(
         self,
@@ -74,6 +129,7 @@ class Endpoints(Closers, Starting):
         front: Collection[str] = (),
         prefix: str = "outage",
         host: str = "127.0.0.1",
+        private: str | None = None,
     ) -> None:
         super().__init__()
         self.plans = {p.name: p for p in plans}
@@ -83,8 +139,11 @@ class Endpoints(Closers, Starting):
         self._toxiproxy = toxiproxy
         self._front = set(front)
         self._prefix = prefix
+        self.private = private
+        self.public = PublicModules(store, private)
         self.proxies: dict[str, FakeGoProxy] = {}
         self.sumdbs: dict[str, ChecksumDB] = {}
+        self.origins: dict[str, FakeOrigin] = {}
         self.fronts: dict[str, Endpoint] = {}
         self.net: Network | None = None
 
@@ -95,9 +154,15 @@ class Endpoints(Closers, Starting):
         for plan in self.plans.values():
             if plan.kind == "proxy":
                 proxy = FakeGoProxy(self.store, host=self.host, tls=plan.tls)
+                for module in self.store.modules():
+                    if self.public.is_private(module):
+                        proxy.mark_gone(module)
                 proxy.start()
                 self.add(proxy.close)
                 self.proxies[plan.name] = proxy
+        for plan in self.plans.values():
+            if plan.kind == "origin":
+                self.origins[plan.name] = self._start_origin()
         for plan in self.plans.values():
             if plan.kind == "sumdb":
                 self.sumdbs[plan.name] = self._start_sumdb(plan.name, tls=plan.tls)
@@ -114,26 +179,67 @@ class Endpoints(Closers, Starting):
             for name in fronted:
                 self.fronts[name] = self.net.front(self.server(name), name=name)
 
+    def _start_origin(self) -> FakeOrigin:
+        """Every module of the store in git, served under the modules' host names."""
+        from pytest_goproxy.origin.mirror import origin_of_store  # git is needed only here
+
+        origin = origin_of_store(self.store)
+        self.add(origin.close)
+        origin.start()
+        return origin
+
     def _start_sumdb(self, name: str, *, tls: bool = False) -> ChecksumDB:
-        """A checksum database logging the modules every proxy serves (and those added later),
-        reached through every proxy; a snapshot's go.sum hashes are logged first."""
+        """A checksum database logging the public modules every proxy serves (and those added
+        later), reached through every proxy; a snapshot's go.sum hashes are logged first. With
+        an origin it speaks HTTPS under its own name (:meth:`routes` routes that name to it)."""
         # "sumdb" -> sumdb.goproxy.test, the default
-        db = ChecksumDB(f"{name}.goproxy.test", host=self.host, tls=tls)
+        db_name = f"{name}.goproxy.test"
+        context: bool | ssl.SSLContext = tls
+        if self.origins:
+            context = session_ca().server_context(db_name, *LOOPBACK_NAMES)
+        db = ChecksumDB(db_name, host=self.host, tls=context)
         db.start()
         self.add(db.stop)
         if self.source is not None:
             for module, version, zip_hash, mod_hash in self.source.hash_records(self.store):
-                db.add_record(module, version, zip_hash=zip_hash, mod_hash=mod_hash)
+                if not self.public.is_private(module):
+                    db.add_record(module, version, zip_hash=zip_hash, mod_hash=mod_hash)
+        db.add_from(self.public)
+        for module in self.store.modules():
+            if self.public.is_private(module):
+                db.mark_gone(module)
         for proxy in self.proxies.values():
-            db.attach(proxy)
+            proxy.serve_sumdb(db)
         return db
 
     # -- what go is given --------------------------------------------------------------------------
 
-    def server(self, name: str) -> FakeGoProxy | ChecksumDB:
+    def server(self, name: str) -> FakeGoProxy | ChecksumDB | FakeOrigin:
         if name in self.proxies:
             return self.proxies[name]
+        if name in self.origins:
+            return self.origins[name]
         return self.sumdbs[name]
+
+    def routes(self) -> dict[str, object]:
+        """The host names go reaches by name through the network guard, for its runs
+        (``GoRunner.run(routes=...)``): every origin host to its origin (or to the toxiproxy
+        endpoint in front of it, whose faults then apply; a ``dns`` fault there makes the guard
+        answer 503, a ``refused`` one 502), and, with an origin, every checksum database's
+        name to the database."""
+        routes: dict[str, object] = {}
+        for name, origin in self.origins.items():
+            target: object = origin
+            front = self.fronts.get(name)
+            if front is not None:
+                host = urlsplit(front.url).hostname or ""
+                target = DNS_FAILURE_STATUS if host.endswith(".invalid") else front.url
+            for host in origin.hosts:
+                routes[host] = target
+        if self.origins:
+            for db in self.sumdbs.values():
+                routes[db.name] = db
+        return routes
 
     def url(self, name: str) -> str:
         """The URL go is given for endpoint ``name``: its toxiproxy front's when it has one
@@ -146,7 +252,7 @@ class Endpoints(Closers, Starting):
         URL, ``{<sumdb>}`` ``"<key> <url>"``, ``{<sumdb>_key}``, ``{<sumdb>_url}``, and
         ``{private}`` (the modules' first path elements unless given)."""
         values = {
-            "private": private or private_pattern(self.store),
+            "private": private or self.private or private_pattern(self.store),
             "corporate_ca": str(corporate_bundle()),
         }
         for name in self.proxies:
@@ -194,4 +300,11 @@ class Endpoints(Closers, Starting):
             )
         for name, db in self.sumdbs.items():
             lines.append(f"{name} (checksum database) was asked {len(db.requests())} request(s)")
+        for name, origin in self.origins.items():
+            packs = origin.requests("upload_pack")
+            fetched = sorted({f"{r.host}/{r.repo}" for r in packs if r.repo})
+            lines.append(
+                f"{name} (origin) was asked {origin.request_log.total} request(s)"
+                + (f", git fetched {', '.join(fetched)}" if fetched else "")
+            )
         return lines

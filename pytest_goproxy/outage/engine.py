@@ -16,6 +16,7 @@ relay, toxiproxy missing for a network fault, a fault toxiproxy refuses. A run t
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 import time
 import traceback
@@ -47,12 +48,15 @@ DEFAULT_COMMAND: tuple[str, ...] = ("mod", "tidy")
 
 def config_endpoints(config: Config) -> dict[str, str]:
     """The endpoints a named configuration needs, name -> kind: ``primary``, ``backup`` when
-    it uses one, and a checksum database ``sumdb`` (reached through the proxies) when it does."""
+    it uses one, a checksum database ``sumdb`` (reached through the proxies) when it does, and
+    the modules' ``origin`` when go may fetch directly."""
     needed = {"primary": "proxy"}
     if config.uses_backup:
         needed["backup"] = "proxy"
     if config.uses_sumdb:
         needed["sumdb"] = "sumdb"
+    if config.uses_origin:
+        needed["origin"] = "origin"
     return needed
 
 
@@ -94,8 +98,11 @@ class Outage:
 
     @property
     def needs(self) -> tuple[str, ...]:
-        """External programs beyond go: ``toxiproxy`` for network faults, the configuration's."""
-        tools = ("toxiproxy",) if needs_toxiproxy(self.endpoints) else ()
+        """External programs beyond go: ``toxiproxy`` for network faults, ``git`` for an
+        origin, the configuration's."""
+        tools: tuple[str, ...] = ("toxiproxy",) if needs_toxiproxy(self.endpoints) else ()
+        if any(plan.kind == "origin" for plan in self.endpoints):
+            tools += ("git",)
         return tools + (self.setup.needs if isinstance(self.setup, Config) else ())
 
     def render(self, values: Mapping[str, str]) -> dict[str, str]:
@@ -180,12 +187,18 @@ class OutageEngine(Closing):
         private: str | None = None,
     ) -> Outcome:
         """Run ``outage`` on a copy of ``project`` (None: a project requiring the newest version
-        of every module) with ``modules`` served; ``private`` is the ``{private}`` pattern
-        (default: the modules' first path elements)."""
+        of every module) with ``modules`` served; ``private`` is the pattern of the project's
+        private modules, which only their origin serves (the proxies answer 410, the database
+        does not know them), and the ``{private}`` value (default: no private modules, and
+        ``{private}`` the modules' first path elements)."""
         source = ModuleSource.of(modules)
         if "nginx" in outage.needs and find_nginx(self.nginx) is None:
             return self._unavailable(
                 outage, "nginx is not installed (install it: apt-get install -y nginx)"
+            )
+        if "git" in outage.needs and shutil.which("git") is None:
+            return self._unavailable(
+                outage, "git is not installed; an origin needs it (apt-get install -y git)"
             )
         toxiproxy = self.toxiproxy() if "toxiproxy" in outage.needs else None
         if "toxiproxy" in outage.needs and toxiproxy is None:
@@ -199,7 +212,9 @@ class OutageEngine(Closing):
                 store = source.store(self.workdir)
             else:
                 store = self.store(source)
-            endpoints = Endpoints(outage.endpoints, store, source=source, toxiproxy=toxiproxy)
+            endpoints = Endpoints(
+                outage.endpoints, store, source=source, toxiproxy=toxiproxy, private=private
+            )
             if outage.procedure == "relay":
                 endpoints.add(store.close)
             endpoints.start()

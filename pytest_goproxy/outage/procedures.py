@@ -64,14 +64,19 @@ class RunContext:
 
     def warm_env(self) -> dict[str, str]:
         """The fault-free environment that fills a cache: the primary, and the checksum
-        database through it when there is one."""
+        database through it when there is one. (A project with private modules cannot fill it
+        so: the cell fails at the warm-up, as the CI job that should have filled it would.)"""
         db = self.endpoints.sumdbs.get("sumdb")
         return {"GOPROXY": self.endpoints.url("primary"), "GOSUMDB": db.key if db else "off"}
 
     def go(
         self, env: Mapping[str, str], timeout: float, modcache: ModuleCache | None = None
     ) -> GoResult:
-        return self.project.run(*self.command, env=env, timeout=timeout, modcache=modcache)
+        """The command once, with the endpoints' routes (origins and databases by name)."""
+        routes = self.endpoints.routes()
+        return self.project.run(
+            *self.command, env=env, timeout=timeout, modcache=modcache, routes=routes or None
+        )
 
     def cache(self) -> ModuleCache:
         """A new module cache, removed when the run ends."""

@@ -26,7 +26,7 @@ from pytest_goproxy.report.markdown import to_markdown
 __all__ = ["EXAMPLE_MATRIX", "SECTIONS", "render_readme", "update_readme"]
 
 #: The measured matrix of the bundled example, written by
-#: ``pytest-goproxy matrix --timeout 5 --format json --out DIR`` and checked by the test suite,
+#: ``pytest-goproxy matrix --timeout 10 --format json --out DIR`` and checked by the test suite,
 #: which runs the same cells again (tests/matrix/test_example_matrix.py).
 EXAMPLE_MATRIX = Path(__file__).resolve().parents[2] / "examples" / "matrix.json"
 

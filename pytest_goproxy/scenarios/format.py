@@ -14,16 +14,18 @@ which **modules** are served (a txtar file or directory, or a snapshot made by
     modules = "modules"            # txtar dir/file or snapshot dir, relative to this file
     project = "project"            # Go module dir, relative to this file
     allow_outside = false          # true lets modules/project be outside this file's directory
+    private = "corp.example"       # the project's private modules: only their origin has them
     command = "mod tidy"           # go arguments, a string or a list (default "mod tidy")
     timeout = 20                   # seconds before go is killed and the run counts as hung
     config = "single"              # a named configuration ... or an [env] table, not both
 
     [env]                          # placeholders: {<proxy endpoint>} its URL as go sees it,
     GOPROXY = "{primary}|{backup}" # {<sumdb endpoint>} "<key> <url>", {<sumdb>_key}, {<sumdb>_url},
-    GOSUMDB = "{sumdb}"            # {private} the modules' first path elements, {corporate_ca}
-                                   # a CA bundle trusting the intercepting firewall too
+    GOSUMDB = "{sumdb}"            # {private} the private modules (else the modules' first path
+                                   # elements), {corporate_ca} a CA bundle trusting the
+                                   # intercepting firewall too
 
-    [endpoints.primary]            # kind = "proxy" (default) or "sumdb"
+    [endpoints.primary]            # kind = "proxy" (default), "sumdb" or "origin"
     tls = true                     # serve https:// (the session test CA, which go trusts)
     network = [{ fault = "down_for", seconds = 3 }]
     http = [{ fault = "status", code = 502, kind = "zip", times = 2 }]
@@ -34,7 +36,12 @@ which **modules** are served (a txtar file or directory, or a snapshot made by
     go_mod_contains = ["example.test/greet v1.1.0"]   # optional
 
 A named configuration gets the endpoints it needs made for it, without faults: ``primary``,
-``backup`` when it uses one, and a checksum database ``sumdb`` reached through the proxies.
+``backup`` when it uses one, a checksum database ``sumdb`` reached through the proxies, and
+``origin`` when go may fetch directly. An ``origin`` endpoint holds every module in git and is
+reached by the modules' host names (no placeholder); it takes network faults (``refused`` and
+``dns`` there are the corporate proxy's 502 and 503), not HTTP faults, and always speaks HTTPS.
+``private`` names the project's private modules (a GOPRIVATE-style pattern): the proxies and the
+checksum database answer 410 Gone for them, as proxy.golang.org and sum.golang.org do.
 Without ``modules`` and ``project``, the bundled module set and project of
 :data:`BUNDLED` are used. With ``modules`` but no ``project``, a project is generated that
 requires the newest version of every module and imports its root package.
@@ -95,6 +102,7 @@ _TOP = (
     "modules",
     "project",
     "allow_outside",
+    "private",
     "command",
     "timeout",
     "config",
@@ -112,7 +120,7 @@ _NO_FILE = "<scenario>"
 
 #: One fault on one endpoint, validated once when the file is read and injected as it is.
 FaultSpec = BoundFault
-#: One endpoint of a scenario: a name, a kind (proxy or sumdb) and its faults.
+#: One endpoint of a scenario: a name, a kind (proxy, sumdb or origin) and its faults.
 EndpointSpec = EndpointPlan
 
 
@@ -138,6 +146,8 @@ class Scenario:
     command: tuple[str, ...]
     timeout: float
     expect: Expect
+    #: the project's private modules (a GOPRIVATE-style pattern), or None
+    private: str | None = None
 
     def field_error(self, fld: str, problem: str) -> ScenarioError:
         """The error for a problem with field ``fld`` of this file found after it was read
@@ -248,20 +258,22 @@ def _endpoint(c: _Checker, name: str, raw: object) -> EndpointSpec:
     data = c.table(raw, fld)
     c.keys(data, fld, ("kind", "network", "http", "tls"))
     kind = data.get("kind", "proxy")
-    if kind not in ("proxy", "sumdb"):
-        raise c.fail(f"{fld}.kind", f"got {kind!r}; allowed: proxy, sumdb")
-    tls = data.get("tls", False)
+    if kind not in ("proxy", "sumdb", "origin"):
+        raise c.fail(f"{fld}.kind", f"got {kind!r}; allowed: proxy, sumdb, origin")
+    tls = data.get("tls", kind == "origin")
     if not isinstance(tls, bool):
         raise c.fail(f"{fld}.tls", f"got {tls!r}; allowed: true, false")
+    if kind == "origin" and not tls:
+        raise c.fail(f"{fld}.tls", "an origin always speaks HTTPS (go reaches it by name)")
     faults: list[BoundFault] = []
     for layer in ("network", "http"):
         entries = data.get(layer, [])
         if not isinstance(entries, list):
             entries = [entries]
-        if layer == "http" and entries and kind == "sumdb":
+        if layer == "http" and entries and kind != "proxy":
             raise c.fail(
                 f"{fld}.http",
-                "HTTP faults are played by proxies; a sumdb endpoint takes network faults only",
+                f"HTTP faults are played by proxies; a {kind} endpoint takes network faults only",
             )
         for i, entry in enumerate(entries):
             faults.append(_fault(c, layer, entry, f"{fld}.{layer}[{i}]"))
@@ -296,6 +308,11 @@ def parse_scenario(data: Mapping[str, Any], *, path: Path | None = None) -> Scen
     allow_outside = data.get("allow_outside", False)
     if not isinstance(allow_outside, bool):
         raise c.fail("allow_outside", f"must be true or false, got {allow_outside!r}")
+    private = data.get("private")
+    if private is not None and (not isinstance(private, str) or not private.strip()):
+        raise c.fail(
+            "private", f"must be a GOPRIVATE-style pattern such as 'corp.example', got {private!r}"
+        )
     modules = BUNDLED / "modules"
     project: Path | None = BUNDLED / "project"
     if "modules" in data:
@@ -372,6 +389,8 @@ def parse_scenario(data: Mapping[str, Any], *, path: Path | None = None) -> Scen
             env[key] = c.text(value, f"env.{key}") if not isinstance(value, str) else value
         allowed = ["private", "corporate_ca"]
         for ep in endpoints.values():
+            if ep.kind == "origin":
+                continue  # reached by the modules' host names, not by a URL in the environment
             allowed += [ep.name] + (
                 [f"{ep.name}_key", f"{ep.name}_url"] if ep.kind == "sumdb" else []
             )
@@ -418,6 +437,7 @@ def parse_scenario(data: Mapping[str, Any], *, path: Path | None = None) -> Scen
         command=command,
         timeout=float(timeout),
         expect=Expect(verdict, failure, tuple(contains)),
+        private=private,
     )
 
 

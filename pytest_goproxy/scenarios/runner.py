@@ -148,7 +148,7 @@ class ScenarioRunner(Closing):
         s = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         self._load_modules(s)
         chosen = project if project is not None else s.project
-        outcome = self.engine.run(s.outage(), s.modules, project=chosen)
+        outcome = self.engine.run(s.outage(), s.modules, project=chosen, private=s.private)
         cell = outcome.cell
         if cell.verdict == "unavailable":
             return ScenarioResult(s, "unavailable", None, 0.0, cell.error)

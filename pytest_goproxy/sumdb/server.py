@@ -326,6 +326,7 @@ class ChecksumDB(Closing):
         self._wrong: dict[tuple[str, str], str] = {}
         self._sources: list[GoSumSource] = []
         self._signed: dict[int, bytes] = {}
+        self._gone: set[str] = set()
         #: every request answered, oldest first (``request_log.limit`` keeps only the last N;
         #: see :class:`~pytest_goproxy.serving.requestlog.RequestLog`)
         self.request_log: RequestLog[SumDBRequest, tuple[str, str]] = RequestLog(_counted_as)
@@ -695,9 +696,22 @@ class ChecksumDB(Closing):
         content_type = _TEXT if tile.is_data else "application/octet-stream"
         return 200, {"Content-Type": content_type}, data
 
+    def mark_gone(self, module: str) -> None:
+        """Answer lookups of ``module`` (every version) with ``410 Gone``, as sum.golang.org
+        answers for a module its proxy cannot fetch (a private one): go then reports
+        ``verifying module: ... 410 Gone``."""
+        with self._lock:
+            self._gone.add(module)
+
     def _answer_lookup(self, module: str, version: str) -> tuple[int, dict[str, str], bytes]:
         key = (module, version)
         with self._lock:
+            if module in self._gone:
+                return (
+                    410,
+                    {"Content-Type": _TEXT},
+                    f"not found: {module}@{version}: not served by the public proxy\n".encode(),
+                )
             if key not in self._index and not self._lookup_source(module, version):
                 return (
                     404,

@@ -175,3 +175,15 @@ def test_a_projects_runs_pass_routes_on(go: GoRunner, hosts: list[HTTPServer]) -
     )
     assert [(r.status, r.address) for r in download.routed] == [(502, None)]
     assert download.escapes == ()
+
+
+def test_a_run_route_may_be_a_status_for_an_origin_that_is_down(go: GoRunner) -> None:
+    """``routes={host: 503}``: the origin is down and the guard says so with 503, as a
+    corporate proxy answers a name it cannot resolve; go reports that status."""
+    result = go.run(DOWNLOAD, env=DIRECT, routes={"corp.example": 503})
+    assert not result.ok
+    assert [(r.status, r.address) for r in result.routed] == [(503, None)]
+    assert "Service Unavailable" in result.stdout + result.stderr  # -json: the error is in stdout
+    assert result.escapes == ()
+    with pytest.raises(ValueError, match="status"):
+        go.run(DOWNLOAD, env=DIRECT, routes={"corp.example": 200})

@@ -17,7 +17,7 @@ RECORDED = cells_from_json(EXAMPLE_MATRIX.read_text(encoding="utf-8"))
 FAULTS = list(dict.fromkeys(cell.fault for cell in RECORDED))
 CONFIGS = list(dict.fromkeys(cell.config for cell in RECORDED))
 #: The recorded timeout: a hang costs this much per hanging cell.
-TIMEOUT = 5.0
+TIMEOUT = 10.0
 
 
 def expected(fault: str, config: str) -> tuple[str, str | None]:

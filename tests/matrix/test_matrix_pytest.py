@@ -74,7 +74,7 @@ def test_matrix_params_fixture_override_and_failing_assertion(
         from pytest_goproxy.matrix.plugin import matrix_params
 
         @pytest.mark.parametrize(
-            "matrix_cell", matrix_params(["none"], ["single", "goprivate"]), indirect=True
+            "matrix_cell", matrix_params(["refused"], ["pipe_backup", "single"]), indirect=True
         )
         def test_recovers(matrix_cell):
             assert matrix_cell.verdict == "recovered", matrix_cell.error
@@ -86,9 +86,9 @@ def test_matrix_params_fixture_override_and_failing_assertion(
     result = pytester.runpytest(*PLUGIN, "-m", "network_faults", "-v")
     result.assert_outcomes(passed=1, failed=1, deselected=1)
     result.stdout.fnmatch_lines(
-        ["*test_recovers?none-single? PASSED*", "*test_recovers?none-goprivate? FAILED*"]
+        ["*test_recovers?refused-pipe_backup? PASSED*", "*test_recovers?refused-single? FAILED*"]
     )
-    result.stdout.fnmatch_lines(["*Forbidden*"])
+    result.stdout.fnmatch_lines(["*connection refused*"])
 
 
 def test_bad_use_is_a_clear_error(pytester: pytest.Pytester) -> None:

@@ -114,7 +114,9 @@ def test_default_matrix_project_is_package_data() -> None:
     assert project.path.is_relative_to(PACKAGE)
     assert (project.path / "go.mod").is_file()
     assert (project.path / "go.sum").is_file()
+    assert project.private == "corp.example"
     assert sorted(p.name for p in Path(project.modules).glob("*.txt")) == [
+        "corp.example_vault_v1.0.0.txt",
         "example.test_clock_v0.3.0.txt",
         "example.test_colour_v2_v2.1.0.txt",
         "example.test_greet_v1.1.0.txt",

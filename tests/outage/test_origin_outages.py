@@ -1,0 +1,148 @@
+"""Origins in the outage engine (issue 16), with real go, real git and real toxiproxy: private
+modules the public proxy and database do not have, every module's origin reached by name, and
+the checksum database reached directly by its name when go's rules say so."""
+
+from __future__ import annotations
+
+import shutil
+
+import httpx
+import pytest
+
+from pytest_goproxy import Toxiproxy
+from pytest_goproxy.configs import get_config
+from pytest_goproxy.gomod.store import ModuleStore
+from pytest_goproxy.matrix.runner import MatrixProject
+from pytest_goproxy.outage.endpoints import EndpointPlan, Endpoints
+from pytest_goproxy.outage.engine import Outage, OutageEngine, config_endpoints
+from pytest_goproxy.scenarios import BUNDLED
+
+#: The bundled example as the matrix runs it: corp.example/vault is private.
+EXAMPLE = MatrixProject.of(None)
+#: The same project with no private module: corp.example/vault is on the public proxy too.
+PUBLIC = MatrixProject.of(BUNDLED / "project", BUNDLED / "modules")
+
+
+@pytest.fixture(scope="module")
+def store() -> ModuleStore:
+    with ModuleStore() as modules:
+        modules.add_txtar(BUNDLED / "modules")
+        yield modules
+
+
+def test_the_bundled_examples_private_module_is_corp_example() -> None:
+    assert EXAMPLE.private == "corp.example"
+    assert PUBLIC.private is None
+    assert MatrixProject.of(None, private="").private == ""
+
+
+def test_configurations_that_may_go_direct_get_an_origin() -> None:
+    with_origin = {
+        name
+        for name in (
+            "single",
+            "comma_direct",
+            "pipe_direct",
+            "blog_cn_direct",
+            "goprivate",
+            "gonoproxy",
+            "gonosumdb",
+            "goprivate_direct",
+            "gonosumdb_direct",
+            "goprivate_pipe_direct",
+            "warm_cache",
+        )
+        if "origin" in config_endpoints(get_config(name))
+    }
+    assert with_origin == {
+        "comma_direct",
+        "pipe_direct",
+        "blog_cn_direct",
+        "goprivate",
+        "gonoproxy",
+        "goprivate_direct",
+        "gonosumdb_direct",
+        "goprivate_pipe_direct",
+    }
+    assert "git" in Outage.cell("none", get_config("goprivate")).needs
+    assert "git" not in Outage.cell("none", get_config("single")).needs
+
+
+def test_private_modules_are_gone_from_the_proxy_and_unknown_to_the_database(
+    store: ModuleStore,
+) -> None:
+    plans = [
+        EndpointPlan("primary"),
+        EndpointPlan("sumdb", "sumdb"),
+        EndpointPlan("origin", "origin"),
+    ]
+    with Endpoints(plans, store, private="corp.example") as endpoints:
+        endpoints.start()
+        proxy = endpoints.url("primary")
+        db = endpoints.sumdbs["sumdb"]
+        gone = httpx.get(f"{proxy}/corp.example/vault/@v/v1.0.0.info")
+        assert gone.status_code == 410
+        assert httpx.get(f"{proxy}/example.test/words/@v/v1.0.0.info").status_code == 200
+        lookup = f"{proxy}/sumdb/{db.name}/lookup"
+        assert httpx.get(f"{lookup}/corp.example/vault@v1.0.0").status_code == 410
+        assert httpx.get(f"{lookup}/example.test/words@v1.0.0").status_code == 200
+        routes = endpoints.routes()
+        origin = endpoints.origins["origin"]
+        assert routes == {"corp.example": origin, "example.test": origin, db.name: db}
+        assert db.url.startswith("https://")  # go reaches it by name over HTTPS only
+        assert sorted(origin.repos.names("example.test")) == ["clock", "colour", "greet", "words"]
+        assert endpoints.values()["private"] == "corp.example"
+
+
+def test_pipe_direct_under_refused_recovers_through_the_origins_and_the_database_by_name(
+    toxiproxy: Toxiproxy,
+) -> None:
+    """Without private modules, `primary|direct` gets past a refusing proxy: every module from
+    its origin, and the checksum database (which go can no longer reach through the proxy) by
+    its own name, https://sumdb.goproxy.test, as go reaches sum.golang.org."""
+    with OutageEngine(toxiproxy=toxiproxy) as engine:
+        outage = Outage.cell("refused", get_config("pipe_direct"), timeout=60)
+        outcome = engine.run(outage, PUBLIC.modules, project=PUBLIC.path)
+    assert outcome.cell.verdict == "recovered", outcome.cell.error
+    assert outcome.result is not None
+    reached = {r.host for r in outcome.result.routed}
+    assert reached == {"corp.example", "example.test", "sumdb.goproxy.test"}
+    assert outcome.result.escapes == ()
+    [origin_line] = [line for line in outcome.asked if "(origin)" in line]
+    for repo in ("corp.example/vault", "example.test/clock", "example.test/greet"):
+        assert repo in origin_line
+
+
+def test_the_private_module_decides_the_verdicts_without_a_fault() -> None:
+    with OutageEngine() as engine:
+        verdicts = {}
+        for name in ("single", "comma_direct", "gonoproxy", "goprivate", "gonosumdb_direct"):
+            outage = Outage.cell("none", get_config(name), timeout=60)
+            outcome = engine.run(
+                outage, EXAMPLE.modules, project=EXAMPLE.path, private=EXAMPLE.private
+            )
+            verdicts[name] = (outcome.cell.verdict, outcome.cell.failure, outcome.cell.error)
+    assert verdicts["single"][:2] == ("failed", "NOT_FOUND")
+    assert "corp.example/vault" in (verdicts["single"][2] or "")
+    assert "410 Gone" in (verdicts["single"][2] or "")
+    for name in ("comma_direct", "gonoproxy"):
+        verdict, failure, error = verdicts[name]
+        assert (verdict, failure) == ("failed", "SUMDB"), error
+        assert "verifying module: corp.example/vault@v1.0.0" in (error or "")
+        assert "410 Gone" in (error or "")
+    assert verdicts["goprivate"][:2] == ("recovered", None)
+    assert verdicts["gonosumdb_direct"][:2] == ("recovered", None)
+
+
+def test_an_origin_needs_git(monkeypatch: pytest.MonkeyPatch) -> None:
+    which = shutil.which
+    monkeypatch.setattr(
+        "pytest_goproxy.outage.engine.shutil.which",
+        lambda name, *args, **kwargs: None if name == "git" else which(name, *args, **kwargs),
+    )
+    with OutageEngine() as engine:
+        outcome = engine.run(
+            Outage.cell("none", get_config("goprivate")), EXAMPLE.modules, project=EXAMPLE.path
+        )
+    assert outcome.cell.verdict == "unavailable"
+    assert "git is not installed" in (outcome.cell.error or "")
