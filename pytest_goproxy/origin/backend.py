@@ -35,10 +35,11 @@ from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request, Response
 
 from pytest_goproxy.lifecycle import Closing, outlive_guard, release
+from pytest_goproxy.origin.repos import git_exec_path
 from pytest_goproxy.serving.answers import status_line, text_answer
 from pytest_goproxy.serving.httpserver import SERVER_LOG
 
-__all__ = ["GitBackend", "group_alive"]
+__all__ = ["KEEP_ALIVE", "GitBackend", "group_alive"]
 
 _CHUNK = 64 * 1024
 #: The most a CGI header block may take before the answer is a 502 (http-backend's are ~200 B).
@@ -49,6 +50,9 @@ _MAX_STDERR = 16 * 1024
 _EXIT_GRACE = 10.0
 #: Headers that describe one hop, not the answer: the server writes its own.
 _HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "te", "upgrade"})
+#: Set to False in a request's environ when its body may still be half read (the copy into git
+#: did not finish): the origin's connection cannot carry another request then.
+KEEP_ALIVE = "pytest_goproxy.keep_alive"
 
 
 class GitBackend(Closing):
@@ -56,7 +60,17 @@ class GitBackend(Closing):
 
     def __init__(self, git: str, env: Mapping[str, str]) -> None:
         self.git = git
+        # git-http-backend itself, in the environment ``git http-backend`` gives it (its exec
+        # path in GIT_EXEC_PATH and first on PATH, git.c setup_path), without the ``git``
+        # process in front: one exec less per request (3-5 ms)
+        exec_path = git_exec_path(git)
+        #: the program each request runs
+        self.command = [os.path.join(exec_path, "git-http-backend")]
         self.env = dict(env)
+        self.env["PATH"] = os.pathsep.join(
+            [exec_path, *([self.env["PATH"]] if self.env.get("PATH") else [])]
+        )
+        self.env["GIT_EXEC_PATH"] = exec_path
         self._lock = threading.Lock()
         self._live: dict[int, _Run] = {}
         self._closed = False
@@ -110,7 +124,7 @@ class GitBackend(Closing):
             if self._closed:
                 return text_answer(503, "the origin is closing\n")
             proc = subprocess.Popen(
-                [self.git, "http-backend"],
+                self.command,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
@@ -172,6 +186,7 @@ class _Run:
         self._end_lock = threading.Lock()
         self._stderr = bytearray()
         self._threads: list[threading.Thread] = []
+        self._environ: dict[str, object] | None = None
         assert proc.stdout is not None
         self._out: IO[bytes] = proc.stdout
 
@@ -184,6 +199,7 @@ class _Run:
         """Drain the program's stderr, and pipe the request body in, each from a thread of its
         own (the program may answer before it has read everything, and a pipe holds 64 KiB)."""
         assert self._proc.stdin is not None and self._proc.stderr is not None
+        self._environ = request.environ
         self._thread(self._drain_stderr, self._proc.stderr)
         self._thread(self._copy_body, request.stream if has_body else None, self._proc.stdin)
 
@@ -265,6 +281,8 @@ class _Run:
         self.end(grace=_EXIT_GRACE if self._eof else 0.0)
         for thread in self._threads:
             thread.join(5.0)
+            if thread.is_alive() and self._environ is not None:
+                self._environ[KEEP_ALIVE] = False
         for stream in (self._proc.stdout, self._proc.stderr):
             if stream is not None:
                 with contextlib.suppress(OSError, ValueError):

@@ -42,6 +42,7 @@ __all__ = [
     "check_repo_file",
     "find_git",
     "git_env",
+    "git_exec_path",
     "join_path",
     "read_dir",
 ]
@@ -81,6 +82,14 @@ def find_git() -> str:
             "git is not on PATH: FakeOrigin keeps real git repositories and serves them through "
             "`git http-backend`; install git (2.28 or newer)"
         )
+    git_exec_path(git)
+    return git
+
+
+@functools.lru_cache(maxsize=8)
+def git_exec_path(git: str) -> str:
+    """The directory of ``git``'s own programs (``git --exec-path``), which holds its
+    ``git-http-backend``; ToolUnavailable when it does not."""
     try:
         exec_path = subprocess.run(
             [git, "--exec-path"], capture_output=True, text=True, timeout=30, check=True
@@ -92,7 +101,7 @@ def find_git() -> str:
             f"{git} has no http-backend (looked in {exec_path}); FakeOrigin serves repositories "
             "through `git http-backend`: install the full git package"
         )
-    return git
+    return exec_path
 
 
 def git_env(home: Path) -> dict[str, str]:
