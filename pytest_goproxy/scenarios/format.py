@@ -273,7 +273,8 @@ def _endpoint(c: _Checker, name: str, raw: object) -> EndpointSpec:
         if layer == "http" and entries and kind != "proxy":
             raise c.fail(
                 f"{fld}.http",
-                f"HTTP faults are played by proxies; a {kind} endpoint takes network faults only",
+                f"HTTP faults are played by proxies; {'an' if kind == 'origin' else 'a'} {kind} "
+                "endpoint takes network faults only",
             )
         for i, entry in enumerate(entries):
             faults.append(_fault(c, layer, entry, f"{fld}.{layer}[{i}]"))

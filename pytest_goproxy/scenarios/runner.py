@@ -221,6 +221,14 @@ def _explain(s: Scenario, outcome: Outcome) -> Iterator[str]:
                 )
                 yield text
                 continue
+            if ep.kind == "origin":
+                text += (
+                    " go reaches the origin by the modules' host names through the network guard "
+                    "(for GOPRIVATE/GONOPROXY modules, and after `direct`); at an origin, refused "
+                    "and dns are the corporate proxy's 502 and 503 answers to CONNECT."
+                )
+                yield text
+                continue
             sep = _separator_after(goproxy, outcome.urls.get(ep.name, ""))
             if sep == ",":
                 text += f" Followed by `,`: {entry.comma}"

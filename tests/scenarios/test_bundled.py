@@ -41,6 +41,8 @@ def test_the_library_covers_the_outages_users_report() -> None:
         "corporate_firewall_intercepts",
         "corporate_firewall_trusted_ca",
         "middlebox_stalls_tls",
+        "private_module_410_gone",
+        "private_origin_down",
     }
     for path in bundled_scenarios():
         s = load_scenario(path)

@@ -144,3 +144,50 @@ def test_tls_must_be_a_boolean(tmp_path: Path) -> None:
     )
     with pytest.raises(ScenarioError, match=r"endpoints\.primary\.tls: got 'yes'; allowed: true"):
         load_scenario(path)
+
+
+def test_an_origin_endpoint_and_private_modules(tmp_path: Path) -> None:
+    """``kind = "origin"`` (always HTTPS, network faults only, no placeholder: go reaches it by
+    the modules' names) and ``private``, the project's private modules."""
+    path = _write(
+        tmp_path,
+        'private = "corp.example"\n[env]\nGOPROXY = "{primary}"\nGOPRIVATE = "{private}"\n'
+        '[endpoints.primary]\n[endpoints.origin]\nkind = "origin"\n'
+        'network = [{ fault = "reset" }]\n'
+        '[expect]\nverdict = "failed"\n',
+    )
+    scenario = load_scenario(path)
+    assert scenario.private == "corp.example"
+    origin = scenario.endpoints["origin"]
+    assert (origin.kind, origin.tls, [f.name for f in origin.faults]) == ("origin", True, ["reset"])
+    named = _write(tmp_path, 'config = "goprivate"\n[expect]\nverdict = "recovered"\n')
+    assert load_scenario(named).endpoints["origin"].kind == "origin"
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "says"),
+    [
+        (
+            '[env]\nGOPROXY = "{origin}"\n[endpoints.origin]\nkind = "origin"\n',
+            "env.GOPROXY",
+            "unknown placeholder {origin}",
+        ),
+        (
+            '[env]\nGOPROXY = "off"\n[endpoints.origin]\nkind = "origin"\n'
+            'http = [{ fault = "status" }]\n',
+            "endpoints.origin.http",
+            "an origin endpoint takes network faults only",
+        ),
+        (
+            '[env]\nGOPROXY = "off"\n[endpoints.origin]\nkind = "origin"\ntls = false\n',
+            "endpoints.origin.tls",
+            "always speaks HTTPS",
+        ),
+        ('private = ""\n[env]\nGOPROXY = "off"\n', "private", "GOPRIVATE-style pattern"),
+        ('private = 3\n[env]\nGOPROXY = "off"\n', "private", "GOPRIVATE-style pattern"),
+    ],
+)
+def test_origin_and_private_mistakes(tmp_path: Path, text: str, field: str, says: str) -> None:
+    path = _write(tmp_path, text + '[expect]\nverdict = "failed"\n')
+    with pytest.raises(ScenarioError, match=rf"{field.replace('.', chr(92) + '.')}: .*{says}"):
+        load_scenario(path)
