@@ -207,11 +207,15 @@ FAULTS: dict[str, Fault] = by_name(
         "(toxics/timeout.go: data is dropped and the connection is never closed). Upstream, "
         "so the request never reaches the server and it never answers or closes; the toxic "
         "passes a close through, so a server that closes idle connections ends the hang.",
-        comma="Hangs: go has no request timeout; only the runner's deadline ends it.",
-        pipe="Hangs too: there is no error to fall back on.",
+        comma="Over http: hangs, as go has no request timeout and only the runner's deadline "
+        "ends it. Over https: fails after net/http's 10 s handshake limit, as the ClientHello is "
+        "swallowed: `net/http: TLS handshake timeout` (DIAL_TIMEOUT, `tls_error` "
+        "HANDSHAKE_TIMEOUT); `,` falls back only on a 404 or 410 answer.",
+        pipe="Over http: hangs too, as there is no error to fall back on. Over https: falls "
+        "back, but only after 10 s for every request (each one tries this entry first).",
         mechanism="toxic",
         toxic=ToxicSpec("timeout", stream="upstream", fixed={"timeout": 0}),
-        cost="the runner's whole timeout",
+        cost="over http the runner's whole timeout, over https 10 s per connection attempt",
     ),
     Fault(
         name="dial_timeout",

@@ -390,3 +390,19 @@ def test_the_certificate_names_the_host_asked_for_or_another_for_wrong_host(
             {"localhost"} if fault != "wrong_host" else unnamed
         )
         assert box.server_names == ["corp.example", None, "localhost"]
+
+
+def test_blackhole_before_an_https_proxy_fails_at_the_tls_handshake_limit(
+    go: GoRunner, endpoint: Endpoint, https_proxy: FakeGoProxy
+) -> None:
+    """What the catalogue says of ``blackhole`` over https: toxiproxy swallows the ClientHello,
+    so net/http's 10 s ``TLSHandshakeTimeout`` ends the wait that over http never ends (the
+    same text and classification as ``tls_stall``); nothing reached the server."""
+    zips = len(https_proxy.requests(kind="zip"))
+    with endpoint.fault("blackhole"):
+        result = tidy(go, f"{endpoint.url},{https_proxy.url}", timeout=STALL_TIMEOUT)
+    result.assert_failure(Failure.DIAL_TIMEOUT)
+    assert f'Get "{endpoint.url}{ZIP_PATH}": net/http: TLS handshake timeout' in result.stderr
+    assert result.tls_error is TLSError.HANDSHAKE_TIMEOUT
+    assert len(https_proxy.requests(kind="zip")) == zips
+    assert "TLS handshake timeout" in FAULTS["blackhole"].comma
