@@ -434,7 +434,8 @@ def serve_snapshot(snapshot: Snapshot, *, host: str = "127.0.0.1") -> ServedSnap
     database logs the snapshot's go.sum hashes first, then what the proxy serves.
 
     When the snapshot has origin modules (see :meth:`Snapshot.origin_replay`), a FakeOrigin
-    holding them starts too (git is needed then), and the proxy answers 410 Gone for them."""
+    holding them starts too (git is needed then), and the proxy and the database answer 410 Gone
+    for them (``Endpoints(private=...)``), as proxy.golang.org and sum.golang.org do."""
     source = ModuleSource("snapshot", snapshot.path, snapshot=snapshot)
     store = source.store()
     try:
@@ -443,7 +444,8 @@ def serve_snapshot(snapshot: Snapshot, *, host: str = "127.0.0.1") -> ServedSnap
         store.close()
         raise
     plans = [EndpointPlan("primary", "proxy"), EndpointPlan("sumdb", "sumdb")]
-    endpoints = Endpoints(plans, store, source=source, host=host)
+    # the origin modules are private to the replay: its proxy and database answer 410 for them
+    endpoints = Endpoints(plans, store, source=source, host=host, private=replay.private or None)
     endpoints.add(store.close)
     endpoints.start()
     origin = None
@@ -454,8 +456,6 @@ def serve_snapshot(snapshot: Snapshot, *, host: str = "127.0.0.1") -> ServedSnap
             origin = origin_of_store(store, modules=replay.modules)
             endpoints.add(origin.close)
             origin.start()
-            for module in replay.modules:
-                endpoints.proxies["primary"].mark_gone(module)
     except BaseException:
         endpoints.close()
         raise

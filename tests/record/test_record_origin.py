@@ -189,6 +189,10 @@ def test_record_keeps_private_modules_and_replays_them_from_an_origin(
         assert gone.status_code == 410
         served = httpx.get(f"{replay.proxy.url}/example.test/pub/@v/list")
         assert served.status_code == 200
+        # ... and so does its checksum database, as sum.golang.org does
+        lookup = f"{replay.sumdb.url}/lookup"
+        assert httpx.get(f"{lookup}/corp.example/lib@v1.0.0").status_code == 410
+        assert httpx.get(f"{lookup}/example.test/pub@v1.0.0").status_code == 200
 
 
 def test_a_module_fetched_after_direct_is_replayed_from_its_origin(
