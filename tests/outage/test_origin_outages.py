@@ -9,12 +9,13 @@ import shutil
 import httpx
 import pytest
 
-from pytest_goproxy import Toxiproxy
+from pytest_goproxy import GoRunner, Toxiproxy
 from pytest_goproxy.configs import get_config
 from pytest_goproxy.gomod.store import ModuleStore
 from pytest_goproxy.matrix.runner import MatrixProject
 from pytest_goproxy.outage.endpoints import EndpointPlan, Endpoints
 from pytest_goproxy.outage.engine import Outage, OutageEngine, config_endpoints
+from pytest_goproxy.outage.faults import bind_fault
 from pytest_goproxy.scenarios import BUNDLED
 
 #: The bundled example as the matrix runs it: corp.example/vault is private.
@@ -146,3 +147,50 @@ def test_an_origin_needs_git(monkeypatch: pytest.MonkeyPatch) -> None:
         )
     assert outcome.cell.verdict == "unavailable"
     assert "git is not installed" in (outcome.cell.error or "")
+
+
+@pytest.mark.parametrize(
+    ("goproxy", "refused", "supported_404", "via"),
+    [
+        ("{primary}", False, False, {"proxy"}),
+        ("{primary},direct", False, False, {"proxy"}),
+        ("{primary}|direct", False, False, {"proxy"}),
+        ("{primary}", False, True, {"direct"}),  # /supported 404: go turns to the database
+        ("{primary}|direct", True, False, {"direct"}),  # the proxy failed, `|` reached direct
+        ("direct", False, False, {"direct"}),
+    ],
+)
+def test_which_goproxy_shapes_send_go_to_the_database_by_name(
+    store: ModuleStore,
+    go: GoRunner,
+    toxiproxy: Toxiproxy,
+    goproxy: str,
+    refused: bool,
+    supported_404: bool,
+    via: set[str],
+) -> None:
+    """cmd/go/internal/modfetch/sumdb.go: go asks each GOPROXY entry for
+    ``/sumdb/<name>/supported`` and uses the first that answers 200; a 404/410 there, the end of
+    the list, or reaching ``direct``/``off`` sends it to ``https://<name>`` itself, as it goes to
+    sum.golang.org. Measured with the database's name routed to it through the guard."""
+    plans = [
+        EndpointPlan("primary", faults=(bind_fault("refused"),) if refused else ()),
+        EndpointPlan("sumdb", "sumdb"),
+        EndpointPlan("origin", "origin"),
+    ]
+    with Endpoints(plans, store, toxiproxy=toxiproxy) as endpoints:
+        endpoints.start()
+        db = endpoints.sumdbs["sumdb"]
+        db.misbehave.supported_404 = supported_404
+        endpoints.inject_planned()
+        env = {"GOPROXY": goproxy.format(primary=endpoints.url("primary")), "GOSUMDB": db.key}
+        result = go.run(
+            ["mod", "download", "-json", "example.test/words@v1.0.0"],
+            env=env,
+            routes=endpoints.routes(),
+        )
+        assert result.ok, result.stderr
+        lookups = db.requests("lookup")
+        assert {r.via for r in lookups} == via
+        reached = {r.host for r in result.routed}
+        assert ("sumdb.goproxy.test" in reached) == (via == {"direct"})
