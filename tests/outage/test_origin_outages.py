@@ -9,7 +9,7 @@ import shutil
 import httpx
 import pytest
 
-from pytest_goproxy import GoRunner, Toxiproxy
+from pytest_goproxy import Failure, GoRunner, Toxiproxy
 from pytest_goproxy.configs import get_config
 from pytest_goproxy.gomod.store import ModuleStore
 from pytest_goproxy.matrix.runner import MatrixProject
@@ -194,3 +194,31 @@ def test_which_goproxy_shapes_send_go_to_the_database_by_name(
         assert {r.via for r in lookups} == via
         reached = {r.host for r in result.routed}
         assert ("sumdb.goproxy.test" in reached) == (via == {"direct"})
+
+
+@pytest.mark.parametrize(
+    ("fault", "failure", "cause", "says"),
+    [
+        ("refused", "HTTP_STATUS", "REFUSED", "Bad Gateway"),  # the corporate proxy's 502
+        ("dns", "HTTP_STATUS", "DNS", "Service Unavailable"),  # its 503
+        ("reset", "RESET", None, "EOF"),
+    ],
+)
+def test_faults_at_the_origin_under_goprivate(
+    toxiproxy: Toxiproxy, fault: str, failure: str, cause: str | None, says: str
+) -> None:
+    """A fault on the engine's origin endpoint goes through toxiproxy (refused and dns are the
+    guard's 502 and 503 to CONNECT); GOPRIVATE needs the origin, the healthy proxy cannot help."""
+    config = get_config("goprivate")
+    plans = tuple(
+        EndpointPlan(name, kind, (bind_fault(fault),) if kind == "origin" else ())  # type: ignore[arg-type]
+        for name, kind in config_endpoints(config).items()
+    )
+    outage = Outage(fault, "goprivate", plans, config, timeout=60)
+    with OutageEngine(toxiproxy=toxiproxy) as engine:
+        outcome = engine.run(outage, EXAMPLE.modules, project=EXAMPLE.path, private="corp.example")
+    assert (outcome.cell.verdict, outcome.cell.failure) == ("failed", failure), outcome.cell.error
+    assert outcome.result is not None
+    assert outcome.result.cause == (None if cause is None else getattr(Failure, cause))
+    assert "corp.example/vault" in (outcome.cell.error or "")
+    assert says in (outcome.cell.error or "")
