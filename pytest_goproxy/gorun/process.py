@@ -22,15 +22,81 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from pytest_goproxy.lifecycle import outlive_guard, release
 
-__all__ = ["ProcessOutcome", "group_alive", "run_process"]
+__all__ = [
+    "GroupWatch",
+    "ProcessOutcome",
+    "cpu_seconds_by_group",
+    "group_alive",
+    "run_process",
+    "watching_groups",
+]
 
 _POSIX = sys.platform != "win32"
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+class GroupWatch:
+    """The process groups :func:`run_process` has running for one caller, as they start and
+    end (thread-safe): what a scheduler reads to tell a cell that works from one that waits."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._groups: set[int] = set()
+
+    def add(self, pgid: int) -> None:
+        with self._lock:
+            self._groups.add(pgid)
+
+    def discard(self, pgid: int) -> None:
+        with self._lock:
+            self._groups.discard(pgid)
+
+    def groups(self) -> tuple[int, ...]:
+        with self._lock:
+            return tuple(self._groups)
+
+
+_watch = threading.local()
+
+
+@contextlib.contextmanager
+def watching_groups(watch: GroupWatch) -> Iterator[None]:
+    """Within, every process group :func:`run_process` starts in this thread is in ``watch``
+    while it runs (go runs synchronously in the thread of the cell that asked for it)."""
+    previous = getattr(_watch, "current", None)
+    _watch.current = watch
+    try:
+        yield
+    finally:
+        _watch.current = previous
+
+
+def cpu_seconds_by_group() -> dict[int, float] | None:
+    """Linux: the CPU time (user + system, reaped children included) of every process group
+    with a live member, in seconds; None where there is no /proc."""
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return None
+    totals: dict[int, float] = {}
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+            pgid = int(fields[2])
+            ticks = sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+        except (OSError, IndexError, ValueError):
+            continue
+        totals[pgid] = totals.get(pgid, 0.0) + ticks / _TICKS
+    return totals
 
 
 @dataclass(frozen=True)
@@ -156,6 +222,9 @@ def run_process(
     )
     if _POSIX:
         outlive_guard(group=proc.pid)  # ended even if we are SIGKILLed before its deadline
+    watch: GroupWatch | None = getattr(_watch, "current", None)
+    if watch is not None:
+        watch.add(proc.pid)
     out: list[bytes] = []
     err: list[bytes] = []
     readers = [
@@ -177,6 +246,8 @@ def run_process(
     finally:
         # Also on KeyboardInterrupt: nothing of the run may survive it.
         _signal_group(proc, getattr(signal, "SIGKILL", signal.SIGTERM))
+        if watch is not None:
+            watch.discard(proc.pid)
         if _POSIX:
             # SIGKILL is asynchronous: wait (bounded) until no member of the group still runs.
             _wait_group_gone(proc.pid, time.monotonic() + 5.0)

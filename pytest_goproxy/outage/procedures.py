@@ -32,6 +32,7 @@ from pytest_goproxy.gomod.store import ModuleStore
 from pytest_goproxy.gorun import GoProject, GoResult, GoRunner, ModuleCache
 from pytest_goproxy.outage.endpoints import Endpoints
 from pytest_goproxy.outage.relay import NginxRelay
+from pytest_goproxy.outage.schedule import waiting
 
 __all__ = ["PROCEDURES", "Ran", "RunContext", "attempt_limit"]
 
@@ -144,7 +145,8 @@ def retry(ctx: RunContext) -> Ran:
         delay = policy.delay_before(attempt)
         if attempt and time.monotonic() + delay >= deadline:
             break  # the next attempt could not start before the deadline
-        time.sleep(delay)
+        with waiting():  # a backoff needs no CPU: the scheduler lends the slot meanwhile
+            time.sleep(delay)
         limit = attempt_limit(policy, attempt, deadline - time.monotonic())
         result = ctx.go(env, limit, cache)
         attempts += 1
@@ -175,7 +177,8 @@ def relay(ctx: RunContext) -> Ran:
     nginx.set_upstream(ctx.endpoints.url("primary"))
     # Let the cached @v/list expire, so nginx must ask the (faulted) primary again; nginx keeps
     # time in whole seconds, so an entry valid 1 s may live almost 2.
-    time.sleep(max(0.0, warmed + nginx.list_valid + 1.1 - time.monotonic()))
+    with waiting():
+        time.sleep(max(0.0, warmed + nginx.list_valid + 1.1 - time.monotonic()))
     result = ctx.go(env, ctx.timeout, ctx.cache())
     if probe is not None and newer is not None:
         ctx.notes.append(_stale_note(nginx, probe, newer))

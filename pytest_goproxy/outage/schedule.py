@@ -1,26 +1,90 @@
-"""Running many outages side by side, and stopping them all at once.
+"""Running many outages side by side: a scheduler that knows waiting from working.
 
-The matrix CLI, :func:`~pytest_goproxy.matrix.runner.run_matrix` and anything else that runs a
-list of cells go through :func:`run_all`: ``jobs`` worker threads, results handed back in the
-calling thread as they finish (so they can be written at once), and on Ctrl-C, SIGTERM or SIGHUP
-(:class:`~pytest_goproxy.lifecycle.Terminated`) the waiting cells dropped and the running ones
-interrupted: their go process groups are killed at once instead of at their deadline.
+Most of an outage matrix's wall time is waiting, not work: a cell whose go hangs on a blackhole
+holds no CPU for its whole deadline, nor does one stuck in a 30 s dial timeout, a retry's backoff
+sleep or the relay's expiry wait. :func:`run_all` therefore bounds the cells that *work*, not the
+cells that run:
+
+* ``jobs`` cells may be working at once; a new cell starts only while fewer are working;
+* a cell is *waiting* while it sits in an explicit wait (:func:`waiting`, which the procedures
+  use around their sleeps) or while every go process group it runs has used no CPU for
+  ``idle_after`` seconds (read from ``/proc``: the groups are those
+  :func:`~pytest_goproxy.gorun.process.run_process` starts in the cell's thread); its job slot
+  goes to the next cell;
+* at most ``cap`` cells run at once, waiting ones included;
+* nothing a cell waits on is paused or stretched: go keeps running under its own deadline, so
+  a waiting cell ends exactly when it would have alone. A waiting cell that starts working
+  again simply counts as working again (``jobs`` may then be exceeded for a moment; no cell
+  is ever stopped to make room).
+
+Where ``/proc`` does not exist, a cell running go counts as working, as before.
+
+Results come back in the calling thread as cells finish (so they can be written at once). On
+Ctrl-C, SIGTERM or SIGHUP (:class:`~pytest_goproxy.lifecycle.Terminated`) the cells not started
+are dropped and the running ones interrupted: their go process groups are killed at once
+instead of at their deadline.
 """
 
 from __future__ import annotations
 
+import contextlib
+import queue
 import threading
-from collections.abc import Callable, Hashable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed, wait
-from typing import TypeVar
+import time
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
-__all__ = ["run_all"]
+from pytest_goproxy.gorun.process import GroupWatch, cpu_seconds_by_group, watching_groups
+
+__all__ = ["DEFAULT_CAP", "IDLE_AFTER", "run_all", "waiting"]
 
 _K = TypeVar("_K", bound=Hashable)
 _R = TypeVar("_R")
 
+#: How many cells may run at once, waiting ones included.
+DEFAULT_CAP = 32
+#: Seconds without CPU in a cell's go process groups before the cell counts as waiting.
+IDLE_AFTER = 1.0
+#: How often the scheduler looks at the cells (and at /proc).
+_TICK = 0.2
 #: How long interrupted cells get to end (their go groups are killed at once; servers stop).
 _INTERRUPT_GRACE = 30.0
+
+
+@dataclass
+class _Activity:
+    """What the scheduler knows of one running cell."""
+
+    watch: GroupWatch = field(default_factory=GroupWatch)
+    #: explicit waits the cell is in (``waiting()`` blocks; nested ones count)
+    sleeping: int = 0
+    #: CPU seconds of its go groups at the last look, and when they last moved
+    cpu: float = -1.0
+    active_at: float = field(default_factory=time.monotonic)
+    idle: bool = False
+
+    def is_waiting(self) -> bool:
+        return self.sleeping > 0 or self.idle
+
+
+_current = threading.local()
+
+
+@contextlib.contextmanager
+def waiting() -> Iterator[None]:
+    """Mark the calling cell as waiting (not working) while inside: a sleep that needs no CPU.
+    Outside :func:`run_all` it does nothing."""
+    activity: _Activity | None = getattr(_current, "activity", None)
+    if activity is None:
+        yield
+        return
+    activity.sleeping += 1
+    try:
+        yield
+    finally:
+        activity.sleeping -= 1
 
 
 def _interrupt_threads(idents: Iterable[int]) -> None:
@@ -39,6 +103,120 @@ def _interrupt_threads(idents: Iterable[int]) -> None:
         )
 
 
+@dataclass
+class _Done(Generic[_K, _R]):
+    item: _K
+    result: _R | None = None
+    error: BaseException | None = None
+
+
+class _Scheduler(Generic[_K, _R]):
+    def __init__(
+        self,
+        work: Callable[[_K], _R],
+        items: Sequence[_K],
+        jobs: int,
+        cap: int,
+        idle_after: float,
+        started: Callable[[_K], object] | None,
+    ) -> None:
+        self.work = work
+        self.pending: deque[_K] = deque(items)
+        self.jobs = jobs
+        self.cap = max(cap, jobs)
+        self.idle_after = idle_after
+        self.started = started
+        self.done: queue.Queue[_Done[_K, _R]] = queue.Queue()
+        self.lock = threading.Lock()
+        self.running: dict[int, tuple[_K, _Activity, threading.Thread]] = {}
+        self.threads: list[threading.Thread] = []
+
+    # -- the cells' threads ----------------------------------------------------------------
+
+    def _run_one(self, item: _K, activity: _Activity) -> None:
+        _current.activity = activity
+        try:
+            with watching_groups(activity.watch):
+                if self.started is not None:
+                    self.started(item)
+                result = self.work(item)
+        except BaseException as exc:
+            self.done.put(_Done(item, error=exc))
+        else:
+            self.done.put(_Done(item, result))
+        finally:
+            _current.activity = None
+            with self.lock:
+                self.running.pop(threading.get_ident(), None)
+
+    def _start(self, item: _K) -> None:
+        activity = _Activity()
+        thread = threading.Thread(
+            target=self._run_one, args=(item, activity), name="goproxy-outage", daemon=True
+        )
+        with self.lock:
+            thread.start()
+            assert thread.ident is not None
+            self.running[thread.ident] = (item, activity, thread)
+        self.threads.append(thread)
+
+    # -- looking at them -------------------------------------------------------------------
+
+    def _look(self) -> None:
+        """Update which running cells are waiting, from their explicit waits and the CPU time
+        of their go process groups."""
+        with self.lock:
+            activities = [activity for _, activity, _ in self.running.values()]
+        watched = [(a, a.watch.groups()) for a in activities]
+        cpu = cpu_seconds_by_group() if any(groups for _, groups in watched) else None
+        now = time.monotonic()
+        for activity, groups in watched:
+            if not groups or cpu is None:
+                activity.idle, activity.cpu, activity.active_at = False, -1.0, now
+                continue
+            used = sum(cpu.get(g, 0.0) for g in groups)
+            if used != activity.cpu:
+                activity.cpu, activity.active_at = used, now
+            activity.idle = now - activity.active_at >= self.idle_after
+
+    def _working(self) -> int:
+        with self.lock:
+            return sum(1 for _, a, _ in self.running.values() if not a.is_waiting())
+
+    def _admit(self) -> None:
+        while self.pending and len(self.running) < self.cap and self._working() < self.jobs:
+            self._start(self.pending.popleft())
+
+    # -- the loop --------------------------------------------------------------------------
+
+    def run(self, finished: Callable[[_K, _R], object] | None) -> dict[_K, _R]:
+        results: dict[_K, _R] = {}
+        remaining = len(self.pending)
+        try:
+            while remaining:
+                self._admit()
+                try:
+                    done = self.done.get(timeout=_TICK)
+                except queue.Empty:
+                    self._look()
+                    continue
+                remaining -= 1
+                if done.error is not None:
+                    raise done.error
+                results[done.item] = done.result  # type: ignore[assignment]
+                if finished is not None:
+                    finished(done.item, done.result)  # type: ignore[arg-type]
+        except BaseException:  # Ctrl-C, Terminated, a cell or a callback that raised: stop all
+            self.pending.clear()
+            with self.lock:  # held, so no cell leaves between the look and the interrupt
+                _interrupt_threads(self.running)
+            deadline = time.monotonic() + _INTERRUPT_GRACE
+            for thread in self.threads:
+                thread.join(timeout=max(0.0, deadline - time.monotonic()))
+            raise
+        return results
+
+
 def run_all(
     work: Callable[[_K], _R],
     items: Sequence[_K],
@@ -46,57 +224,22 @@ def run_all(
     jobs: int = 1,
     started: Callable[[_K], object] | None = None,
     finished: Callable[[_K, _R], object] | None = None,
+    cap: int = DEFAULT_CAP,
+    idle_after: float = IDLE_AFTER,
 ) -> dict[_K, _R]:
-    """``work(item)`` for every item, ``jobs`` at a time; returns item -> result.
+    """``work(item)`` for every item, at most ``jobs`` of them working at once and at most
+    ``cap`` running at once (see the module docstring); returns item -> result.
 
-    ``started(item)`` is called in the worker as an item starts, ``finished(item, result)`` in
-    this thread as it ends (write results there: an interrupted run keeps what it reported).
-    ``jobs == 1`` runs in this thread. On KeyboardInterrupt (Ctrl-C, or
-    :class:`~pytest_goproxy.lifecycle.Terminated`) the items not started are dropped, the
-    running ones interrupted, and the exception goes on once they have ended.
+    ``started(item)`` is called in the cell's thread as it starts, ``finished(item, result)`` in
+    this thread as it ends (write results there: an interrupted run keeps what it reported). On
+    KeyboardInterrupt (Ctrl-C, or :class:`~pytest_goproxy.lifecycle.Terminated`) the items not
+    started are dropped, the running ones interrupted, and the exception goes on once they have
+    ended; an exception raised by ``work`` ends the run the same way.
     """
-    if jobs < 1:
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs!r}")
-    results: dict[_K, _R] = {}
-    if jobs == 1:
-        for item in items:
-            if started is not None:
-                started(item)
-            results[item] = result = work(item)
-            if finished is not None:
-                finished(item, result)
-        return results
-
-    running: dict[int, _K] = {}
-    lock = threading.Lock()
-
-    def one(item: _K) -> _R:
-        with lock:
-            running[threading.get_ident()] = item
-        try:
-            if started is not None:
-                started(item)
-            return work(item)
-        finally:
-            with lock:
-                running.pop(threading.get_ident(), None)
-
-    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="goproxy-outage")
-    futures: dict[Future[_R], _K] = {pool.submit(one, item): item for item in items}
-    try:
-        for future in as_completed(futures):
-            item = futures[future]
-            results[item] = result = future.result()
-            if finished is not None:
-                finished(item, result)
-    except BaseException:  # Ctrl-C, Terminated, or a callback that raised: stop everything
-        pool.shutdown(wait=False, cancel_futures=True)
-        with lock:  # held, so no worker leaves `one` between the look and the interrupt
-            _interrupt_threads(running)
-        # Only the started ones: a future cancelled before a worker took it never counts as
-        # done for wait() (it is not "notified" until a worker would have taken it).
-        wait([f for f in futures if not f.cancelled()], timeout=_INTERRUPT_GRACE)
-        raise
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
-    return results
+    if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
+        raise ValueError(f"cap must be at least 1, got {cap!r}")
+    if not idle_after > 0:
+        raise ValueError(f"idle_after must be a positive number of seconds, got {idle_after!r}")
+    return _Scheduler(work, items, jobs, cap, idle_after, started).run(finished)
