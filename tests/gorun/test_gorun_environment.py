@@ -26,7 +26,7 @@ PROXIES = {"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "NO_PROXY",
 #: What a guarded run adds: the proxy variables and the ssh stub.
 GUARD = PROXIES | {"GIT_SSH_COMMAND", "GIT_SSH_VARIANT"}
 #: The session test CA, which every TLS client of a run trusts.
-CA = {"SSL_CERT_FILE", "GIT_SSL_CAINFO", "CURL_CA_BUNDLE"}
+CA = {"SSL_CERT_FILE", "GIT_SSL_CAINFO", "CURL_CA_BUNDLE", "GIT_SSL_CAPATH"}
 
 
 def _env(tmp_path: Path, **kwargs: object) -> dict[str, str]:
@@ -206,3 +206,12 @@ def test_guard_can_be_turned_off(go_binary: object, tmp_path: Path) -> None:
         assert not GUARD & set(result.env)
         assert result.stdout.strip() == "off"
         assert runner.guard is None
+
+
+def test_git_trusts_the_bundle_alone(go: GoRunner) -> None:
+    """GIT_SSL_CAPATH is an empty directory: curl's default CA directory (the machine's roots,
+    re-read at every connection) is not trusted beside the session CA."""
+    result = go.run(["env", "GOVERSION"])
+    capath = Path(result.env["GIT_SSL_CAPATH"])
+    assert capath.is_relative_to(go.root) and capath.is_dir()
+    assert list(capath.iterdir()) == []
