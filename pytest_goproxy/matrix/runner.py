@@ -36,7 +36,7 @@ from pytest_goproxy.outage.cell import Cell
 from pytest_goproxy.outage.endpoints import private_pattern
 from pytest_goproxy.outage.engine import DEFAULT_COMMAND, Outage, OutageEngine
 from pytest_goproxy.outage.faults import BoundFault, bind_fault, check_fault_names
-from pytest_goproxy.outage.schedule import run_all
+from pytest_goproxy.outage.schedule import DEFAULT_CAP, run_all
 
 #: The bundled example project, package data shared with the bundled outage scenarios
 #: (``pytest_goproxy/scenarios/outages/project``; one copy, so a wheel has it too).
@@ -207,12 +207,21 @@ class MatrixRunner(Closing):
         jobs: int = 1,
         started: Callable[[tuple[str, str]], object] | None = None,
         finished: Callable[[tuple[str, str], Cell], object] | None = None,
+        cap: int = DEFAULT_CAP,
     ) -> list[Cell]:
-        """Run the (fault, config) cells ``jobs`` at a time, in ``pairs`` order; ``started`` and
-        ``finished`` as in :func:`~pytest_goproxy.outage.schedule.run_all` (Ctrl-C and SIGTERM
-        stop the running cells at once; what ``finished`` saw is all that is kept)."""
+        """Run the (fault, config) cells in ``pairs`` order, ``jobs`` of them working at once and
+        up to ``cap`` at once when the others only wait (a hang, a dial timeout, a backoff:
+        see :mod:`~pytest_goproxy.outage.schedule`; ``cap=jobs`` runs exactly ``jobs`` at a
+        time); ``started`` and ``finished`` as in
+        :func:`~pytest_goproxy.outage.schedule.run_all` (Ctrl-C and SIGTERM stop the running
+        cells at once; what ``finished`` saw is all that is kept)."""
         results = run_all(
-            lambda pair: self.run_cell(*pair), pairs, jobs=jobs, started=started, finished=finished
+            lambda pair: self.run_cell(*pair),
+            pairs,
+            jobs=jobs,
+            started=started,
+            finished=finished,
+            cap=cap,
         )
         return [results[pair] for pair in pairs]
 
@@ -243,14 +252,17 @@ def run_matrix(
     nginx: str | os.PathLike[str] | None = None,
     workdir: str | os.PathLike[str] | None = None,
     tls: bool = False,
+    cap: int = DEFAULT_CAP,
 ) -> list[Cell]:
     """Run every (fault, config) cell for ``project``; cells in fault-major, then config order.
 
     ``project`` is a Go project directory (default: the bundled example) whose dependencies come
-    from ``modules`` (see :class:`MatrixProject`). ``jobs`` > 1 runs cells in threads, each with
-    its own servers and endpoints (one toxiproxy shared). ``progress`` is called with each cell as
-    it finishes, from the calling thread. ``tls`` serves every endpoint over HTTPS. Unknown names
-    raise FaultError / ConfigError before anything runs. See :class:`MatrixRunner` for the other
+    from ``modules`` (see :class:`MatrixProject`). Cells run in threads, each with its own
+    servers and endpoints (one toxiproxy shared): ``jobs`` of them working at once, up to
+    ``cap`` at once while the others only wait (see :meth:`MatrixRunner.run_cells`).
+    ``progress`` is called with each cell as it finishes, from the calling thread. ``tls``
+    serves every endpoint over HTTPS. Unknown names raise FaultError / ConfigError before
+    anything runs. See :class:`MatrixRunner` for the other
     arguments.
     """
     check_names(faults, configs)
@@ -277,6 +289,7 @@ def run_matrix(
             pairs,
             jobs=jobs,
             finished=None if progress is None else lambda _pair, cell: progress(cell),
+            cap=cap,
         )
 
 
