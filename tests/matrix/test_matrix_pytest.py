@@ -109,3 +109,42 @@ def test_bad_use_is_a_clear_error(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["*unknown configuration 'nope'; valid configurations: single*"])
     result = pytester.runpytest(*PLUGIN, "test_bare.py")
     result.stdout.fnmatch_lines(["*matrix_cell needs @pytest.mark.goproxy_matrix*"])
+
+
+def test_cells_under_xdist_give_the_matrix_verdicts(
+    pytester: pytest.Pytester, small_project: MatrixProject, fallback_cells: list[Cell]
+) -> None:
+    """Scale-out (issue 17): the same cells under ``-n 4`` give run_matrix's verdicts, each
+    worker with a toxiproxy of its own (no port shared between workers)."""
+    out = pytester.path / "cells.jsonl"
+    pytester.makepyfile(
+        test_team=textwrap.dedent(
+            f"""
+            import json, os
+            import pytest
+
+            @pytest.mark.goproxy_matrix(
+                faults={FALLBACK_FAULTS!r}, configs={FALLBACK_CONFIGS!r},
+                project={str(small_project.path)!r}, timeout=30,
+            )
+            def test_cell(matrix_cell, toxiproxy):
+                line = {{**matrix_cell.to_dict(), "worker": os.environ["PYTEST_XDIST_WORKER"],
+                        "toxiproxy": toxiproxy.url}}
+                with open({str(out)!r}, "a") as f:
+                    f.write(json.dumps(line) + "\\n")
+            """
+        )
+    )
+    result = pytester.runpytest_subprocess(
+        "-n", "4", "-m", "network_faults", "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(passed=len(FALLBACK_FAULTS) * len(FALLBACK_CONFIGS))
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    as_tests = {(d["fault"], d["config"]): (d["verdict"], d["failure"]) for d in lines}
+    assert as_tests == {(c.fault, c.config): (c.verdict, c.failure) for c in fallback_cells}
+    proxies = {d["worker"]: d["toxiproxy"] for d in lines}
+    workers = {d["worker"] for d in lines}
+    assert len(workers) > 1  # the cells were spread
+    assert len(set(proxies.values())) == len(workers)  # one toxiproxy per worker, none shared
+    for d in lines:
+        assert d["toxiproxy"] == proxies[d["worker"]]
