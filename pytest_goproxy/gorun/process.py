@@ -77,24 +77,39 @@ def watching_groups(watch: GroupWatch) -> Iterator[None]:
         _watch.current = previous
 
 
-def cpu_seconds_by_group() -> dict[int, float] | None:
-    """Linux: the CPU time (user + system, reaped children included) of every process group
-    with a live member, in seconds; None where there is no /proc."""
+def _proc_stats() -> Iterator[list[bytes]] | None:
+    """Linux: the fields after ``(comm)`` of every process's ``/proc/PID/stat`` (state, ppid,
+    pgrp, ...); None where there is no /proc."""
     try:
         entries = os.listdir("/proc")
     except OSError:
         return None
+
+    def fields() -> Iterator[list[bytes]]:
+        for entry in entries:
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    found = f.read().rsplit(b")", 1)[1].split()
+            except (OSError, IndexError):
+                continue  # gone meanwhile
+            if len(found) > 14:
+                yield found
+
+    return fields()
+
+
+def cpu_seconds_by_group() -> dict[int, float] | None:
+    """Linux: the CPU time (user + system, reaped children included) of every process group
+    with a live member, in seconds; None where there is no /proc."""
+    stats = _proc_stats()
+    if stats is None:
+        return None
     totals: dict[int, float] = {}
-    for entry in entries:
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                fields = f.read().rsplit(b")", 1)[1].split()
-            pgid = int(fields[2])
-            ticks = sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
-        except (OSError, IndexError, ValueError):
-            continue
+    for fields in stats:
+        pgid = int(fields[2])
+        ticks = sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
         totals[pgid] = totals.get(pgid, 0.0) + ticks / _TICKS
     return totals
 
@@ -113,22 +128,10 @@ class ProcessOutcome:
 
 def _proc_members(pgid: int) -> bool | None:
     """Linux: whether a live (not zombie) process has process group ``pgid``; None without /proc."""
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
+    stats = _proc_stats()
+    if stats is None:
         return None
-    for entry in entries:
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                fields = f.read().rsplit(b")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        # fields after "(comm)": state ppid pgrp ...
-        if len(fields) > 2 and int(fields[2]) == pgid and fields[0] != b"Z":
-            return True
-    return False
+    return any(int(fields[2]) == pgid and fields[0] != b"Z" for fields in stats)
 
 
 def group_alive(pgid: int) -> bool:

@@ -134,6 +134,11 @@ class _Scheduler(Generic[_K, _R]):
     # -- the cells' threads ----------------------------------------------------------------
 
     def _run_one(self, item: _K, activity: _Activity) -> None:
+        # the run is being stopped, and this cell's interrupt came as it ended: nothing to do
+        with contextlib.suppress(KeyboardInterrupt):
+            self._cell(item, activity)
+
+    def _cell(self, item: _K, activity: _Activity) -> None:
         _current.activity = activity
         try:
             with watching_groups(activity.watch):
