@@ -46,9 +46,9 @@ _R = TypeVar("_R")
 #: How many cells may run at once, waiting ones included.
 DEFAULT_CAP = 32
 #: Seconds without CPU in a cell's go process groups before the cell counts as waiting.
-IDLE_AFTER = 1.0
+IDLE_AFTER = 0.5
 #: How often the scheduler looks at the cells (and at /proc).
-_TICK = 0.2
+_TICK = 0.1
 #: How long interrupted cells get to end (their go groups are killed at once; servers stop).
 _INTERRUPT_GRACE = 30.0
 

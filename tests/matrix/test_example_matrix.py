@@ -20,6 +20,28 @@ CONFIGS = list(dict.fromkeys(cell.config for cell in RECORDED))
 TIMEOUT = 10.0
 
 
+#: Faults that cut a connection after some bytes. go fetches in parallel, so which request the
+#: cut hits first changes between runs: a zip (TRUNCATED) or a checksum lookup ("verifying
+#: module: ... unexpected EOF", SUMDB). Measured: truncate x comma_direct gave each in turn over
+#: three rounds of benchmarks/bench_matrix.py. Such a cell must keep its verdict, and fail with
+#: the recorded class or one of those two.
+CUT_FAULTS = {"truncate", "down_after_bytes"}
+CUT_FAILURES = {"TRUNCATED", "SUMDB"}
+
+
+def agrees(fault: str, config: str, measured: tuple[str, str | None]) -> bool:
+    """Whether a measured (verdict, failure) is the recorded one (see CUT_FAULTS)."""
+    wanted = expected(fault, config)
+    if measured == wanted:
+        return True
+    verdict, failure = measured
+    return (
+        fault in CUT_FAULTS
+        and verdict == wanted[0] == "failed"
+        and {failure, wanted[1]} <= CUT_FAILURES
+    )
+
+
 def expected(fault: str, config: str) -> tuple[str, str | None]:
     """The recorded verdict; ``relay`` cells are ``unavailable`` on a machine without nginx."""
     if config == "relay" and find_nginx() is None:
@@ -38,7 +60,7 @@ def test_run_matrix_reproduces_the_recorded_verdicts(toxiproxy: Toxiproxy) -> No
     measured = {(c.fault, c.config): (c.verdict, c.failure) for c in cells}
     wanted = {(f, c): expected(f, c) for f in FAULTS for c in CONFIGS}
     differences = {
-        key: (measured[key], wanted[key]) for key in wanted if measured[key] != wanted[key]
+        key: (measured[key], wanted[key]) for key in wanted if not agrees(*key, measured[key])
     }
     assert not differences, f"(measured, recorded) per cell: {differences}"
 
@@ -46,4 +68,18 @@ def test_run_matrix_reproduces_the_recorded_verdicts(toxiproxy: Toxiproxy) -> No
 @pytest.mark.goproxy_matrix(faults=FAULTS, configs=CONFIGS, timeout=TIMEOUT)
 def test_each_cell_as_a_pytest_test(matrix_cell: Cell) -> None:
     verdict = (matrix_cell.verdict, matrix_cell.failure)
-    assert verdict == expected(matrix_cell.fault, matrix_cell.config), matrix_cell.error
+    assert agrees(matrix_cell.fault, matrix_cell.config, verdict), (
+        verdict,
+        expected(matrix_cell.fault, matrix_cell.config),
+        matrix_cell.error,
+    )
+
+
+def test_only_a_cut_may_change_its_failure_class() -> None:
+    failed = next(c for c in RECORDED if c.fault == "truncate" and c.failure in CUT_FAILURES)
+    other = (CUT_FAILURES - {failed.failure}).pop()
+    assert agrees(failed.fault, failed.config, ("failed", other))
+    assert not agrees(failed.fault, failed.config, ("failed", "NOT_FOUND"))
+    assert not agrees(failed.fault, failed.config, ("hung", None))
+    refused = next(c for c in RECORDED if c.fault == "refused" and c.failure == "REFUSED")
+    assert not agrees(refused.fault, refused.config, ("failed", "TRUNCATED"))
