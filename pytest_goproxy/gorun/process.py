@@ -196,7 +196,9 @@ def _wait_exited(proc: subprocess.Popen[bytes], deadline: float) -> bool:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False
-                poller.poll(max(1, int(remaining * 1000)))
+                # at most 50 ms at a time: an interrupt (the scheduler stopping a cell raises
+                # KeyboardInterrupt in this thread) is only delivered between two bytecodes
+                poller.poll(max(1, int(min(remaining, 0.05) * 1000)))
             return True
         finally:
             os.close(pidfd)

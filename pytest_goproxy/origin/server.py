@@ -77,7 +77,7 @@ from pytest_goproxy.serving.httpserver import (
     MAX_TARGET,
     SERVER_LOG,
     QuickStopHTTPServer,
-    _QuietNoDelayHandler,
+    QuietNoDelayHandler,
     tune_server,
 )
 from pytest_goproxy.serving.requestlog import LoggedBody, RequestLog
@@ -149,7 +149,7 @@ def _no_write(data: bytes) -> object:
     raise NotImplementedError("the origin's answers are iterables")
 
 
-class _KeepAliveHandler(_QuietNoDelayHandler):
+class _KeepAliveHandler(QuietNoDelayHandler):
     """Persistent HTTP/1.1 connections for the origin, as a code host keeps them.
 
     werkzeug's development server closes every connection (``Connection: close``). git (curl)

@@ -41,6 +41,7 @@ __all__ = [
     "SERVER_LOG",
     "FastAnswer",
     "QuickStopHTTPServer",
+    "QuietNoDelayHandler",
     "QuietThreadingHTTPServer",
     "log_handler_error",
     "tune_server",
@@ -58,9 +59,9 @@ MAX_TARGET = 8 * 1024
 FastAnswer = Callable[[str, str], "Response | None"]
 
 
-class _QuietNoDelayHandler(WSGIRequestHandler):
+class QuietNoDelayHandler(WSGIRequestHandler):
     """werkzeug's request handler with Nagle off, quiet, a keep-alive fast path, and a status
-    line on every answer."""
+    line on every answer (public: the origin's keep-alive handler builds on it)."""
 
     disable_nagle_algorithm = True
 
@@ -165,7 +166,7 @@ def tune_server(server: HTTPServer, fast_answer: FastAnswer | None = None) -> No
     """
     assert server.server is not None, "tune_server() needs a started server"
     wsgi = server.server
-    wsgi.RequestHandlerClass = _QuietNoDelayHandler
+    wsgi.RequestHandlerClass = QuietNoDelayHandler
     wsgi.fast_answer = fast_answer  # type: ignore[attr-defined]
     wsgi.log = _log_server_line  # type: ignore[method-assign]
     wsgi.handle_error = log_handler_error  # type: ignore[method-assign]
