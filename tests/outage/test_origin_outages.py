@@ -214,7 +214,10 @@ def test_faults_at_the_origin_under_goprivate(
         EndpointPlan(name, kind, (bind_fault(fault),) if kind == "origin" else ())  # type: ignore[arg-type]
         for name, kind in config_endpoints(config).items()
     )
-    outage = Outage(fault, "goprivate", plans, config, timeout=60)
+    # only the private module: go then asks nothing of the (healthy) proxy, whose answers would
+    # race with the origin's failure for the first error go reports
+    command = ("mod", "download", "corp.example/vault@v1.0.0")
+    outage = Outage(fault, "goprivate", plans, config, command=command, timeout=60)
     with OutageEngine(toxiproxy=toxiproxy) as engine:
         outcome = engine.run(outage, EXAMPLE.modules, project=EXAMPLE.path, private="corp.example")
     assert (outcome.cell.verdict, outcome.cell.failure) == ("failed", failure), outcome.cell.error
