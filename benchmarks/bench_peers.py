@@ -65,12 +65,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 # tests/ on sys.path, as pytest puts it there for tests/peers (see bench_cmdgo_corpus.py).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from peers.cmdgo import BuildError, build_cmd_go_test, cmd_go_proxy
+from peers.cmdgo import BuildError, build_cmd_go_test, cmd_go_proxy, wait_ready
 
 from pytest_goproxy import FakeGoProxy, GoRunner
 from pytest_goproxy.gomod.escape import escape_path, escape_version
@@ -383,34 +381,6 @@ def binary_module_version(go: GoBinary, binary: Path) -> str:
     return "unknown"
 
 
-def _wait_ready(
-    proc: subprocess.Popen[bytes], log_path: Path, ready: re.Pattern[bytes], name: str
-) -> str:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    url: str | None = None
-    with httpx.Client(timeout=2.0, trust_env=False) as http:
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise PeerError(
-                    f"{name} exited with status {proc.returncode} before answering; it printed:\n"
-                    + _tail(log_path.read_text(errors="replace"))
-                )
-            if url is None:
-                found = ready.search(log_path.read_bytes())
-                url = found.group(1).decode() if found else None
-            if url is not None:
-                try:
-                    http.get(f"{url}/")  # any answer (a 404) means it serves
-                    return url
-                except httpx.HTTPError:
-                    pass
-            time.sleep(0.05)
-    raise PeerError(
-        f"{name} did not answer within {STARTUP_TIMEOUT_S:.0f} s; it printed:\n"
-        + _tail(log_path.read_text(errors="replace"))
-    )
-
-
 @contextlib.contextmanager
 def txtar_goproxy(binary: Path, mod_dir: Path, log_dir: Path) -> Iterator[str]:
     """Run txtar-goproxy over ``mod_dir`` on 127.0.0.1 until the block ends; yields its URL."""
@@ -429,7 +399,9 @@ def txtar_goproxy(binary: Path, mod_dir: Path, log_dir: Path) -> Iterator[str]:
         )
     outlive_guard(group=proc.pid)
     try:
-        yield _wait_ready(proc, log_path, _TXTAR_READY, "txtar-goproxy")
+        yield wait_ready(
+            proc, log_path, STARTUP_TIMEOUT_S, _TXTAR_READY, "txtar-goproxy", PeerError
+        )
     finally:
         _end_group(proc)
 

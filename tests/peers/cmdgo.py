@@ -249,24 +249,35 @@ def cmd_go_proxy(
             )
         outlive_guard(group=proc.pid)
         try:
-            url = _wait_ready(proc, log_path, startup_timeout, " ".join(args))
+            name = f"cmd/go's test proxy ({' '.join(args)})"
+            url = wait_ready(proc, log_path, startup_timeout, _READY, name, BuildError)
             yield CmdGoProxy(url=url, pid=proc.pid, log_path=log_path)
         finally:
             _end_group(proc)
 
 
-def _wait_ready(proc: subprocess.Popen[bytes], log_path: Path, timeout: float, command: str) -> str:
+def wait_ready(
+    proc: subprocess.Popen[bytes],
+    log_path: Path,
+    timeout: float,
+    ready: re.Pattern[bytes],
+    name: str,
+    error: type[Exception] = RuntimeError,
+) -> str:
+    """The URL a peer server printed (``ready``'s first group) once it answers HTTP at all;
+    ``error`` naming ``name`` and the end of its log if it exits or stays silent first. Shared
+    by this harness and benchmarks/bench_peers.py."""
     deadline = time.monotonic() + timeout
     url: str | None = None
     with httpx.Client(timeout=2.0, trust_env=False) as http:
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                raise BuildError(
-                    f"cmd/go's test proxy ({command}) exited with status {proc.returncode} "
-                    f"before answering; it printed:\n{_tail(log_path.read_text(errors='replace'))}"
+                raise error(
+                    f"{name} exited with status {proc.returncode} before answering; it "
+                    f"printed:\n{_tail(log_path.read_text(errors='replace'))}"
                 )
             if url is None:
-                m = _READY.search(log_path.read_bytes())
+                m = ready.search(log_path.read_bytes())
                 url = m.group(1).decode() if m else None
             if url is not None:
                 try:
@@ -275,8 +286,8 @@ def _wait_ready(proc: subprocess.Popen[bytes], log_path: Path, timeout: float, c
                 except httpx.HTTPError:
                     pass
             time.sleep(0.05)
-    raise BuildError(
-        f"cmd/go's test proxy ({command}) did not answer within {timeout:.0f} s; it printed:\n"
+    raise error(
+        f"{name} did not answer within {timeout:.0f} s; it printed:\n"
         + _tail(log_path.read_text(errors="replace"))
     )
 
