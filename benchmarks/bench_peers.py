@@ -55,7 +55,6 @@ import platform
 import random
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -68,7 +67,7 @@ from typing import Any
 # tests/ on sys.path, as pytest puts it there for tests/peers (see bench_cmdgo_corpus.py).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from peers.cmdgo import BuildError, build_cmd_go_test, cmd_go_proxy, wait_ready
+from peers.cmdgo import BuildError, build_cmd_go_test, cmd_go_proxy, end_group, tail, wait_ready
 
 from pytest_goproxy import FakeGoProxy, GoRunner
 from pytest_goproxy.gomod.escape import escape_path, escape_version
@@ -78,7 +77,6 @@ from pytest_goproxy.lifecycle import (
     interrupt_on_signals,
     locked,
     outlive_guard,
-    release,
     remove_temp_dir,
     remove_tree,
     temp_dir,
@@ -269,23 +267,6 @@ def project_files(graph: Graph) -> dict[str, str]:
 # -- processes of the peers -----------------------------------------------------------------------
 
 
-def _tail(text: str, lines: int = 15) -> str:
-    return "\n".join(text.strip().splitlines()[-lines:])
-
-
-def _end_group(proc: subprocess.Popen[bytes]) -> None:
-    """TERM the process group, KILL it if it lingers, reap the leader, tell the watchdog."""
-    for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 10.0)):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, sig)
-        try:
-            proc.wait(timeout=wait)
-            break
-        except subprocess.TimeoutExpired:
-            continue
-    release(group=proc.pid)
-
-
 def _run_group(
     argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], timeout: float
 ) -> tuple[int | None, str]:
@@ -308,7 +289,7 @@ def _run_group(
         except subprocess.TimeoutExpired:
             code = None
     finally:
-        _end_group(proc)
+        end_group(proc)
     return code, log_path.read_text(errors="replace")
 
 
@@ -355,7 +336,7 @@ def install_txtar_goproxy(go: GoBinary, cache_dir: Path) -> Path:
                 status = "timed out" if code is None else f"exit {code}"
                 raise PeerError(
                     f"`go install {TXTAR_GOPROXY}@latest` failed ({status}); go said:\n"
-                    + _tail(output)
+                    + tail(output)
                 )
             partial = cache_dir / "txtar-goproxy.partial"
             shutil.copy2(built, partial)
@@ -403,7 +384,7 @@ def txtar_goproxy(binary: Path, mod_dir: Path, log_dir: Path) -> Iterator[str]:
             proc, log_path, STARTUP_TIMEOUT_S, _TXTAR_READY, "txtar-goproxy", PeerError
         )
     finally:
-        _end_group(proc)
+        end_group(proc)
 
 
 # -- measuring ------------------------------------------------------------------------------------
@@ -448,7 +429,7 @@ class Bench:
             results = [f.result() for f in futures]
             elapsed = time.perf_counter() - started
             errors = "\n".join(
-                f"go exited {r.returncode}: {_tail(r.stderr, 6)}" for r in results if not r.ok
+                f"go exited {r.returncode}: {tail(r.stderr, 6)}" for r in results if not r.ok
             )
             download = caches[0].path / "cache" / "download"
             landed = (

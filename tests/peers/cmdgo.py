@@ -72,7 +72,7 @@ class BuildError(RuntimeError):
     did not start. Tests skip with this reason outside CI and fail in CI."""
 
 
-def _tail(text: str, lines: int = _LOG_TAIL_LINES) -> str:
+def tail(text: str, lines: int = _LOG_TAIL_LINES) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
@@ -175,7 +175,7 @@ def build_cmd_go_test(
             partial.unlink(missing_ok=True)
             raise BuildError(
                 f"`go test -c cmd/go` in {source} failed (exit {proc.returncode}); go said:\n"
-                + _tail(proc.stdout + proc.stderr)
+                + tail(proc.stdout + proc.stderr)
             )
         os.replace(partial, binary)
         stamp.write_text(_stamp(go))
@@ -201,8 +201,9 @@ class CmdGoProxy:
         return self.log_path.read_text(errors="replace")
 
 
-def _end_group(proc: subprocess.Popen[bytes]) -> None:
-    """TERM the proxy's process group, KILL it if it lingers, and reap the leader."""
+def end_group(proc: subprocess.Popen[bytes]) -> None:
+    """TERM a peer's process group, KILL it if it lingers, reap the leader, tell the watchdog
+    (shared with benchmarks/bench_peers.py)."""
     for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 10.0)):
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, sig)
@@ -253,7 +254,7 @@ def cmd_go_proxy(
             url = wait_ready(proc, log_path, startup_timeout, _READY, name, BuildError)
             yield CmdGoProxy(url=url, pid=proc.pid, log_path=log_path)
         finally:
-            _end_group(proc)
+            end_group(proc)
 
 
 def wait_ready(
@@ -274,7 +275,7 @@ def wait_ready(
             if proc.poll() is not None:
                 raise error(
                     f"{name} exited with status {proc.returncode} before answering; it "
-                    f"printed:\n{_tail(log_path.read_text(errors='replace'))}"
+                    f"printed:\n{tail(log_path.read_text(errors='replace'))}"
                 )
             if url is None:
                 m = ready.search(log_path.read_bytes())
@@ -288,7 +289,7 @@ def wait_ready(
             time.sleep(0.05)
     raise error(
         f"{name} did not answer within {timeout:.0f} s; it printed:\n"
-        + _tail(log_path.read_text(errors="replace"))
+        + tail(log_path.read_text(errors="replace"))
     )
 
 
