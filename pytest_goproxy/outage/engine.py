@@ -16,7 +16,6 @@ relay, toxiproxy missing for a network fault, a fault toxiproxy refuses. A run t
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 import time
 import traceback
@@ -25,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pytest_goproxy.configs import Config
-from pytest_goproxy.errors import FaultError, RelayError
+from pytest_goproxy.errors import FaultError, RelayError, ToolUnavailable
 from pytest_goproxy.gomod.sources import ModuleSource, ModuleSourceLike
 from pytest_goproxy.gomod.store import ModuleStore
 from pytest_goproxy.gorun import DEFAULT_TIMEOUT, GoBinary, GoProject, GoResult, GoRunner
@@ -196,10 +195,13 @@ class OutageEngine(Closing):
             return self._unavailable(
                 outage, "nginx is not installed (install it: apt-get install -y nginx)"
             )
-        if "git" in outage.needs and shutil.which("git") is None:
-            return self._unavailable(
-                outage, "git is not installed; an origin needs it (apt-get install -y git)"
-            )
+        if "git" in outage.needs:
+            from pytest_goproxy.origin import repos  # the origin's own check: git, http-backend
+
+            try:
+                repos.find_git()
+            except ToolUnavailable as exc:
+                return self._unavailable(outage, f"git is not installed; an origin needs it: {exc}")
         toxiproxy = self.toxiproxy() if "toxiproxy" in outage.needs else None
         if "toxiproxy" in outage.needs and toxiproxy is None:
             return self._unavailable(outage, self.toxiproxy_error)

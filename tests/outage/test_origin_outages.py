@@ -4,13 +4,12 @@ the checksum database reached directly by its name when go's rules say so."""
 
 from __future__ import annotations
 
-import shutil
-
 import httpx
 import pytest
 
 from pytest_goproxy import Failure, GoRunner, Toxiproxy
 from pytest_goproxy.configs import get_config
+from pytest_goproxy.errors import ToolUnavailable
 from pytest_goproxy.gomod.store import ModuleStore
 from pytest_goproxy.matrix.runner import MatrixProject
 from pytest_goproxy.outage.endpoints import EndpointPlan, Endpoints
@@ -136,11 +135,10 @@ def test_the_private_module_decides_the_verdicts_without_a_fault() -> None:
 
 
 def test_an_origin_needs_git(monkeypatch: pytest.MonkeyPatch) -> None:
-    which = shutil.which
-    monkeypatch.setattr(
-        "pytest_goproxy.outage.engine.shutil.which",
-        lambda name, *args, **kwargs: None if name == "git" else which(name, *args, **kwargs),
-    )
+    def no_git() -> str:
+        raise ToolUnavailable("git is not on PATH")
+
+    monkeypatch.setattr("pytest_goproxy.origin.repos.find_git", no_git)
     with OutageEngine() as engine:
         outcome = engine.run(
             Outage.cell("none", get_config("goprivate")), EXAMPLE.modules, project=EXAMPLE.path
