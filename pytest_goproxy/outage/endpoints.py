@@ -100,6 +100,10 @@ class PublicModules:
     def modules(self) -> list[str]:
         return [m for m in self.store.modules() if not self.is_private(m)]
 
+    def withheld(self) -> list[str]:
+        """The store's private modules: what a public server answers 410 Gone for."""
+        return [m for m in self.store.modules() if self.is_private(m)]
+
     def versions(self, path: str) -> list[str]:
         return [] if self.is_private(path) else self.store.versions(path)
 
@@ -154,9 +158,8 @@ class Endpoints(Closers, Starting):
         for plan in self.plans.values():
             if plan.kind == "proxy":
                 proxy = FakeGoProxy(self.store, host=self.host, tls=plan.tls)
-                for module in self.store.modules():
-                    if self.public.is_private(module):
-                        proxy.mark_gone(module)
+                for module in self.public.withheld():
+                    proxy.mark_gone(module)
                 proxy.start()
                 self.add(proxy.close)
                 self.proxies[plan.name] = proxy
@@ -205,9 +208,8 @@ class Endpoints(Closers, Starting):
                 if not self.public.is_private(module):
                     db.add_record(module, version, zip_hash=zip_hash, mod_hash=mod_hash)
         db.add_from(self.public)
-        for module in self.store.modules():
-            if self.public.is_private(module):
-                db.mark_gone(module)
+        for module in self.public.withheld():
+            db.mark_gone(module)
         for proxy in self.proxies.values():
             proxy.serve_sumdb(db)
         return db
