@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pytest_goproxy.errors import ModuleSourceError, ToolUnavailable, UsageError
+from pytest_goproxy.origin.layout import repo_name_ok
 
 __all__ = [
     "AUTHOR",
@@ -197,11 +198,29 @@ class Repositories:
         return (self.path(host, name) / "HEAD").is_file()
 
     def names(self, host: str) -> list[str]:
-        """The repositories of ``host``, sorted."""
+        """The repositories of ``host``, sorted: URL paths such as ``lib`` or ``uber-go/zap``."""
         root = self.project_root(host)
         if not root.is_dir():
             return []
-        return sorted(p.name[: -len(".git")] for p in root.glob("*.git") if (p / "HEAD").is_file())
+        return sorted(
+            p.relative_to(root).as_posix()[: -len(".git")]
+            for p in root.rglob("*.git")
+            if (p / "HEAD").is_file()
+        )
+
+    def find(self, host: str, path: str) -> tuple[str, str] | None:
+        """The repository of ``host`` a request path is for, and the rest of the path:
+        ``/uber-go/zap.git/info/refs`` -> ``("uber-go/zap", "info/refs")``; None when no
+        repository's name starts the path (the longest name wins)."""
+        parts = [p for p in path.split("/") if p]
+        if ".." in parts:
+            return None
+        for end in range(len(parts), 0, -1):
+            name = "/".join(parts[:end])
+            bare = name.removesuffix(".git")
+            if repo_name_ok(bare) and self.exists(host, bare):
+                return bare, "/".join(parts[end:])
+        return None
 
     # -- reading ---------------------------------------------------------------------------
 

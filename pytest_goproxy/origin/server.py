@@ -40,7 +40,7 @@ import re
 import ssl
 import threading
 import urllib.parse
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
@@ -63,7 +63,13 @@ from pytest_goproxy.gomod.check import split_path_version
 from pytest_goproxy.gomod.gomodfile import Retract, render_go_mod
 from pytest_goproxy.lifecycle import Starting, remove_temp_dir, temp_dir
 from pytest_goproxy.origin.backend import KEEP_ALIVE, GitBackend
-from pytest_goproxy.origin.layout import ModuleLayout, check_tag_version, layout_of, repo_name_ok
+from pytest_goproxy.origin.layout import (
+    ModuleLayout,
+    RepoRoot,
+    check_tag_version,
+    has_path_prefix,
+    layout_of,
+)
 from pytest_goproxy.origin.log import OriginRequest, OriginRequestKind
 from pytest_goproxy.origin.repos import (
     Blob,
@@ -86,8 +92,6 @@ from pytest_goproxy.serving.tls import LOOPBACK_NAMES, session_ca
 __all__ = ["FakeOrigin", "OriginVersion"]
 
 
-#: The characters of a module path element (module.CheckPath), so of a repository name.
-_REPO_NAME = re.compile(r"[A-Za-z0-9._~-]+")
 #: A host name the origin can serve: what a module path's first element may be.
 _HOST_NAME = re.compile(r"[a-z0-9][a-z0-9.-]*\.[a-z0-9.-]*[a-z0-9]")
 #: Where a request for a repository goes: kind by the path after ``/<repo>/``.
@@ -400,20 +404,28 @@ class FakeOrigin(Starting):
         workdir: str | Path | None = None,
         tls: bool | ssl.SSLContext = True,
         auth: tuple[str, str] | None = None,
+        repos: Repositories | None = None,
+        roots: Iterable[RepoRoot] = (),
     ) -> None:
         __tracebackhide__ = True
         self._hosts = _hosts(hosts)
         self._tls = tls
         self._auth = _auth(auth)
-        git = find_git()
-        if workdir is not None:
-            Path(workdir).mkdir(parents=True, exist_ok=True)
-        self.root = temp_dir("goproxy-origin-", workdir)
-        self.repos = Repositories(self.root, git)
+        git = find_git() if repos is None else repos.git
+        #: None when the repositories are another's (a shared mirror, read-only here)
+        self.root: Path | None = None
+        if repos is None:
+            if workdir is not None:
+                Path(workdir).mkdir(parents=True, exist_ok=True)
+            self.root = temp_dir("goproxy-origin-", workdir)
+            repos = Repositories(self.root, git)
+        self.repos = repos
         self._backend = GitBackend(git, self.repos.env)
         self._server: _OriginHTTPServer | None = None
         self._lock = threading.RLock()
         self._layouts: dict[str, ModuleLayout] = {}
+        #: the import-path roots the origin knows, by root (pages it answers, layouts it uses)
+        self._roots: dict[str, RepoRoot] = {r.root: r for r in roots}
         self._versions: dict[tuple[str, str], OriginVersion] = {}
         self._closed = False
         #: every request, oldest first (``request_log.limit`` keeps only the last N)
@@ -454,7 +466,8 @@ class FakeOrigin(Starting):
         if server is not None and server.is_running():
             server.stop()
         self._backend.close()
-        remove_temp_dir(self.root)
+        if self.root is not None:
+            remove_temp_dir(self.root)
 
     @property
     def git_processes(self) -> list[int]:
@@ -509,10 +522,46 @@ class FakeOrigin(Starting):
 
     def repo_url(self, path: str) -> str:
         """The URL of the repository holding module (or package) ``path``, as the meta tag
-        names it: ``https://corp.example/lib``."""
+        names it: ``https://corp.example/lib``, ``https://github.com/uber-go/zap``."""
         __tracebackhide__ = True
-        layout = layout_of(path, self._hosts)
+        layout = self._layout(path)
         return f"{self.url_for(layout.host)}/{layout.repo}"
+
+    @property
+    def roots(self) -> list[RepoRoot]:
+        """The import-path roots the origin serves, sorted: each repository as go finds it."""
+        return [self._roots[r] for r in sorted(self._roots)]
+
+    @_user_facing
+    def add_root(self, root: str, url: str) -> RepoRoot:
+        """Declare a vanity import path: ``root`` (``go.uber.org/zap``) is answered by a
+        ``?go-get=1`` page naming repository ``url`` (``https://github.com/uber-go/zap``) on
+        another (or the same) host of this origin; modules under ``root`` added later live in
+        that repository. Both hosts must be the origin's."""
+        __tracebackhide__ = True
+        found = RepoRoot(root, url)
+        with self._lock:
+            known = self._roots.get(root)
+            if known is not None and known != found:
+                raise UsageError(f"{root} already names {known.url}; a root names one repository")
+            for host in (found.meta_host, found.host):
+                if host not in self._hosts:
+                    raise UsageError(
+                        f"add_root({root!r}, {url!r}): this origin serves "
+                        f"{', '.join(self._hosts)}, not {host}; give FakeOrigin(hosts=...) the "
+                        "host name"
+                    )
+            layout_of(root, self._hosts, roots=[found])  # the same checks as a module's
+            self._roots[root] = found
+            return found
+
+    def _layout(self, path: str, *, major_subdir: bool = False) -> ModuleLayout:
+        """Where ``path`` lives here: under a known root (a page, a vanity root), else by
+        cmd/go's rules (:func:`~pytest_goproxy.origin.layout.layout_of`)."""
+        __tracebackhide__ = True
+        return layout_of(
+            path, self._hosts, major_subdir=major_subdir, roots=self._roots.values()
+        )
 
     # -- modules ---------------------------------------------------------------------------
 
@@ -540,7 +589,7 @@ class FakeOrigin(Starting):
         instead of at its directory (see :mod:`pytest_goproxy.origin.layout`).
         """
         __tracebackhide__ = True
-        layout = layout_of(path, self._hosts, major_subdir=major_subdir)
+        layout = self._layout(path, major_subdir=major_subdir)
         check_tag_version(layout, version)
         module = f"{path}@{version}"
         blobs = self._initial_files(module, path, files)
@@ -575,7 +624,7 @@ class FakeOrigin(Starting):
         root = Path(directory)
         if not root.is_dir():
             raise ModuleSourceError(f"{root}: not a directory (add_dir needs a module source tree)")
-        layout = layout_of(path, self._hosts, major_subdir=major_subdir)
+        layout = self._layout(path, major_subdir=major_subdir)
         check_tag_version(layout, version)
         return self._tagged(layout, version, read_dir(root))
 
@@ -604,7 +653,7 @@ class FakeOrigin(Starting):
                         )
                     name = name[1 + len(prefix) :]
                 files[check_repo_file(str(archive.path), name)] = ("100644", data)
-            layout = layout_of(archive.module, self._hosts)
+            layout = self._layout(archive.module)
             check_tag_version(layout, archive.version)
             added.append(self._tagged(layout, archive.version, files))
         return added
@@ -633,7 +682,7 @@ class FakeOrigin(Starting):
         __tracebackhide__ = True
         with self._lock:
             known = self._layouts.get(path)
-            layout = known or layout_of(path, self._hosts, major_subdir=major_subdir)
+            layout = known or self._layout(path, major_subdir=major_subdir)
             text = message or f"{path}: a commit without a tag"
             if known is None:
                 plain = None if files is None else self._no_deletions(path, files)
@@ -643,7 +692,7 @@ class FakeOrigin(Starting):
                 commit = self.repos.commit(
                     layout.host, layout.repo, layout.directory, blobs, replace=True, message=text
                 )
-                self._layouts[path] = layout
+                self._learn(layout)
                 return commit.hash
             changes: dict[str, Blob | None] = {}
             for name, data in (files or {}).items():
@@ -662,6 +711,11 @@ class FakeOrigin(Starting):
                 layout.host, layout.repo, layout.directory, changes, replace=False, message=text
             )
             return commit.hash
+
+    def _learn(self, layout: ModuleLayout) -> None:
+        """Keep a module's layout, and its root for the ``?go-get=1`` pages."""
+        self._layouts[layout.path] = layout
+        self._roots.setdefault(layout.root, layout.repo_root)
 
     def version(self, path: str, version: str) -> OriginVersion:
         """What :meth:`add_module` made for ``path@version``; UsageError if nothing."""
@@ -756,7 +810,7 @@ class FakeOrigin(Starting):
                 commit.hash,
                 commit.time,
             )
-            self._layouts[layout.path] = layout
+            self._learn(layout)
             self._versions[(layout.path, version)] = found
             return found
 
@@ -806,29 +860,31 @@ class FakeOrigin(Starting):
 
     def _route(self, request: Request, record: OriginRequest) -> Response:
         path = record.path
-        parts = path.lstrip("/").split("/")
-        first = parts[0]
         if request.args.get("go-get") == "1":
             record.kind = OriginRequestKind.META
-            known = _REPO_NAME.fullmatch(first) and repo_name_ok(first)
-            record.repo = first if known and self.repos.exists(record.host, first) else None
             return self._meta(request, record)
-        name = first.removesuffix(".git")
-        exists = (
-            bool(_REPO_NAME.fullmatch(first))
-            and repo_name_ok(name)
-            and ".." not in parts
-            and self.repos.exists(record.host, name)
-        )
-        if exists:
-            record.repo = name
-            record.kind = _GIT_PATHS.get("/".join(parts[1:]), OriginRequestKind.OTHER)
+        found = self.repos.find(record.host, path)
+        if found is not None:
+            record.repo, rest = found
+            record.kind = _GIT_PATHS.get(rest, OriginRequestKind.OTHER)
             record.service = request.args.get("service")
         if not self._authorized(request):  # before the 404: a private host tells no one
             return self._unauthorized(record.host)
-        if not exists:
+        if found is None:
             return not_found(f"no repository at {urllib.parse.quote(path)} on {record.host}")
         return self._backend.respond(request, self.repos.project_root(record.host), path)
+
+    def _root_of(self, import_path: str) -> RepoRoot | None:
+        """The known root holding ``import_path`` (the longest), whose repository exists."""
+        best = None
+        for root in self._roots.values():
+            if has_path_prefix(import_path, root.root) and (
+                best is None or len(root.root) > len(best.root)
+            ):
+                best = root
+        if best is None or not self.repos.exists(best.host, best.repo):
+            return None
+        return best
 
     def _authorized(self, request: Request) -> bool:
         """True when the origin is public or the request carries its Basic credentials."""
@@ -854,14 +910,18 @@ class FakeOrigin(Starting):
         content="<prefix> git <repo URL>">`` in the head)."""
         if request.method not in ("GET", "HEAD"):
             return text_answer(405, f"method {request.method} not allowed for ?go-get=1\n")
-        if record.repo is None:
+        import_path = f"{record.host}/{record.path.strip('/')}".rstrip("/")
+        root = self._root_of(import_path)
+        if root is None:
             return not_found(f"no repository holds {record.host}{urllib.parse.quote(record.path)}")
-        root = f"{record.host}/{record.repo}"
-        content = html.escape(f"{root} git {self.scheme}://{root}")
+        if root.host == record.host:
+            record.repo = root.repo
+        url = root.with_scheme(self.scheme).url
+        content = html.escape(f"{root.root} {root.vcs} {url}")
         body = (
             "<!DOCTYPE html>\n<html>\n<head>\n"
             f'<meta name="go-import" content="{content}">\n'
-            f"</head>\n<body>\ngo get {html.escape(root)}\n</body>\n</html>\n"
+            f"</head>\n<body>\ngo get {html.escape(root.root)}\n</body>\n</html>\n"
         )
         return Response(body, status=200, content_type="text/html; charset=utf-8")
 
