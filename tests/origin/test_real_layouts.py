@@ -103,7 +103,7 @@ def test_layouts_in_repositories_of_other_hosts() -> None:
     assert (ansi.repo, ansi.directory, ansi.tag("v0.2.0")) == ("charm/x", "ansi", "ansi/v0.2.0")
     yaml = layout_of("gopkg.in/yaml.v3", HOSTS)
     assert (yaml.host, yaml.repo, yaml.tag("v3.0.1")) == ("gopkg.in", "yaml.v3", "v3.0.1")
-    with pytest.raises(UsageError, match="not golang.org"):
+    with pytest.raises(UsageError, match=r"not golang\.org"):
         layout_of("golang.org/x/net", ("go.googlesource.com",), roots=[sys_root])
 
 
