@@ -59,7 +59,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
@@ -71,6 +71,7 @@ from pytest_goproxy.gomod.snapshot import (
     MANIFEST_FORMAT,
     OriginModule,
     OriginReplay,
+    RecordedRepository,
     Snapshot,
     is_snapshot,
     parse_go_sum,
@@ -140,6 +141,25 @@ class RecordResult:
     warnings: tuple[str, ...] = ()
     #: the versions go fetched from their origins (VCS hosts), in ``versions`` too
     origin_modules: tuple[tuple[str, str], ...] = ()
+    #: where go finds each repository of the closure when it fetches directly
+    repositories: tuple[RecordedRepository, ...] = ()
+    #: host -> ``{"pages": n, "repositories": m}``: what a direct build reaches there
+    hosts: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+
+    def host_lines(self) -> list[str]:
+        """One line per host a direct build needs: ``github.com: 12 repositories``."""
+        lines = []
+        for host, counts in self.hosts.items():
+            parts = []
+            if counts.get("repositories"):
+                n = counts["repositories"]
+                parts.append(f"{n} repositor{'y' if n == 1 else 'ies'}")
+            if counts.get("pages"):
+                parts.append(
+                    f"{counts['pages']} ?go-get=1 page{'s' if counts['pages'] != 1 else ''}"
+                )
+            lines.append(f"{host}: {', '.join(parts)}")
+        return lines
 
 
 def _go_run(
@@ -177,6 +197,8 @@ def record(
     go: GoBinary | str | os.PathLike[str] | None = None,
     timeout: float = RECORD_TIMEOUT,
     tidy: bool = True,
+    origins: bool = False,
+    ask_pages: bool = True,
 ) -> RecordResult:
     """Download ``project_dir``'s module closure with the user's Go settings into ``out_dir``.
 
@@ -185,6 +207,12 @@ def record(
     directory and ``-modcacherw`` added to GOFLAGS (so the cache can be copied and removed).
     ``out_dir`` must be empty or absent. Raises :class:`RecordError` with go's error when the
     closure cannot be downloaded.
+
+    Where each module's repository is (for a replay's origins) is asked as go asks it:
+    ``ask_pages`` fetches the live ``?go-get=1`` pages (see
+    :mod:`pytest_goproxy.origin.recording`). ``origins`` also fetches, with git and the same
+    settings, the commits the closure names from each repository into a git bundle, so a
+    replay serves pseudo-versions with their real hashes (the history is fetched whole).
     """
     src = Path(project_dir)
     if not (src / "go.mod").is_file():
@@ -255,15 +283,26 @@ def record(
             versions = store.add_module_cache(out)
             recorded = tuple((mv.path, mv.version) for mv in versions)
             with_zip = sum(1 for mv in versions if mv.zip_path is not None)
-            origins = [
+            fetched_direct = [
                 found
                 for found in (_origin_module(mv, go_env["GONOPROXY"], contacted) for mv in versions)
                 if found is not None
             ]
-            origin_json = [o.to_json() for o in origins]
+            origin_json = [o.to_json() for o in fetched_direct]
             # what a replay will make of them, said now (a pseudo-version stays with the proxy)
             recorded_origins: dict[str, object] = {"go_env": go_env, "origin_modules": origin_json}
             warnings.extend(Snapshot(out, go_sum, recorded_origins).origin_replay(store).warnings)
+            from pytest_goproxy.origin.recording import (  # git only for --origins
+                find_repositories,
+                host_counts,
+                record_bundles,
+            )
+
+            repositories = find_repositories(store, run_env, ask_pages=ask_pages)
+            if origins:
+                repositories, bundle_warnings = record_bundles(store, repositories, out, run_env)
+                warnings.extend(bundle_warnings)
+            hosts = host_counts(repositories)
         manifest = {
             "format": MANIFEST_FORMAT,
             "module": module,
@@ -274,6 +313,8 @@ def record(
             "warnings": warnings,
             "go_env": go_env,
             "origin_modules": origin_json,
+            "repositories": [r.to_json(out) for r in repositories],
+            "hosts": hosts,
         }
         (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         return RecordResult(
@@ -282,7 +323,9 @@ def record(
             recorded,
             with_zip,
             tuple(warnings),
-            tuple((o.module, o.version) for o in origins),
+            tuple((o.module, o.version) for o in fetched_direct),
+            tuple(repositories),
+            hosts,
         )
     finally:
         remove_temp_dir(work)
@@ -451,9 +494,10 @@ def serve_snapshot(snapshot: Snapshot, *, host: str = "127.0.0.1") -> ServedSnap
     origin = None
     try:
         if replay.modules:
-            from pytest_goproxy.origin.mirror import origin_of_store  # git is needed only here
+            from pytest_goproxy.origin.mirror import origin_of_store, recorded  # needs git
 
-            origin = origin_of_store(store, modules=replay.modules)
+            roots, bundles = recorded(snapshot)
+            origin = origin_of_store(store, modules=replay.modules, roots=roots, bundles=bundles)
             endpoints.add(origin.close)
             origin.start()
     except BaseException:

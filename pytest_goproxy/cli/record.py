@@ -14,7 +14,7 @@ __all__ = ["COMMAND"]
 def _record(args: argparse.Namespace) -> int:
     from pytest_goproxy.record import record
 
-    result = record(args.project, args.out, timeout=args.timeout)
+    result = record(args.project, args.out, timeout=args.timeout, origins=args.origins)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(
@@ -22,6 +22,16 @@ def _record(args: argparse.Namespace) -> int:
         f"({result.with_zip} with zips) into {result.snapshot}",
         file=sys.stderr,
     )
+    bundles = sum(1 for r in result.repositories if r.bundle is not None)
+    print(
+        f"fetched directly (no proxy), the build needs {len(result.hosts)} host(s) for "
+        f"{len(result.repositories)} repository root(s)"
+        + (f"; the real commits of {bundles} repositories are kept" if args.origins else "")
+        + ":",
+        file=sys.stderr,
+    )
+    for line in result.host_lines():
+        print(f"  {line}", file=sys.stderr)
     print(result.snapshot)
     return 0
 
@@ -31,6 +41,13 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, metavar="SNAPSHOT_DIR", help="new, empty directory")
     parser.add_argument(
         "--timeout", type=float, default=1800.0, help="seconds per go command (default 1800)"
+    )
+    parser.add_argument(
+        "--origins",
+        action="store_true",
+        help="also fetch, with git and your settings, the commits the closure names from each "
+        "module's repository (whole history, one git bundle per repository), so a replay's "
+        "origins serve pseudo-versions with their real hashes",
     )
 
 

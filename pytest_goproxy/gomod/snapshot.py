@@ -17,6 +17,18 @@ from a fake origin instead of from its proxy::
                         "url": "https://corp.example/lib", "ref": "refs/tags/v1.0.0",
                         "hash": "<commit>"}]
 
+Since format 3 it also says where each module's **repository** is, as go finds it when it
+fetches directly (from the live ``?go-get=1`` page, else the ``Origin`` a proxy wrote into the
+``.info``, else cmd/go's rules), and which hosts a direct build needs; with ``record --origins``
+each repository's recorded commits are kept as a git bundle beside the manifest::
+
+    "repositories": [{"root": "golang.org/x/sys", "vcs": "git",
+                      "url": "https://go.googlesource.com/sys", "static": false,
+                      "source": "go-get", "modules": ["golang.org/x/sys"],
+                      "bundle": "origins/go.googlesource.com/sys.bundle"}],
+    "hosts": {"golang.org": {"pages": 1, "repositories": 0},
+              "go.googlesource.com": {"pages": 0, "repositories": 1}}
+
 ``go_env`` is what go saw while recording (``go env``: GONOPROXY defaults to GOPRIVATE);
 ``origin_modules`` comes from the ``Origin`` object go writes into the ``.info`` of what it
 fetched itself. A manifest without these fields (format 1, or no manifest at all) has no origin
@@ -45,6 +57,7 @@ __all__ = [
     "MANIFEST_FORMAT",
     "OriginModule",
     "OriginReplay",
+    "RecordedRepository",
     "Snapshot",
     "is_snapshot",
     "parse_go_sum",
@@ -52,8 +65,71 @@ __all__ = [
 
 #: The manifest file of a snapshot directory.
 MANIFEST = "snapshot.json"
-#: The manifest format ``record`` writes (2: with ``go_env`` and ``origin_modules``).
-MANIFEST_FORMAT = 2
+#: The manifest format ``record`` writes (2: with ``go_env`` and ``origin_modules``; 3: with
+#: ``repositories`` and ``hosts``).
+MANIFEST_FORMAT = 3
+
+
+@dataclass(frozen=True)
+class RecordedRepository:
+    """Where go finds one repository of the closure, as ``record`` saw it (format 3)."""
+
+    #: the import-path root, ``golang.org/x/sys``
+    root: str
+    #: the repository URL, ``https://go.googlesource.com/sys``
+    url: str
+    vcs: str = "git"
+    #: True when cmd/go's static host table finds it (github.com...): no page is asked
+    static: bool = False
+    #: where the answer came from: ``go-get`` (the live page), ``origin`` (a proxy's ``.info``)
+    #: or ``rule`` (cmd/go's rules alone)
+    source: str = "rule"
+    #: the module paths of the closure it holds
+    modules: tuple[str, ...] = ()
+    #: the git bundle of its recorded commits (``record --origins``), None without
+    bundle: Path | None = None
+
+    def to_json(self, base: Path) -> dict[str, object]:
+        entry: dict[str, object] = {
+            "root": self.root,
+            "vcs": self.vcs,
+            "url": self.url,
+            "static": self.static,
+            "source": self.source,
+            "modules": list(self.modules),
+        }
+        if self.bundle is not None:
+            entry["bundle"] = self.bundle.relative_to(base).as_posix()
+        return entry
+
+    @classmethod
+    def from_json(cls, base: Path, entry: object) -> RecordedRepository:
+        """A manifest entry; ModuleSourceError naming the file when it is not one."""
+        texts = ("root", "url", "vcs", "source")
+        if (
+            not isinstance(entry, Mapping)
+            or not all(isinstance(entry.get(k, ""), str) for k in texts)
+            or not entry.get("root")
+            or not entry.get("url")
+            or not isinstance(entry.get("static", False), bool)
+            or not isinstance(entry.get("modules", []), list)
+            or not isinstance(entry.get("bundle", ""), str)
+        ):
+            raise ModuleSourceError(
+                f"{base / MANIFEST}: repositories holds {entry!r}; each entry is an object with "
+                'string "root" and "url" (and "vcs", "static", "source", "modules", "bundle"): '
+                "record again"
+            )
+        bundle = entry.get("bundle")
+        return cls(
+            str(entry["root"]),
+            str(entry["url"]),
+            str(entry.get("vcs") or "git"),
+            bool(entry.get("static", False)),
+            str(entry.get("source") or "rule"),
+            tuple(str(m) for m in entry.get("modules", [])),
+            base / str(bundle) if bundle else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -153,6 +229,16 @@ class Snapshot:
         if not isinstance(found, Mapping):
             return {}
         return {str(k): str(v) for k, v in found.items() if isinstance(v, str)}
+
+    @property
+    def repositories(self) -> tuple[RecordedRepository, ...]:
+        """Where go finds each repository of the closure (none before format 3)."""
+        entries = self.manifest.get("repositories")
+        if entries is None:
+            return ()
+        if not isinstance(entries, list):
+            raise ModuleSourceError(f"{self.path / MANIFEST}: repositories must be a list")
+        return tuple(RecordedRepository.from_json(self.path, entry) for entry in entries)
 
     @property
     def origin_modules(self) -> tuple[OriginModule, ...]:

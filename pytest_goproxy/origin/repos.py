@@ -357,6 +357,25 @@ class Repositories:
                 )
             self._run(["update-ref", f"refs/tags/{tag}", commit, ""], git_dir=git_dir)
 
+    def restore(self, host: str, name: str, bundle: Path) -> None:
+        """Fill repository ``host/name`` with every ref and object of a git ``bundle`` (the
+        real commits ``record --origins`` kept), hashes unchanged."""
+        with self._lock:
+            git_dir = self.ensure(host, name)
+            self._run(["fetch", "-q", "--no-tags", str(bundle), "+refs/*:refs/*"], git_dir=git_dir)
+
+    def commit_of(self, host: str, name: str, rev: str) -> str | None:
+        """The full hash of commit ``rev`` (a hash or a prefix of one, a tag) when the
+        repository has it, else None."""
+        if not self.exists(host, name):
+            return None
+        out = self._run(
+            ["rev-parse", "--verify", "-q", "--end-of-options", f"{rev}^{{commit}}"],
+            git_dir=self.path(host, name),
+            check=False,
+        )
+        return out.decode().strip() or None
+
     # -- running git -----------------------------------------------------------------------
 
     def _run(

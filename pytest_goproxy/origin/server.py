@@ -434,6 +434,8 @@ class FakeOrigin(Starting):
         )
         #: exceptions our own handler raised (a bug of ours), answered 500
         self.handler_errors: list[Exception] = []
+        #: versions a mirror could not put here, with the reason (:mod:`~.mirror`)
+        self.missing: dict[tuple[str, str], str] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -524,7 +526,7 @@ class FakeOrigin(Starting):
         """The URL of the repository holding module (or package) ``path``, as the meta tag
         names it: ``https://corp.example/lib``, ``https://github.com/uber-go/zap``."""
         __tracebackhide__ = True
-        layout = self._layout(path)
+        layout = self.layout(path)
         return f"{self.url_for(layout.host)}/{layout.repo}"
 
     @property
@@ -555,13 +557,11 @@ class FakeOrigin(Starting):
             self._roots[root] = found
             return found
 
-    def _layout(self, path: str, *, major_subdir: bool = False) -> ModuleLayout:
+    def layout(self, path: str, *, major_subdir: bool = False) -> ModuleLayout:
         """Where ``path`` lives here: under a known root (a page, a vanity root), else by
         cmd/go's rules (:func:`~pytest_goproxy.origin.layout.layout_of`)."""
         __tracebackhide__ = True
-        return layout_of(
-            path, self._hosts, major_subdir=major_subdir, roots=self._roots.values()
-        )
+        return layout_of(path, self._hosts, major_subdir=major_subdir, roots=self._roots.values())
 
     # -- modules ---------------------------------------------------------------------------
 
@@ -589,7 +589,7 @@ class FakeOrigin(Starting):
         instead of at its directory (see :mod:`pytest_goproxy.origin.layout`).
         """
         __tracebackhide__ = True
-        layout = self._layout(path, major_subdir=major_subdir)
+        layout = self.layout(path, major_subdir=major_subdir)
         check_tag_version(layout, version)
         module = f"{path}@{version}"
         blobs = self._initial_files(module, path, files)
@@ -624,9 +624,19 @@ class FakeOrigin(Starting):
         root = Path(directory)
         if not root.is_dir():
             raise ModuleSourceError(f"{root}: not a directory (add_dir needs a module source tree)")
-        layout = self._layout(path, major_subdir=major_subdir)
+        layout = self.layout(path, major_subdir=major_subdir)
         check_tag_version(layout, version)
         return self._tagged(layout, version, read_dir(root))
+
+    @_user_facing
+    def commit_version(self, path: str, version: str, files: Mapping[str, bytes]) -> OriginVersion:
+        """Commit exactly ``files`` (what a module zip holds: nothing added, no go.mod made up)
+        as module ``path`` and tag the commit ``version``."""
+        __tracebackhide__ = True
+        layout = self.layout(path)
+        check_tag_version(layout, version)
+        blobs = {check_repo_file(path, n): _blob(path, n, d) for n, d in files.items()}
+        return self._tagged(layout, version, blobs)
 
     @_user_facing
     def add_txtar(self, file_or_dir: str | Path) -> list[OriginVersion]:
@@ -653,7 +663,7 @@ class FakeOrigin(Starting):
                         )
                     name = name[1 + len(prefix) :]
                 files[check_repo_file(str(archive.path), name)] = ("100644", data)
-            layout = self._layout(archive.module)
+            layout = self.layout(archive.module)
             check_tag_version(layout, archive.version)
             added.append(self._tagged(layout, archive.version, files))
         return added
@@ -682,7 +692,7 @@ class FakeOrigin(Starting):
         __tracebackhide__ = True
         with self._lock:
             known = self._layouts.get(path)
-            layout = known or self._layout(path, major_subdir=major_subdir)
+            layout = known or self.layout(path, major_subdir=major_subdir)
             text = message or f"{path}: a commit without a tag"
             if known is None:
                 plain = None if files is None else self._no_deletions(path, files)

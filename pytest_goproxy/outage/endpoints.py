@@ -6,10 +6,13 @@ starts them and is the one place that knows how they are wired:
 
 * every proxy serves every checksum database (as proxy.golang.org serves sum.golang.org);
 * an ``origin`` is a :class:`~pytest_goproxy.origin.FakeOrigin` holding every module of the
-  store in git, as every public module has its repository; go reaches it by the modules' host
-  names (``example.test``, ``corp.example``) through the network guard, with the routes of
-  :meth:`Endpoints.routes`. With an origin, the checksum database speaks HTTPS and is routed by
-  its name too, so go's own rules can send it there directly (``https://sumdb.goproxy.test``,
+  store in git where go finds it (github.com repositories, golang.org pages naming
+  go.googlesource.com, vanity hosts, gopkg.in: :mod:`pytest_goproxy.origin.mirror`), as every
+  public module has its repository; go reaches it by those host names through the network
+  guard, with the routes of :meth:`Endpoints.routes`. The repositories are built once (an
+  :class:`~pytest_goproxy.origin.mirror.OriginMirror`, shared by every cell of a matrix run)
+  and each outage's origin reads them. With an origin, the checksum database speaks HTTPS and
+  is routed by its name too, so go's own rules can send it there directly (``https://sumdb.goproxy.test``,
   as they send it to sum.golang.org after a ``direct``);
 * ``private`` modules (a GOPRIVATE-style pattern) are the project's own: the proxies and the
   checksum database answer ``410 Gone`` for them, as proxy.golang.org and sum.golang.org answer
@@ -46,6 +49,7 @@ from pytest_goproxy.sumdb import ChecksumDB
 
 if TYPE_CHECKING:
     from pytest_goproxy.origin import FakeOrigin
+    from pytest_goproxy.origin.mirror import OriginMirror
 
 __all__ = [
     "DNS_FAILURE_STATUS",
@@ -134,8 +138,11 @@ class Endpoints(Closers, Starting):
         prefix: str = "outage",
         host: str = "127.0.0.1",
         private: str | None = None,
+        mirror: OriginMirror | None = None,
     ) -> None:
         super().__init__()
+        #: the shared repositories an origin reads (None: built for this outage, on need)
+        self.mirror = mirror
         self.plans = {p.name: p for p in plans}
         self.store = store
         self.source = source
@@ -183,13 +190,28 @@ class Endpoints(Closers, Starting):
                 self.fronts[name] = self.net.front(self.server(name), name=name)
 
     def _start_origin(self) -> FakeOrigin:
-        """Every module of the store in git, served under the modules' host names."""
-        from pytest_goproxy.origin.mirror import origin_of_store  # git is needed only here
+        """Every module of the store in git, served under the host names go finds them by."""
+        from pytest_goproxy.origin.mirror import OriginMirror, recorded  # git only here
 
-        origin = origin_of_store(self.store)
+        if self.mirror is None:
+            roots, bundles = recorded(self.source.snapshot if self.source is not None else None)
+            self.mirror = OriginMirror(self.store, roots=roots, bundles=bundles)
+            self.add(self.mirror.close)
+        origin = self.mirror.serve()
         self.add(origin.close)
         origin.start()
         return origin
+
+    def unservable(self, text: str) -> list[str]:
+        """The versions named in ``text`` (go's output) that an origin here cannot serve (a
+        pseudo-version whose real commit was not recorded), as ``module@version``."""
+        named = {
+            f"{m}@{v}"
+            for origin in self.origins.values()
+            for (m, v) in origin.missing
+            if f"{m}@{v}" in text
+        }
+        return sorted(named)
 
     def _start_sumdb(self, name: str, *, tls: bool = False) -> ChecksumDB:
         """A checksum database logging the public modules every proxy serves (and those added

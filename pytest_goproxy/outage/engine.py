@@ -22,6 +22,7 @@ import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pytest_goproxy.configs import Config
 from pytest_goproxy.errors import FaultError, RelayError, ToolUnavailable
@@ -38,6 +39,9 @@ from pytest_goproxy.outage.endpoints import EndpointPlan, Endpoints, needs_toxip
 from pytest_goproxy.outage.faults import NO_FAULT, BoundFault, bind_fault
 from pytest_goproxy.outage.procedures import PROCEDURES, RunContext
 from pytest_goproxy.outage.relay import find_nginx
+
+if TYPE_CHECKING:
+    from pytest_goproxy.origin.mirror import OriginMirror
 
 __all__ = ["DEFAULT_COMMAND", "Outage", "OutageEngine", "Outcome", "config_endpoints"]
 
@@ -150,7 +154,9 @@ class OutageEngine(Closing):
         self.runner = runner
         self._toxiproxy = LazyToxiproxy(toxiproxy, toxiproxy_bin)
         self._stores: dict[tuple[object, ...], ModuleStore] = {}
+        self._mirrors: dict[tuple[object, ...], OriginMirror] = {}
         self._lock = threading.Lock()
+        self._mirror_lock = threading.Lock()
 
     # -- shared things -----------------------------------------------------------------------------
 
@@ -174,6 +180,22 @@ class OutageEngine(Closing):
             if key not in self._stores:
                 self._stores[key] = src.store(self.workdir)
             return self._stores[key]
+
+    def mirror(self, source: ModuleSourceLike | ModuleSource) -> OriginMirror:
+        """The origin repositories of ``source``'s modules, built once (git runs only here) and
+        read by every run's origin."""
+        from pytest_goproxy.origin.mirror import OriginMirror, recorded
+
+        src = ModuleSource.of(source)
+        key = (src.kind, src.path, src.function)
+        store = self.store(src)
+        with self._mirror_lock:
+            if key not in self._mirrors:
+                roots, bundles = recorded(src.snapshot)
+                self._mirrors[key] = OriginMirror(
+                    store, roots=roots, bundles=bundles, workdir=self.workdir
+                )
+            return self._mirrors[key]
 
     # -- one run -----------------------------------------------------------------------------------
 
@@ -210,12 +232,20 @@ class OutageEngine(Closing):
         go_project: GoProject | None = None
         started = time.monotonic()
         try:
+            mirror = None
             if outage.procedure == "relay":
                 store = source.store(self.workdir)
             else:
                 store = self.store(source)
+                if "git" in outage.needs:
+                    mirror = self.mirror(source)
             endpoints = Endpoints(
-                outage.endpoints, store, source=source, toxiproxy=toxiproxy, private=private
+                outage.endpoints,
+                store,
+                source=source,
+                toxiproxy=toxiproxy,
+                private=private,
+                mirror=mirror,
             )
             if outage.procedure == "relay":
                 endpoints.add(store.close)
@@ -248,6 +278,8 @@ class OutageEngine(Closing):
                 tuple(ctx.notes),
             )
             urls = {plan.name: endpoints.url(plan.name) for plan in outage.endpoints}
+            if verdict == "failed" and ran.result is not None:
+                cell = self._unrecorded(cell, endpoints, ran.result)
             return Outcome(cell, ran.result, dict(ran.env), urls, tuple(endpoints.asked()))
         except FaultError as exc:
             return self._unavailable(outage, f"the fault cannot be made here: {exc}")
@@ -274,6 +306,24 @@ class OutageEngine(Closing):
         return self.runner.project(requires=requires)
 
     @staticmethod
+    def _unrecorded(cell: Cell, endpoints: Endpoints, result: GoResult) -> Cell:
+        """A failed cell whose go needed, from an origin, a version the origin cannot have (a
+        pseudo-version whose real commit was not recorded) is *unavailable*: what go would do
+        against the real origin is not measured here, and a made-up failure would say it was.
+        Decided from go's error, after the run, so a cell that never needed the origin keeps
+        its verdict."""
+        named = endpoints.unservable(f"{result.stderr}\n{result.stdout}")
+        if not named:
+            return cell
+        why = (
+            f"go needed {', '.join(named)} from the origin"
+            ", and the real commit of a pseudo-version cannot be rebuilt: record the project "
+            "with `pytest-goproxy record --origins` (or `matrix --origins`) to serve the real "
+            f"commits. go said: {cell.error or '(nothing)'}"
+        )
+        return Cell(cell.fault, cell.config, "unavailable", None, cell.seconds, why, cell.notes)
+
+    @staticmethod
     def _unavailable(outage: Outage, why: str) -> Outcome:
         return Outcome(Cell(outage.fault, outage.config, "unavailable", None, 0.0, why))
 
@@ -288,6 +338,10 @@ class OutageEngine(Closing):
         """Stop what this engine started: its toxiproxy, its module stores, its go runner."""
         with self._lock:
             stores, self._stores = list(self._stores.values()), {}
+        with self._mirror_lock:
+            mirrors, self._mirrors = list(self._mirrors.values()), {}
+        for mirror in mirrors:
+            mirror.close()
         try:
             self._toxiproxy.close()
         finally:

@@ -146,7 +146,7 @@ def test_record_keeps_private_modules_and_replays_them_from_an_origin(
     assert ("example.test/pub", "v1.0.0") in result.versions
     snap = tmp_path / "snap"
     manifest = json.loads((snap / "snapshot.json").read_text())
-    assert manifest["format"] == 2
+    assert manifest["format"] == 3
     assert manifest["go_env"]["GOPRIVATE"] == "corp.example"
     assert manifest["go_env"]["GONOPROXY"] == "corp.example"  # go's default: GOPRIVATE
     lib = next(o for o in manifest["origin_modules"] if o["module"] == "corp.example/lib")
@@ -159,6 +159,26 @@ def test_record_keeps_private_modules_and_replays_them_from_an_origin(
         "hash": origin.version("corp.example/lib", "v1.0.0").commit,
     }
     assert (snap / "cache/download/corp.example/lib/@v/v1.0.0.zip").is_file()
+    # where go finds each repository: the live ?go-get=1 page, asked through the user's proxy
+    roots = {r["root"]: r for r in manifest["repositories"]}
+    assert roots["corp.example/lib"] == {
+        "root": "corp.example/lib",
+        "vcs": "git",
+        "url": "https://corp.example/lib",
+        "static": False,
+        "source": "go-get",
+        "modules": ["corp.example/lib"],
+    }
+    assert roots["corp.example/auth"]["modules"] == ["corp.example/auth/v2"]
+    assert roots["example.test/pub"]["source"] == "rule"  # no page, no Origin: cmd/go's rule
+    assert manifest["hosts"] == {
+        "corp.example": {"pages": 2, "repositories": 2},
+        "example.test": {"pages": 1, "repositories": 1},
+    }
+    assert result.host_lines() == [
+        "corp.example: 2 repositories, 2 ?go-get=1 pages",
+        "example.test: 1 repository, 1 ?go-get=1 page",
+    ]
     upstream.close()  # offline from here on
     origin.close()
     db.close()
