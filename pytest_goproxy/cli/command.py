@@ -7,10 +7,68 @@ to the parser in one loop, so adding a subcommand is one module and one line in 
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["Subcommand"]
+__all__ = [
+    "Subcommand",
+    "check_modules",
+    "non_negative_seconds",
+    "positive_int",
+    "positive_seconds",
+]
+
+
+def check_modules(path: str | None, option: str = "--modules") -> None:
+    """A UsageError (exit status 2) when ``path`` names no module source: a typo in a path is
+    the user's to fix, found before any server starts, not a broken run (status 1)."""
+    if path is None:
+        return
+    from pytest_goproxy.errors import ModuleSourceError, UsageError
+    from pytest_goproxy.gomod.sources import ModuleSource
+
+    try:
+        ModuleSource.of(path)
+    except ModuleSourceError as exc:
+        raise UsageError(f"{option} {path}: {exc}") from None
+
+
+def positive_int(text: str) -> int:
+    """An argparse type for counts such as ``--jobs``: at least 1, or argparse's usage error
+    (one line, exit status 2) instead of a run that can do nothing."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _seconds(text: str, *, allow_zero: bool) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        bound = "0 or more" if allow_zero else "more than 0"
+        raise argparse.ArgumentTypeError(f"must be {bound} seconds, got {text!r}")
+    return value
+
+
+def positive_seconds(text: str) -> float:
+    """An argparse type for a deadline (``--timeout``): finite and above 0. go has no request
+    timeout of its own, so 0, a negative number or ``nan`` would end every run at once (or never)
+    and ``inf`` would let a hung go block forever; argparse says so in one line, exit status 2,
+    before anything starts."""
+    return _seconds(text, allow_zero=False)
+
+
+def non_negative_seconds(text: str) -> float:
+    """An argparse type for an interval where 0 means "never" or "at once"
+    (``--summary-every``): finite and 0 or more."""
+    return _seconds(text, allow_zero=True)
 
 
 def _no_arguments(parser: argparse.ArgumentParser) -> None:

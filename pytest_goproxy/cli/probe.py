@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pytest_goproxy.cli.command import Subcommand
+from pytest_goproxy.cli.command import Subcommand, positive_int, positive_seconds
 
 __all__ = ["COMMAND"]
 
@@ -33,10 +33,14 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         default="golang.org/x/text",
         help="a module your proxies serve (default golang.org/x/text)",
     )
-    parser.add_argument("--timeout", type=float, default=3.0, help="seconds per step (default 3)")
+    parser.add_argument(
+        "--timeout", type=positive_seconds, default=3.0, help="seconds per step (default 3)"
+    )
     parser.add_argument("--write-scenario", default=None, metavar="FILE")
     parser.add_argument("--go", default=None, help="the go binary (default: go on PATH)")
-    parser.add_argument("--width", type=int, default=None, help="table width (default: terminal)")
+    parser.add_argument(
+        "--width", type=positive_int, default=None, help="table width (default: terminal)"
+    )
 
 
 #: ``pytest-goproxy probe``

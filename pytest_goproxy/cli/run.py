@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pytest_goproxy.cli.command import Subcommand
+from pytest_goproxy.cli.command import Subcommand, positive_int
 
 __all__ = ["COMMAND", "EXIT_BAD_INPUT", "EXIT_INTERRUPTED", "EXIT_MISMATCH"]
 
@@ -182,7 +182,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         "-v", "--verbose", action="store_true", help="print the why of every scenario"
     )
     parser.add_argument(
-        "--width", type=int, default=None, help="table width (default: the terminal's)"
+        "--width", type=positive_int, default=None, help="table width (default: the terminal's)"
     )
 
 

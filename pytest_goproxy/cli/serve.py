@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pytest_goproxy.cli.command import Subcommand
+from pytest_goproxy.cli.command import Subcommand, check_modules, non_negative_seconds
 
 __all__ = ["COMMAND"]
 
@@ -17,6 +17,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     from pytest_goproxy.serve import OutageServer, parse_fault_arg
 
+    check_modules(args.modules)
+    faults = [parse_fault_arg(text) for text in args.fault or []]
     stop = threading.Event()
     stopping = [signal.SIGINT, signal.SIGTERM] + (
         [signal.SIGHUP] if hasattr(signal, "SIGHUP") else []
@@ -26,7 +28,7 @@ def _serve(args: argparse.Namespace) -> int:
         with OutageServer(
             args.modules,
             toxiproxy_bin=args.toxiproxy_bin,
-            faults=[parse_fault_arg(text) for text in args.fault or []],
+            faults=faults,
             log=_print,
             quiet=args.quiet,
             summary_every=args.summary_every,
@@ -74,7 +76,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--summary-every",
-        type=float,
+        type=non_negative_seconds,
         default=5.0,
         metavar="S",
         help="seconds between request summaries, printed when there were new requests "
