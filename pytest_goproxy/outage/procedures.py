@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from pytest_goproxy.configs import RetryPolicy
+from pytest_goproxy.configs import CONFIGS, RetryPolicy
 from pytest_goproxy.gomod.escape import escape_path
 from pytest_goproxy.gomod.semver import is_pseudo_version, sort_versions
 from pytest_goproxy.gomod.store import ModuleStore
@@ -34,7 +34,7 @@ from pytest_goproxy.outage.endpoints import Endpoints
 from pytest_goproxy.outage.relay import NginxRelay
 from pytest_goproxy.outage.schedule import waiting
 
-__all__ = ["PROCEDURES", "Ran", "RunContext", "attempt_limit"]
+__all__ = ["PROCEDURES", "Ran", "RunContext", "attempt_limit", "no_private_note"]
 
 #: The shortest time an attempt is given, however little of the deadline is left.
 MIN_ATTEMPT = 0.5
@@ -60,8 +60,22 @@ class RunContext:
 
     def env(self, **extra: str) -> dict[str, str]:
         """go's environment from the endpoints' values now (a ``dns`` fault changes a URL, so
-        this is computed after the faults are in)."""
-        return self.render({**self.endpoints.values(self.private), **extra})
+        this is computed after the faults are in).
+
+        ``private == ""`` says the project has no private pattern (a user whose go env sets
+        none): ``{private}`` renders empty, not the endpoints' stand-in covering every module,
+        so a configuration built on it measures what the user has. That it then equals a
+        configuration without it is said in the cell's notes (:func:`no_private_note`), here,
+        where every front end's run passes."""
+        values = {**self.endpoints.values(self.private), **extra}
+        if self.private != "":
+            return self.render(values)
+        values["private"] = ""
+        env = self.render(values)
+        note = no_private_note(self.render, values)
+        if note is not None and note not in self.notes:
+            self.notes.append(note)
+        return env
 
     def warm_env(self) -> dict[str, str]:
         """The fault-free environment that fills a cache: the primary, and the checksum
@@ -88,6 +102,31 @@ class RunContext:
     def close(self) -> None:
         for cache in self.caches:
             cache.remove()
+
+
+def no_private_note(
+    render: Callable[[Mapping[str, str]], dict[str, str]], values: Mapping[str, str]
+) -> str | None:
+    """``no private pattern: GOPRIVATE is empty, so this is comma_direct`` for a setup whose
+    ``{private}`` variables rendered empty; None when it uses no ``{private}``.
+
+    The variables are found by rendering once more with a stand-in pattern; the twin is the
+    first catalogue configuration without ``{private}`` that renders to the same environment
+    once the empty variables are left out (go reads an empty GOPRIVATE as unset)."""
+    stand_in = render({**values, "private": "private.invalid"})
+    env = render(values)
+    emptied = [key for key, value in env.items() if value == "" and stand_in.get(key) != ""]
+    if not emptied:
+        return None
+    names = " and ".join(emptied)
+    said = f"no private pattern: {names} {'is' if len(emptied) == 1 else 'are'} empty"
+    effective = {key: value for key, value in env.items() if key not in emptied}
+    for config in CONFIGS.values():
+        if "private" in config.placeholders or config.placeholders - set(values):
+            continue
+        if config.render(values) == effective:
+            return f"{said}, so this is {config.name}"
+    return said
 
 
 @dataclass(frozen=True)

@@ -159,8 +159,11 @@ class MatrixInfo:
     """What a matrix picture says about the run it shows, as its caption (:meth:`caption`).
 
     ``project`` (a path or name), ``command`` (``"go mod tidy"``, or go's arguments
-    ``("mod", "tidy")``), ``go_version`` (``go1.26.8``) and ``date`` (a date or text); each is
-    left out of the caption when None. Every cell of a matrix puts its fault on the primary
+    ``("mod", "tidy")``), ``go_version`` (``go1.26.8``), ``date`` (a date or text) and
+    ``private`` (which private pattern the private configurations used and where it came from,
+    e.g. ``private modules: corp.example (GOPRIVATE in your go env)``: the same configuration
+    means something else for another pattern); each is left out of the caption when None.
+    Every cell of a matrix puts its fault on the primary
     proxy, with the backup and the checksum database healthy: the caption always says so.
     """
 
@@ -168,6 +171,7 @@ class MatrixInfo:
     command: str | Sequence[str] | None = None
     go_version: str | None = None
     date: datetime.date | str | None = None
+    private: str | None = None
 
     @classmethod
     def today(
@@ -175,6 +179,7 @@ class MatrixInfo:
         project: object = None,
         command: str | Sequence[str] | None = None,
         go_version: str | None = None,
+        private: str | None = None,
     ) -> MatrixInfo:
         """The info of a run made now (``project`` may be a Path)."""
         return cls(
@@ -182,6 +187,7 @@ class MatrixInfo:
             command,
             go_version,
             datetime.date.today(),
+            private,
         )
 
     @property
@@ -203,6 +209,8 @@ class MatrixInfo:
         else:
             where = ""
         caption = f"{where}fault on the primary proxy (backup and checksum database healthy)"
+        if self.private:
+            caption += f"; {self.private}"
         date = self.date.isoformat() if isinstance(self.date, datetime.date) else self.date
         when = [text for text in (self.go_version, date) if text]
         if when:

@@ -46,8 +46,10 @@ def cell_name(fault: str, config: str) -> str:
 
 
 def cell_lines(cell: Cell) -> list[str]:
-    """One finished matrix cell: ``refused x single: failed REFUSED in 0.1 s``, and for a cell
-    that did not recover the line that matters (go's error, or why it could not run)."""
+    """One finished matrix cell: ``refused x single: failed REFUSED in 0.1 s``, for a cell
+    that did not recover the line that matters (go's error, or why it could not run), and a
+    ``note:`` line per note (a private configuration without a pattern says which it equals;
+    a relay whether its list went stale): a log reader needs them to read the verdict."""
     name = cell_name(cell.fault, cell.config)
     if cell.verdict == "failed":
         head = f"{name}: failed {cell.failure or 'UNKNOWN'} in {seconds_text(cell.seconds)}"
@@ -61,6 +63,7 @@ def cell_lines(cell: Cell) -> list[str]:
     if cell.verdict != "recovered" and first_line(cell.error):
         who = {"unavailable": "why", "error": "error"}.get(cell.verdict, "go")
         lines.append(f"  {who}: {first_line(cell.error)}")
+    lines += [f"  note: {note}" for note in cell.notes]
     return lines
 
 
