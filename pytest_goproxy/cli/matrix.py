@@ -1,5 +1,11 @@
 """``pytest-goproxy matrix``: the fault x configuration matrix from the command line.
 
+``pytest-goproxy matrix PROJECT_DIR`` is a new user's first command on their own project: a
+project without module files has its modules recorded once with the user's Go settings and kept
+in the user's cache (:mod:`pytest_goproxy.matrix.own`), and its private pattern is the user's
+own. Every usage problem (an unknown name, a bad option value, a directory without go.mod, a
+missing --modules) is found before anything is recorded or run: one line, exit status 2.
+
 The default cells answer the common question quickly (about a minute on 2 cores with
 ``--jobs 2``): the faults people meet most, against the configurations people copy. ``--faults
 all`` / ``--configs all`` run the whole catalogues (``dial_timeout`` costs go's 30 s dial limit per
@@ -13,9 +19,15 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pytest_goproxy.cli.command import Subcommand
+from pytest_goproxy.cli.command import (
+    Subcommand,
+    check_modules,
+    positive_int,
+    positive_seconds,
+)
 
 if TYPE_CHECKING:
+    from pytest_goproxy.matrix.runner import MatrixProject
     from pytest_goproxy.outage.cell import Cell
 
 __all__ = ["COMMAND", "DEFAULT_CONFIGS", "DEFAULT_FAULTS"]
@@ -43,18 +55,44 @@ def _names(text: str | None, default: tuple[str, ...], everything: list[str]) ->
     return [name.strip() for name in text.split(",") if name.strip()]
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def _project(args: argparse.Namespace) -> MatrixProject:
+    """The project and its modules, every usage problem raised as a UsageError before anything
+    is recorded; then the recording, when the project needs one."""
+    import dataclasses
+
+    from pytest_goproxy.errors import UsageError
+    from pytest_goproxy.matrix.own import check_private_pattern
+    from pytest_goproxy.matrix.runner import MatrixProject
+
+    private = None if args.private is None else check_private_pattern(args.private)
+    check_modules(args.modules)
+    if args.project is None:
+        asked = [f for f, on in (("--refresh", args.refresh), ("--origins", args.origins)) if on]
+        if asked:
+            raise UsageError(
+                f"{' and '.join(asked)} records a project's modules: name the project "
+                "(PROJECT_DIR); the bundled example has its modules"
+            )
+        project = MatrixProject.of(None, args.modules, private)
+        if private is not None:
+            project = dataclasses.replace(project, private_source="given with --private")
+        return project
+    return MatrixProject.user(
+        args.project,
+        args.modules,
+        private,
+        record=not args.no_record,
+        refresh=args.refresh,
+        origins=args.origins,
+        go=args.go,
+    )
 
 
 def _matrix(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from pytest_goproxy.configs import config_names
-    from pytest_goproxy.matrix.runner import MatrixProject, MatrixRunner, check_names
+    from pytest_goproxy.matrix.runner import MatrixRunner, check_names
     from pytest_goproxy.outage.engine import DEFAULT_COMMAND
     from pytest_goproxy.outage.faults import all_fault_names
     from pytest_goproxy.report import parse_formats, write_reports
@@ -78,10 +116,12 @@ def _matrix(args: argparse.Namespace) -> int:
     faults = _names(args.faults, DEFAULT_FAULTS, all_fault_names())
     configs = _names(args.configs, DEFAULT_CONFIGS, config_names())
     check_names(faults, configs)
-    project = MatrixProject.of(args.project, args.modules, args.private)
+    project = _project(args)  # may record (network, once): after every check above
     pairs = [(f, c) for f in faults for c in configs]
     where = args.project or "the bundled example"
+    private = project.private_caption()
     title = f"pytest-goproxy outage matrix: {where}" + (" over HTTPS" if args.tls else "")
+    title += f" ({private})"
     go_version: str | None = None
 
     console = Console()
@@ -156,7 +196,7 @@ def _matrix(args: argparse.Namespace) -> int:
     if out is not None:
         print(f"cells: {out / CELL_LOG}", file=sys.stderr)
         if cells:
-            info = MatrixInfo.today(where, DEFAULT_COMMAND, go_version)
+            info = MatrixInfo.today(where, DEFAULT_COMMAND, go_version, private)
             written = write_reports(cells, out, formats, title=title, info=info)
             for fmt, path in written.items():
                 print(f"{fmt}: {path}", file=sys.stderr)
@@ -182,8 +222,11 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         "project",
         nargs="?",
         metavar="PROJECT_DIR",
-        help="a Go module whose dependencies are in its testdata/mod or modules directory, or "
-        "given with --modules (default: the bundled example)",
+        help="your Go module (default: the bundled example); its dependencies come from "
+        "--modules, else its testdata/mod, modules or .goproxy/modules directory, else a "
+        "snapshot recorded once with your Go settings and kept in "
+        "${PYTEST_GOPROXY_CACHE:-${XDG_CACHE_HOME:-~/.cache}/pytest-goproxy}/snapshots/ "
+        "(recorded again when go.mod or go.sum changes)",
     )
     parser.add_argument(
         "--faults",
@@ -194,10 +237,12 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         help="comma-separated configuration names, or `all` "
         f"(default: {','.join(DEFAULT_CONFIGS)})",
     )
-    parser.add_argument("--jobs", type=_positive, default=2, help="cells run at once (default 2)")
+    parser.add_argument(
+        "--jobs", type=positive_int, default=2, help="cells run at once (default 2)"
+    )
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=positive_seconds,
         default=10.0,
         help="deadline of one go command in seconds; a hang costs all of it (default 10)",
     )
@@ -213,14 +258,36 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         "after Ctrl-C or SIGTERM)",
     )
     parser.add_argument(
-        "--modules", help="txtar file/dir or module cache serving the project's modules"
+        "--modules",
+        metavar="DIR",
+        help="a snapshot (`pytest-goproxy record`), module cache or txtar file/dir serving the "
+        "project's modules; nothing is recorded then",
+    )
+    parser.add_argument(
+        "--refresh",
+        action="store_true",
+        help="record PROJECT_DIR's modules again, replacing its kept snapshot",
+    )
+    parser.add_argument(
+        "--no-record",
+        action="store_true",
+        help="never record: without module files or a kept snapshot, fail (exit 2)",
+    )
+    parser.add_argument(
+        "--origins",
+        action="store_true",
+        help="record with the real git commits of each module's origin too "
+        "(`record --origins`), so cells that fetch directly can replay them",
     )
     parser.add_argument(
         "--private",
         metavar="PATTERN",
         help="the project's private modules, a GOPRIVATE-style pattern (e.g. corp.example): only "
-        "their origin serves them, the public proxy answers 410 (default for the bundled "
-        "example: corp.example; else none; '' for none)",
+        "their origin serves them, the public proxy answers 410, and it is the {private} of the "
+        "goprivate/gonoproxy/... configurations (default: yours, GOPRIVATE else GONOPROXY else "
+        "GONOSUMDB as the snapshot recorded them or `go env` says; the bundled example's: "
+        "corp.example; '' for none, and the private configurations then equal their public "
+        "twins)",
     )
     parser.add_argument(
         "--tls",
@@ -240,9 +307,13 @@ COMMAND = Subcommand(
     help="run the fault x configuration matrix on a Go project (default: the bundled example)",
     description="Run every (fault, configuration) cell: a real go command under a real fault, "
     "with each configuration's environment and procedure; print the verdict table "
-    "(recovered / failed / hung / unavailable / error). Exit status: 0 when every cell ran "
-    "(whatever go did), 1 for a bad argument or a cell that broke (`error`), 130 after Ctrl-C "
-    "and 143 after SIGTERM (the finished cells are reported).",
+    "(recovered / failed / hung / unavailable / error). PROJECT_DIR without module files is "
+    "recorded first, once, with your Go settings (the one step that uses the network; see "
+    "PROJECT_DIR). Exit status: 0 when every cell ran (whatever go did); 1 when a cell broke "
+    "(`error`), or recording or a tool failed; 2 for a usage error (a bad option or value, an "
+    "unknown fault or configuration, a PROJECT_DIR without go.mod, a missing --modules), "
+    "found before anything is recorded or run; 130 after Ctrl-C and 143 after SIGTERM (the "
+    "finished cells are reported).",
     run=_matrix,
     arguments=_arguments,
 )

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from pytest_goproxy.exports import lazy_exports
 
 if TYPE_CHECKING:
+    from pytest_goproxy.matrix.own import ensure_snapshot as ensure_snapshot
+    from pytest_goproxy.matrix.own import snapshot_dir as snapshot_dir
     from pytest_goproxy.matrix.runner import DEFAULT_EXAMPLE as DEFAULT_EXAMPLE
     from pytest_goproxy.matrix.runner import MODULE_DIRS as MODULE_DIRS
     from pytest_goproxy.matrix.runner import MatrixProject as MatrixProject
@@ -29,5 +31,6 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "matrix_runner",
             "run_matrix",
         ),
+        "own": ("ensure_snapshot", "snapshot_dir"),
     },
 )

@@ -52,26 +52,32 @@ pytest_plugins = ["pytest_goproxy.gorun.plugin", "pytest_goproxy.network.plugin"
 MARKER = "goproxy_matrix"
 #: Default deadline of one cell in tests (a blackholed primary costs all of it).
 DEFAULT_CELL_TIMEOUT = 60.0
-_OPTIONS = frozenset({"project", "modules", "timeout", "command", "fault_params"})
+_OPTIONS = frozenset({"project", "modules", "private", "timeout", "command", "fault_params"})
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Register the ``goproxy_matrix`` marker (``pytest --markers`` shows it)."""
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(faults, configs, *, project=None, modules=None, timeout=60, command=None, "
-        "fault_params=None): run the test once per (fault, configuration) cell of the outage "
-        "matrix; the `matrix_cell` fixture is the cell's verdict",
+        f"{MARKER}(faults, configs, *, project=None, modules=None, private=None, timeout=60, "
+        "command=None, fault_params=None): run the test once per (fault, configuration) cell "
+        "of the outage matrix; the `matrix_cell` fixture is the cell's verdict",
     )
 
 
 def matrix_params(faults: Sequence[str], configs: Sequence[str]) -> list[Any]:
     """``pytest.param((fault, config), id="fault-config")`` per cell, marked ``network_faults``,
     for ``@pytest.mark.parametrize("matrix_cell", ..., indirect=True)``. Unknown names raise
-    FaultError / ConfigError listing the valid ones."""
+    FaultError / ConfigError listing the valid ones, from the caller's line (the checks'
+    frames say nothing a test author can act on)."""
+    __tracebackhide__ = True
+    from pytest_goproxy.errors import UsageError
     from pytest_goproxy.matrix import check_names
 
-    check_names(faults, configs)
+    try:
+        check_names(faults, configs)
+    except UsageError as exc:
+        raise exc.with_traceback(None)  # noqa: B904  (the same exception, no frames)
     return [
         pytest.param((fault, config), id=f"{fault}-{config}", marks=pytest.mark.network_faults)
         for fault in faults
@@ -79,21 +85,37 @@ def matrix_params(faults: Sequence[str], configs: Sequence[str]) -> list[Any]:
     ]
 
 
-def _marker_cells(marker: pytest.Mark) -> tuple[list[str], list[str]]:
+def _marker_cells(marker: pytest.Mark, where: str) -> tuple[list[str], list[str]]:
+    """The marker's faults and configurations, checked; a mistake is one line naming the test
+    (:func:`_usage_error`), before any cell runs."""
+    from pytest_goproxy.errors import UsageError
+    from pytest_goproxy.matrix import check_names
+
     args = list(marker.args)
     faults = marker.kwargs.get("faults", args[0] if args else None)
     configs = marker.kwargs.get("configs", args[1] if len(args) > 1 else None)
     if faults is None or configs is None:
-        raise pytest.UsageError(
-            f"@pytest.mark.{MARKER} needs faults=[...] and configs=[...], got {marker}"
-        )
+        raise _usage_error(where, f"needs faults=[...] and configs=[...], got {marker}")
     unknown = set(marker.kwargs) - _OPTIONS - {"faults", "configs"}
     if unknown:
-        raise pytest.UsageError(
-            f"@pytest.mark.{MARKER}: unknown option(s) {', '.join(sorted(unknown))}; "
-            f"valid: faults, configs, {', '.join(sorted(_OPTIONS))}"
+        raise _usage_error(
+            where,
+            f"unknown option(s) {', '.join(sorted(unknown))}; "
+            f"valid: faults, configs, {', '.join(sorted(_OPTIONS))}",
         )
+    if isinstance(faults, str) or isinstance(configs, str):
+        raise _usage_error(where, "faults and configs are lists of names, e.g. ['refused']")
+    try:
+        check_names(list(faults), list(configs))
+    except UsageError as exc:
+        raise _usage_error(where, str(exc)) from None
     return list(faults), list(configs)
+
+
+def _usage_error(where: str, message: str) -> pytest.Collector.CollectError:
+    """A collection error whose report is this one line (pytest shows a ``CollectError``'s
+    message alone, no frames: a typo in a marker is the test author's, not the plugin's)."""
+    return pytest.Collector.CollectError(f"@pytest.mark.{MARKER} on {where}: {message}")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -101,7 +123,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     marker = metafunc.definition.get_closest_marker(MARKER)
     if marker is None or "matrix_cell" not in metafunc.fixturenames:
         return
-    faults, configs = _marker_cells(marker)
+    faults, configs = _marker_cells(marker, metafunc.definition.nodeid)
     metafunc.parametrize("matrix_cell", matrix_params(faults, configs), indirect=True)
 
 
@@ -137,7 +159,16 @@ class MatrixSession:
         from pytest_goproxy.outage import DEFAULT_COMMAND
 
         command = tuple(command or DEFAULT_COMMAND)
-        key = repr((str(project.path), repr(project.modules), timeout, command, fault_params))
+        key = repr(
+            (
+                str(project.path),
+                repr(project.modules),
+                project.private,
+                timeout,
+                command,
+                fault_params,
+            )
+        )
         with self._lock:
             if key not in self._runners:
                 workdir = self.workdir / f"m{len(self._runners)}"
@@ -172,7 +203,12 @@ def goproxy_matrix_project() -> MatrixProject:
 
         @pytest.fixture(scope="session")
         def goproxy_matrix_project():
-            return MatrixProject.of("path/to/project", modules="path/to/txtar-or-modcache")
+            return MatrixProject.user("path/to/project", modules="path/to/snapshot")
+
+    ``MatrixProject.user`` takes the private pattern from the snapshot's recorded go env;
+    without ``modules`` it uses the snapshot ``pytest-goproxy matrix`` keeps in your cache
+    (recording it once when there is none), or ``MatrixProject.of(path, modules=...)`` for
+    module files and a pattern of your choosing.
     """
     from pytest_goproxy.matrix import MatrixProject
 
@@ -218,7 +254,7 @@ def matrix_cell(
     marker = request.node.get_closest_marker(MARKER)
     options: dict[str, Any] = dict(marker.kwargs) if marker is not None else {}
     project: MatrixProject
-    if "project" in options or "modules" in options:
+    if {"project", "modules", "private"} & set(options):
         project = MatrixProject.of(
             options.get("project"), options.get("modules"), options.get("private")
         )

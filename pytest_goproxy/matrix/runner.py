@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pytest_goproxy.configs import CONFIGS, Config, get_config
-from pytest_goproxy.errors import ConfigError, GoProjectError, ModuleSourceError
+from pytest_goproxy.errors import ConfigError, GoProjectError, ModuleSourceError, UsageError
+from pytest_goproxy.gomod.snapshot import is_snapshot
 from pytest_goproxy.gomod.sources import ModuleSource, ModuleSourceLike
 from pytest_goproxy.gomod.store import ModuleStore
 from pytest_goproxy.gorun import GoBinary, GoRunner
@@ -49,6 +50,14 @@ DEFAULT_EXAMPLE_PRIVATE = "corp.example"
 MODULE_DIRS: tuple[str, ...] = ("testdata/mod", "modules", ".goproxy/modules")
 
 
+def project_modules(root: Path) -> Path | None:
+    """The first of :data:`MODULE_DIRS` inside ``root``, or None."""
+    for name in MODULE_DIRS:
+        if (root / name).is_dir():
+            return root / name
+    return None
+
+
 def check_names(faults: Sequence[str], configs: Sequence[str]) -> None:
     """FaultError / ConfigError naming every unknown name and listing the valid ones."""
     if isinstance(faults, str) or isinstance(configs, str):
@@ -68,12 +77,21 @@ def check_names(faults: Sequence[str], configs: Sequence[str]) -> None:
 @dataclass(frozen=True)
 class MatrixProject:
     """A Go project (copied for every cell, never changed) and where its dependencies come from
-    (see :mod:`pytest_goproxy.gomod.sources` for what a module source is)."""
+    (see :mod:`pytest_goproxy.gomod.sources` for what a module source is).
+
+    ``private`` is the pattern of the project's private modules (only their origin serves them,
+    and it is the ``{private}`` value): ``""`` says there is none, so ``{private}`` renders empty
+    and the private configurations equal their public twins; ``None`` says nothing, and
+    ``{private}`` then covers every dependency (their first path elements: a made-up project
+    measuring what GOPRIVATE does). ``private_source`` says where the pattern came from, for
+    the report's caption."""
 
     path: Path
     modules: ModuleSourceLike
     #: the project's private modules (a GOPRIVATE-style pattern): only their origin has them
     private: str | None = None
+    #: where ``private`` came from (``GOPRIVATE in your go env``, ``given with --private``...)
+    private_source: str | None = None
 
     @classmethod
     def of(
@@ -86,27 +104,104 @@ class MatrixProject:
         ``corp.example/vault``) with ``modules``, by default the first of ``testdata/mod``,
         ``modules``, ``.goproxy/modules`` inside it; ``private`` is the pattern of the
         project's private modules, which the public proxy and checksum database do not have
-        (``""``: none, so the bundled example's private module is public too)."""
+        (``""``: none, so the bundled example's private module is public too).
+
+        Nothing is recorded here: :meth:`user` records a project without module files."""
         root = Path(path) if path is not None else DEFAULT_EXAMPLE
         if not (root / "go.mod").is_file():
             hint = (
                 " (the bundled example is missing from this installation)" if path is None else ""
             )
             raise GoProjectError(f"{root} is not a Go module: it has no go.mod{hint}")
+        source = None if private is None else "given"
         if modules is None and path is None:
             modules = DEFAULT_EXAMPLE_MODULES
-            private = DEFAULT_EXAMPLE_PRIVATE if private is None else private
+            if private is None:
+                private, source = DEFAULT_EXAMPLE_PRIVATE, "the bundled example's private module"
         if modules is None:
-            for name in MODULE_DIRS:
-                if (root / name).is_dir():
-                    modules = root / name
-                    break
-            else:
+            modules = project_modules(root)
+            if modules is None:
                 raise ModuleSourceError(
                     f"{root}: no module files found in {', '.join(MODULE_DIRS)}; pass modules= "
-                    "(a txtar file or directory, or a module cache)"
+                    "(a txtar file or directory, a module cache, or a snapshot from "
+                    "`pytest-goproxy record`), or use MatrixProject.user(), which records one"
                 )
-        return cls(root.resolve(), modules, private)
+        return cls(root.resolve(), modules, private, source)
+
+    @classmethod
+    def user(
+        cls,
+        path: str | os.PathLike[str],
+        modules: ModuleSourceLike | None = None,
+        private: str | None = None,
+        *,
+        record: bool = True,
+        refresh: bool = False,
+        origins: bool = False,
+        env: Mapping[str, str] | None = None,
+        go: GoBinary | str | os.PathLike[str] | None = None,
+        notify: Callable[[str], object] | None = None,
+    ) -> MatrixProject:
+        """A user's own project, as ``pytest-goproxy matrix PROJECT_DIR`` runs it.
+
+        Its modules are ``modules`` when given, else its module files (``testdata/mod``,
+        ``modules``, ``.goproxy/modules``), else its snapshot in the user's cache, recorded
+        first with the user's Go settings (``env``, default this process's) when there is none
+        (:func:`~pytest_goproxy.matrix.own.ensure_snapshot`: ``refresh`` records again,
+        ``origins`` records the origins' commits too, ``record=False`` makes a missing snapshot a
+        UsageError naming ``pytest-goproxy record``). ``private`` defaults to the user's own
+        pattern (:func:`~pytest_goproxy.matrix.own.private_default`)."""
+        __tracebackhide__ = True
+        from pytest_goproxy.matrix import own
+
+        root = Path(path)
+        if not (root / "go.mod").is_file():
+            raise GoProjectError(f"{root} is not a Go module: it has no go.mod")
+        asks = [flag for flag, on in (("--refresh", refresh), ("--origins", origins)) if on]
+        if asks and not record:
+            raise UsageError(
+                f"{' and '.join(asks)} asks for a recording and --no-record forbids it"
+            )
+        if asks and modules is not None:
+            raise UsageError(
+                f"{' and '.join(asks)} records the project's modules, and --modules gives them: "
+                "leave one out"
+            )
+        if modules is None:
+            modules = project_modules(root)
+            if modules is not None and asks:
+                raise UsageError(
+                    f"{' and '.join(asks)}: {root} serves its modules from {modules}, so nothing "
+                    "is recorded for it; record with `pytest-goproxy record` and pass --modules"
+                )
+        if modules is None and not record:
+            found = own.snapshot_dir(root, env=env)
+            richer = own.snapshot_dir(root, origins=True, env=env)
+            modules = next((p for p in (richer, found) if is_snapshot(p)), None)
+            if modules is None:
+                raise UsageError(
+                    f"{root} has no module files ({', '.join(MODULE_DIRS)}) and no snapshot "
+                    f"yet ({found}), and recording is off (--no-record): record one with "
+                    f"`pytest-goproxy record {root} --out SNAPSHOT_DIR` and pass --modules "
+                    "SNAPSHOT_DIR, or let the matrix record it (without --no-record)"
+                )
+        if modules is None:
+            modules = own.ensure_snapshot(
+                root, refresh=refresh, origins=origins, env=env, go=go, notify=notify
+            )
+        if private is not None:
+            pattern = own.PrivatePattern(own.check_private_pattern(private), "given with --private")
+        else:
+            pattern = own.private_default(modules, go=go, env=env)
+        return cls(root.resolve(), modules, pattern.pattern, pattern.source)
+
+    def private_caption(self) -> str:
+        """What the report's caption says about the private pattern (see :meth:`of`)."""
+        from pytest_goproxy.matrix.own import PrivatePattern
+
+        if self.private is None:
+            return "no private modules; {private} covers every dependency"
+        return PrivatePattern(self.private, self.private_source or "given").describe()
 
     def fill(self, store: ModuleStore) -> None:
         """Add the project's dependencies to ``store``."""
@@ -175,7 +270,11 @@ class MatrixRunner(Closing):
         return self.engine.store(self.project.modules)
 
     def private(self) -> str:
-        return self._private or private_pattern(self.store())
+        """The ``{private}`` value the cells render: the project's pattern, ``""`` when it has
+        none, or (not said) the first path elements of every module."""
+        if self._private is not None:
+            return self._private
+        return private_pattern(self.store())
 
     def use_toxiproxy(self, toxiproxy: Toxiproxy) -> None:
         """Use this (running, not ours to stop) toxiproxy for network faults from now on."""
