@@ -15,7 +15,8 @@ import pytest_goproxy
 ROOT = Path(pytest_goproxy.__file__).parent
 
 #: Layers, lowest first; a unit (a sub-package or a top-level module) may import only units of a
-#: lower layer. The outage engine sits above every server and below every front end.
+#: lower layer. The outage engine sits above every server and below every front end; record sits
+#: below the matrix, which records a user's project the first time it runs it.
 LAYERS: list[set[str]] = [
     {"errors", "exports"},
     {"catalogue", "ci", "lifecycle"},
@@ -25,7 +26,8 @@ LAYERS: list[set[str]] = [
     {"httpfaults", "sumdb", "network"},
     {"proxy", "origin"},
     {"outage"},
-    {"record", "matrix", "scenarios", "report"},
+    {"record"},
+    {"matrix", "scenarios", "report"},
     {"serve", "probe"},
     {"cli", "plugin", "__init__"},
 ]

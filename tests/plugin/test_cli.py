@@ -55,8 +55,8 @@ def test_default_matrix_cells_name_catalogue_entries() -> None:
     check_names(DEFAULT_FAULTS, DEFAULT_CONFIGS)
 
 
-def test_a_goproxy_error_is_one_line_and_status_1(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["matrix", "--format", "table,nope"]) == 1
+def test_a_usage_error_is_one_line_and_status_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["matrix", "--format", "table,nope"]) == 2
     out, err = capsys.readouterr()
     assert out == ""
     assert err.startswith("pytest-goproxy: error: ") and err.count("\n") == 1, err

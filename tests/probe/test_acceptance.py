@@ -145,5 +145,6 @@ def test_cli_probe_prints_table_explanation_and_exit_status(
     assert load_scenario(out_file).expect.failure == "REFUSED"
 
     monkeypatch.setattr(os, "environ", {**env, "GOPROXY": "ftp://nope"})
-    assert main(["probe", "--go", str(go.binary.path)]) == 1
+    # a setting go cannot read is bad input (a ProbeError is a UsageError): 2, not "go fails"
+    assert main(["probe", "--go", str(go.binary.path)]) == 2
     assert "must be https, http, file" in capsys.readouterr().err
