@@ -241,11 +241,6 @@ class OriginMirror(Closing):
         origin.missing = self.missing
         return origin
 
-    def missing_in(self, text: str) -> list[str]:
-        """The versions the mirror cannot serve that ``text`` (go's output) names, as
-        ``module@version``."""
-        return sorted(f"{m}@{v}" for (m, v) in self.missing if f"{m}@{v}" in text)
-
     def close(self) -> None:
         """Remove the repositories (unless :meth:`take_origin` handed them on): after the
         origins reading them are closed."""

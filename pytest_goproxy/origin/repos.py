@@ -357,6 +357,18 @@ class Repositories:
                 )
             self._run(["update-ref", f"refs/tags/{tag}", commit, ""], git_dir=git_dir)
 
+    def commit_time(self, host: str, name: str, rev: str) -> datetime.datetime:
+        """The committer time of ``rev`` (what go puts in a pseudo-version)."""
+        out = self._run(["show", "-s", "--format=%ct", rev, "--"], git_dir=self.path(host, name))
+        return datetime.datetime.fromtimestamp(int(out.decode().strip()), datetime.timezone.utc)
+
+    def tags_before(self, host: str, name: str, rev: str) -> list[str]:
+        """The tags whose commits are ``rev`` or its ancestors."""
+        out = self._run(
+            ["tag", "--merged", rev, "--format=%(refname:strip=2)"], git_dir=self.path(host, name)
+        )
+        return out.decode().split()
+
     def restore(self, host: str, name: str, bundle: Path) -> None:
         """Fill repository ``host/name`` with every ref and object of a git ``bundle`` (the
         real commits ``record --origins`` kept), hashes unchanged."""

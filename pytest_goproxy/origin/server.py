@@ -727,6 +727,27 @@ class FakeOrigin(Starting):
         self._layouts[layout.path] = layout
         self._roots.setdefault(layout.root, layout.repo_root)
 
+    def pseudo_version(self, path: str, commit: str) -> str:
+        """The pseudo-version go names ``commit`` of module ``path`` by (module.PseudoVersion):
+        the newest of the module's tags before it, the commit's time and its hash."""
+        __tracebackhide__ = True
+        layout = self.layout(path)
+        _, major, _ = split_path_version(path)
+        older = [
+            tag[len(layout.tag_prefix) :]
+            for tag in self.repos.tags_before(layout.host, layout.repo, commit)
+            if tag.startswith(layout.tag_prefix)
+        ]
+        want = major.lstrip("/.")  # "v2" for /v2 and .v2; "" (v0 or v1) without a suffix
+        fitting = [
+            v
+            for v in older
+            if semver.is_valid(v) and semver.major(v) in ((want,) if want else ("v0", "v1"))
+        ]
+        base = max(fitting, key=functools.cmp_to_key(semver.compare), default="")
+        when = self.repos.commit_time(layout.host, layout.repo, commit)
+        return semver.pseudo_version(want, base, when, commit[:12])
+
     def version(self, path: str, version: str) -> OriginVersion:
         """What :meth:`add_module` made for ``path@version``; UsageError if nothing."""
         __tracebackhide__ = True

@@ -203,14 +203,16 @@ class Endpoints(Closers, Starting):
         return origin
 
     def unservable(self, text: str) -> list[str]:
-        """The versions named in ``text`` (go's output) that an origin here cannot serve (a
-        pseudo-version whose real commit was not recorded), as ``module@version``."""
-        named = {
-            f"{m}@{v}"
-            for origin in self.origins.values()
-            for (m, v) in origin.missing
-            if f"{m}@{v}" in text
-        }
+        """The versions an origin here cannot serve (a pseudo-version whose real commit was
+        not recorded) that go's output ``text`` says it could not find, as ``module@version``:
+        a line naming one with git's ``unknown revision`` (modfetch/codehost), not any line
+        that names it (a proxy's refusal names it too)."""
+        missing = {f"{m}@{v}" for origin in self.origins.values() for (m, v) in origin.missing}
+        named: set[str] = set()
+        for line in text.splitlines():
+            if "unknown revision" not in line:
+                continue
+            named.update(name for name in missing if f"{name}:" in line)
         return sorted(named)
 
     def _start_sumdb(self, name: str, *, tls: bool = False) -> ChecksumDB:
