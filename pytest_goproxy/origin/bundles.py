@@ -3,15 +3,19 @@
 A rebuilt repository (:mod:`pytest_goproxy.origin.mirror`) cannot have the commit a
 pseudo-version names: ``v0.0.0-20240101000000-abcdefabcdef`` is a commit hash and time of the
 real repository. ``record --origins`` therefore fetches, from each module's real origin and with
-the user's own git settings, the commits the closure names: the tags of its tagged versions,
-the commits of its pseudo-versions (kept as branches ``refs/heads/goproxy/<hash>``: go fetches
-a commit it knows by a hash prefix only by fetching every branch and tag, modfetch/codehost
-``git.go stat``, so the commit must be on one, as it is on the real repository's branch) and
-the tags those pseudo-versions are based on. The history is fetched whole, not shallow: go checks that a pseudo-version's commit descends from its base
-tag (modfetch/codehost ``DescendsFrom`` runs ``git merge-base --is-ancestor``, and fetches
-everything when that fails), which a shallow history cannot answer. The result is one
-``git bundle`` per repository; a replay fetches it into the origin's bare repository, so go
-sees the real objects with their real hashes.
+the user's own git settings, the commits the closure names:
+
+* the tags of its tagged versions;
+* the commits of its pseudo-versions, kept as branches ``refs/heads/goproxy/<hash>``: go fetches
+  a commit it knows by a hash prefix only by fetching every branch and tag (modfetch/codehost
+  ``git.go stat``), so the commit must be on one, as it is on a branch of the real repository;
+* the tags those pseudo-versions are based on.
+
+The history is fetched whole, not shallow: go checks that a pseudo-version's commit descends
+from its base tag (codehost ``DescendsFrom`` runs ``git merge-base --is-ancestor``, and fetches
+everything when that fails), which a shallow history cannot answer. The result is one ``git
+bundle`` per repository; a replay fetches it into the origin's bare repository, so go sees the
+real objects with their real hashes.
 
 git itself does all of it (``ls-remote``, ``fetch``, ``bundle create``); nothing here reads a
 pack.
