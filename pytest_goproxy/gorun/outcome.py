@@ -30,6 +30,7 @@ _CAUSES: tuple[str, ...] = (
     "verifying ",
     "module lookup disabled",
     "requires go >=",
+    "unknown revision",
     "invalid response from proxy",
     "unexpected EOF",
     "connection refused",
@@ -42,8 +43,8 @@ _CAUSES: tuple[str, ...] = (
     "zip: ",
     "not found",
 )
-#: go's context lines, which name no cause.
-_CONTEXT = re.compile(r"(imports|^go: (finding|downloading|extracting) .*)$")
+#: go's context lines, which name no cause (``go: a@v1 requires``: the cause is on the next line).
+_CONTEXT = re.compile(r"( imports| requires|^go: (finding|downloading|extracting) .*)$")
 
 
 def error_line(result: GoResult) -> str | None:

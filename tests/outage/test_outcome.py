@@ -71,6 +71,19 @@ def test_without_a_url_the_first_cause_go_prints_wins_over_context_lines() -> No
     assert error_line(result(1, stderr)) == "verifying example.test/lib@v1.0.0: checksum mismatch"
 
 
+def test_a_requirement_chain_names_the_version_go_could_not_find() -> None:
+    stderr = (
+        "go: downloading gopkg.in/yaml.v3 v3.0.1\n"
+        "go: gopkg.in/yaml.v3@v3.0.1 requires\n"
+        "\tgopkg.in/check.v1@v1.0.0-20240101000000-e97598c979a6: invalid version: unknown "
+        "revision e97598c979a6\n"
+    )
+    line = error_line(result(1, stderr))
+    assert line is not None and line.startswith("gopkg.in/check.v1@v1.0.0-20240101000000")
+    stderr = "go: gopkg.in/yaml.v3@v3.0.1 requires\n\tgopkg.in/check.v1@v1.0.0: odd\n"
+    assert error_line(result(1, stderr)) == "gopkg.in/check.v1@v1.0.0: odd"
+
+
 def test_with_no_cause_the_last_go_line_that_is_not_context_is_chosen() -> None:
     stderr = "go: something odd happened\ngo: downloading example.test/lib v1.0.0\n"
     assert error_line(result(1, stderr)) == "go: something odd happened"
