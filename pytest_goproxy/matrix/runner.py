@@ -25,7 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pytest_goproxy.configs import CONFIGS, Config, get_config
-from pytest_goproxy.errors import ConfigError, GoProjectError, ModuleSourceError, UsageError
+from pytest_goproxy.errors import (
+    ConfigError,
+    GoProjectError,
+    ModuleSourceError,
+    ToolUnavailable,
+    UsageError,
+)
 from pytest_goproxy.gomod.snapshot import is_snapshot
 from pytest_goproxy.gomod.sources import ModuleSource, ModuleSourceLike
 from pytest_goproxy.gomod.store import ModuleStore
@@ -269,6 +275,15 @@ class MatrixRunner(Closing):
         """The project's modules, built once and shared read-only by the cells' proxies."""
         return self.engine.store(self.project.modules)
 
+    def prepare(self, configs: Sequence[str | Config]) -> None:
+        """Build what cells share before any starts: the modules, and the origin repositories
+        once when a configuration may fetch directly (git runs here, not in every cell)."""
+        self.store()
+        chosen = [c if isinstance(c, Config) else get_config(c) for c in configs]
+        if any(c.uses_origin for c in chosen):
+            with contextlib.suppress(ToolUnavailable):  # no git: each such cell says so
+                self.engine.mirror(self.project.modules)
+
     def private(self) -> str:
         """The ``{private}`` value the cells render: the project's pattern, ``""`` when it has
         none, or (not said) the first path elements of every module."""
@@ -314,6 +329,7 @@ class MatrixRunner(Closing):
         time); ``started`` and ``finished`` as in
         :func:`~pytest_goproxy.outage.schedule.run_all` (Ctrl-C and SIGTERM stop the running
         cells at once; what ``finished`` saw is all that is kept)."""
+        self.prepare([config for _, config in pairs])
         results = run_all(
             lambda pair: self.run_cell(*pair),
             pairs,
