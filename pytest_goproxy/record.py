@@ -289,9 +289,6 @@ def record(
                 if found is not None
             ]
             origin_json = [o.to_json() for o in fetched_direct]
-            # what a replay will make of them, said now (a pseudo-version stays with the proxy)
-            recorded_origins: dict[str, object] = {"go_env": go_env, "origin_modules": origin_json}
-            warnings.extend(Snapshot(out, go_sum, recorded_origins).origin_replay(store).warnings)
             from pytest_goproxy.origin.recording import (  # git only for --origins
                 find_repositories,
                 host_counts,
@@ -303,6 +300,14 @@ def record(
                 repositories, bundle_warnings = record_bundles(store, repositories, out, run_env)
                 warnings.extend(bundle_warnings)
             hosts = host_counts(repositories)
+            # what a replay will make of them, said now (a pseudo-version whose real commit
+            # was not recorded stays with the proxy)
+            recorded_origins: dict[str, object] = {
+                "go_env": go_env,
+                "origin_modules": origin_json,
+                "repositories": [r.to_json(out) for r in repositories],
+            }
+            warnings.extend(Snapshot(out, go_sum, recorded_origins).origin_replay(store).warnings)
         manifest = {
             "format": MANIFEST_FORMAT,
             "module": module,

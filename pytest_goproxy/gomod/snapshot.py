@@ -259,7 +259,8 @@ class Snapshot:
         covers whole module paths, every version and every module below them, so each entry
         must cover only modules the origin can serve: versions with a zip that a tag can name.
         A pseudo-version cannot be (it names the commit hash of the recorded repository, which
-        no commit of the replay's origin has), nor a ``.mod``-only version. An entry covering
+        no commit of the replay's origin has) unless ``record --origins`` kept the real commits
+        of its repository (a bundle), nor a ``.mod``-only version. An entry covering
         one of those is replaced by the paths of the servable origin modules it covers that
         cover nothing else; the rest stay with the proxy, with a warning each.
         """
@@ -271,11 +272,13 @@ class Snapshot:
             p for p in origin_paths if match_prefix_patterns(",".join(recorded), p) is None
         ]
 
+        bundled = {m for r in self.repositories if r.bundle is not None for m in r.modules}
+
         def unservable(path: str) -> list[str]:
             bad = []
             for version in store.versions(path):
                 found = store.get(path, version)
-                if is_pseudo_version(version):
+                if is_pseudo_version(version) and path not in bundled:
                     bad.append(f"{path}@{version} (a pseudo-version)")
                 elif found is None or found.zip_path is None:
                     bad.append(f"{path}@{version} (no zip was recorded)")

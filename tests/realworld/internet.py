@@ -173,7 +173,13 @@ def build_internet(origin: FakeOrigin, *, scale: int = 0) -> Internet:
         name = f"mod{i:03d}"
         for minor in (1, 2):
             requires = {f"github.com/gen{i - 1:03d}/mod": "v1.1.0"} if i and minor == 2 else None
-            o.add_module(path, f"v1.{minor}.0", {"mod.go": _go("mod", name)}, requires=requires)
+            o.add_module(
+                path,
+                f"v1.{minor}.0",
+                {"mod.go": _go("mod", name)},
+                requires=requires,
+                go_version="1.16",  # unpruned: the older version is a go.mod-only line
+            )
         net.requires[path] = "v1.2.0"
         net.imports[path] = name
     return net

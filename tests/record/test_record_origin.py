@@ -248,12 +248,19 @@ def test_a_module_fetched_after_direct_is_replayed_from_its_origin(
         assert _asked(replay.proxy) == {"example.test/pub"}
 
 
+@pytest.mark.parametrize("origins", [False, True], ids=["plain", "origins"])
 def test_a_private_pseudo_version_stays_with_the_replays_proxy(
-    tmp_path: Path, upstream: FakeGoProxy, db: ChecksumDB, origin: FakeOrigin, go: GoRunner
+    tmp_path: Path,
+    upstream: FakeGoProxy,
+    db: ChecksumDB,
+    origin: FakeOrigin,
+    go: GoRunner,
+    origins: bool,
 ) -> None:
     """A pseudo-version names a commit of the recorded repository; the replay's origin has no
     such commit, so that module is served by the proxy (with a warning) and the pattern narrows
-    to the modules the origin can serve."""
+    to the modules the origin can serve. ``record --origins`` keeps the real commits: then the
+    replay's origin serves it too, by its real hash."""
     commit = origin.add_commit("corp.example/lib", files={"more.go": "package lib\n"})
     settings = {"GOPROXY": upstream.url, "GOSUMDB": db.gosumdb, "GOPRIVATE": "corp.example"}
     requires = {
@@ -274,12 +281,24 @@ def test_a_private_pseudo_version_stays_with_the_replays_proxy(
 
     env = user_env(tmp_path, **settings)
     with behind_guard(go, env, {"corp.example": origin}) as recording_env:
-        result = record(project, tmp_path / "snap", env=recording_env)
+        result = record(project, tmp_path / "snap", env=recording_env, origins=origins)
     assert ("corp.example/lib", pseudo) in result.origin_modules
-    assert any("a pseudo-version" in w and "corp.example/lib" in w for w in result.warnings)
+    warned = any("a pseudo-version" in w and "corp.example/lib" in w for w in result.warnings)
+    assert warned is not origins
     upstream.close()
     origin.close()
 
+    if origins:
+        with serve_snapshot(Snapshot.load(tmp_path / "snap")) as replay:
+            assert replay.env["GOPRIVATE"] == "corp.example"
+            assert replay.origin_replay.proxied == ()
+            app = go.project_from_dir(project)
+            built = app.build(env=replay.env, routes=replay.routes).assert_ok()
+            assert built.go_sum == go_sum
+            assert replay.origin is not None
+            assert replay.origin.requests("upload_pack", repo="corp.example/lib")
+            assert _asked(replay.proxy) == {"example.test/pub"}
+        return
     with serve_snapshot(Snapshot.load(tmp_path / "snap")) as replay:
         assert replay.env["GOPRIVATE"] == "corp.example/auth/v2"
         assert replay.origin_replay.proxied == ("corp.example/lib",)
