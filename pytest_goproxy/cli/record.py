@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pytest_goproxy.cli.command import Subcommand
+from pytest_goproxy.cli.command import Subcommand, positive_seconds
 
 __all__ = ["COMMAND"]
 
@@ -40,7 +40,10 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("project", metavar="PROJECT_DIR", help="the Go module's root directory")
     parser.add_argument("--out", required=True, metavar="SNAPSHOT_DIR", help="new, empty directory")
     parser.add_argument(
-        "--timeout", type=float, default=1800.0, help="seconds per go command (default 1800)"
+        "--timeout",
+        type=positive_seconds,
+        default=1800.0,
+        help="seconds per go command (default 1800)",
     )
     parser.add_argument(
         "--origins",

@@ -47,6 +47,7 @@ def test_usage_errors_exit_2_and_the_others_1() -> None:
         (["serve", "--summary-every", "-1"], "argument --summary-every: must be 0 or more"),
         (["run", "--project", "{tmp}"], "not a Go module (no go.mod in it)"),
         (["record", "{tmp}", "--out", "{tmp}/snap"], "has no go.mod"),
+        (["record", "{tmp}", "--out", "{tmp}/s", "--timeout", "-1"], "must be more than 0 s"),
     ],
 )
 def test_a_bad_option_is_one_line_and_exit_2(tmp_path: Path, args: list[str], said: str) -> None:
