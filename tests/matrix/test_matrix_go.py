@@ -137,3 +137,27 @@ def test_network_faults_without_toxiproxy_are_unavailable(
     with MatrixRunner(small_project) as matrix:
         cell = matrix.run_cell("refused", "single")
     assert cell.verdict == "unavailable" and cell.error and "toxiproxy" in cell.error
+
+
+def test_the_origin_repositories_are_built_once_for_every_cell(
+    small_project: MatrixProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 22: no cell pays for set-up another cell already paid. The origin's git
+    repositories are built once per run (``prepare``), and each cell's origin reads them."""
+    from pytest_goproxy.origin import mirror
+
+    built: list[mirror.OriginMirror] = []
+    real_init = mirror.OriginMirror.__init__
+
+    def counting(self: mirror.OriginMirror, *args: object, **kwargs: object) -> None:
+        real_init(self, *args, **kwargs)  # type: ignore[arg-type]
+        built.append(self)
+
+    monkeypatch.setattr(mirror.OriginMirror, "__init__", counting)
+    with MatrixRunner(small_project, timeout=20) as matrix:
+        pairs = [("none", "goprivate"), ("none", "gonoproxy"), ("status", "pipe_direct")]
+        cells = matrix.run_cells(pairs, jobs=2)
+        assert [c.verdict for c in cells] == ["recovered"] * 3, cells
+        assert len(built) == 1
+        assert built[0].repos.root.is_dir()  # kept for the run, read by every cell's origin
+    assert not built[0].repos.root.exists()  # removed with the runner
