@@ -50,6 +50,7 @@ __all__ = [
     "RepoRoot",
     "check_tag_version",
     "has_path_prefix",
+    "known_root",
     "layout_of",
     "repo_name_ok",
     "repo_root",
@@ -144,17 +145,22 @@ def _default_root(path: str) -> RepoRoot:
     return RepoRoot(root, f"https://{root}")
 
 
-def repo_root(path: str, known: Iterable[RepoRoot] = ()) -> RepoRoot:
-    """Where go finds ``path``'s repository: the longest ``known`` root holding it (what a
-    ``?go-get=1`` page or a proxy's ``Origin`` said), else cmd/go's static table, else the
-    default rule (see the module docstring)."""
+def known_root(path: str, known: Iterable[RepoRoot]) -> RepoRoot | None:
+    """The longest of the ``known`` roots that holds ``path``, or None."""
     best: RepoRoot | None = None
     for candidate in known:
         if has_path_prefix(path, candidate.root) and (
             best is None or len(candidate.root) > len(best.root)
         ):
             best = candidate
-    return best or static_root(path) or _default_root(path)
+    return best
+
+
+def repo_root(path: str, known: Iterable[RepoRoot] = ()) -> RepoRoot:
+    """Where go finds ``path``'s repository: the longest ``known`` root holding it (what a
+    ``?go-get=1`` page or a proxy's ``Origin`` said), else cmd/go's static table, else the
+    default rule (see the module docstring)."""
+    return known_root(path, known) or static_root(path) or _default_root(path)
 
 
 def root_from_origin(path: str, url: str, subdir: str = "", vcs: str = "git") -> RepoRoot:

@@ -67,7 +67,7 @@ from pytest_goproxy.origin.layout import (
     ModuleLayout,
     RepoRoot,
     check_tag_version,
-    has_path_prefix,
+    known_root,
     layout_of,
 )
 from pytest_goproxy.origin.log import OriginRequest, OriginRequestKind
@@ -907,12 +907,7 @@ class FakeOrigin(Starting):
 
     def _root_of(self, import_path: str) -> RepoRoot | None:
         """The known root holding ``import_path`` (the longest), whose repository exists."""
-        best = None
-        for root in self._roots.values():
-            if has_path_prefix(import_path, root.root) and (
-                best is None or len(root.root) > len(best.root)
-            ):
-                best = root
+        best = known_root(import_path, self._roots.values())
         if best is None or not self.repos.exists(best.host, best.repo):
             return None
         return best
