@@ -11,38 +11,19 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from pytest_goproxy import ChecksumDB, FakeGoProxy, GoRunner
 from pytest_goproxy.origin import FakeOrigin
-from pytest_goproxy.record import RecordResult, record
+from pytest_goproxy.record import record
 
+# record_helpers (tests/record) gives the user's shell and the proxy that routes host names
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "record"))
 from internet import DIRECT, HOSTS, PROJECT, build_internet
 from record_helpers import behind_guard, user_env
-
-
-@dataclass
-class Upstream:
-    """The fake internet: code hosts, a public proxy, its checksum database."""
-
-    origin: FakeOrigin
-    proxy: FakeGoProxy
-    sumdb: ChecksumDB
-    go: GoRunner
-
-    def record(self, tmp: Path, name: str, **options: bool) -> RecordResult:
-        """``record`` of the checked-in project by a user whose GOPROXY is the public proxy,
-        behind a proxy that routes the code hosts by name (as a corporate proxy would)."""
-        settings = {"GOPROXY": self.proxy.url, "GOSUMDB": self.sumdb.gosumdb}
-        (tmp / f"{name}-user").mkdir()
-        env = user_env(tmp / f"{name}-user", **settings)
-        routes = dict.fromkeys(self.origin.hosts, self.origin)
-        with behind_guard(self.go, env, routes) as recording_env:
-            return record(PROJECT, tmp / name, env=recording_env, **options)
+from upstream import Upstream
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Upstream
 from internet import PROJECT
+from upstream import Upstream
 
 from pytest_goproxy.matrix.runner import MatrixProject, MatrixRunner
 from pytest_goproxy.network import Toxiproxy

@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import Upstream
 from internet import PROJECT
 from record_helpers import behind_guard, user_env
+from upstream import Upstream
 
 from pytest_goproxy.network.server import resolve_toxiproxy
 
