@@ -38,6 +38,7 @@ from typing import Literal
 
 from pytest_goproxy.catalogue import markdown_table
 from pytest_goproxy.errors import ConfigError
+from pytest_goproxy.gomod.goenv import ProxyEntry, split_goproxy
 
 __all__ = [
     "CONFIGS",
@@ -149,8 +150,8 @@ class Config:
     def uses_origin(self) -> bool:
         """Whether go may fetch from modules' origins: GOPROXY has ``direct``, or GOPRIVATE /
         GONOPROXY send some modules there."""
-        entries = self.env.get("GOPROXY", "").replace("|", ",").split(",")
-        return "direct" in entries or bool({"GOPRIVATE", "GONOPROXY"} & set(self.env))
+        entries = split_goproxy(self.env.get("GOPROXY", ""))
+        return ProxyEntry("direct") in entries or bool({"GOPRIVATE", "GONOPROXY"} & set(self.env))
 
     @property
     def warms_cache(self) -> bool:

@@ -20,7 +20,8 @@ ROOT = Path(pytest_goproxy.__file__).parent
 LAYERS: list[set[str]] = [
     {"errors", "exports"},
     {"catalogue", "ci", "lifecycle"},
-    {"gomod", "configs"},
+    {"gomod"},
+    {"configs"},
     {"serving"},
     {"gorun"},
     {"httpfaults", "sumdb", "network"},

@@ -43,7 +43,7 @@ import ssl
 import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -52,6 +52,7 @@ import httpx
 
 from pytest_goproxy.errors import ProbeError
 from pytest_goproxy.gomod.escape import escape_path
+from pytest_goproxy.gomod.goenv import ProxyEntry, parse_goproxy
 from pytest_goproxy.gomod.patterns import match_prefix_patterns
 from pytest_goproxy.gomod.semver import is_valid
 from pytest_goproxy.gorun import GoBinary, find_go
@@ -87,69 +88,6 @@ Verdict = Literal["recovered", "failed", "hung", "direct"]
 
 
 # -- configuration as data -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ProxyEntry:
-    """One GOPROXY entry: ``url`` (or ``direct`` / ``off``) and the separator after it.
-
-    ``sep`` is ``,`` (fall back only on 404/410), ``|`` (fall back on any error) or ``""`` for
-    the last entry; like cmd/go, ``fall_back_on_error`` is decided by the separator *after* it.
-    """
-
-    url: str
-    sep: Literal[",", "|", ""] = ""
-
-    @property
-    def fall_back_on_error(self) -> bool:
-        return self.sep == "|"
-
-    @property
-    def is_proxy(self) -> bool:
-        return self.url not in ("direct", "off")
-
-
-def parse_goproxy(value: str) -> list[ProxyEntry]:
-    """GOPROXY as cmd/go's ``proxyList`` reads it; :class:`ProbeError` for what go rejects.
-
-    Empty entries are skipped, ``direct`` and ``off`` end the list (later entries are ignored
-    by go), a bare host gets ``https://``, and only http, https and file URLs are allowed.
-    """
-    entries: list[ProxyEntry] = []
-    rest = value
-    while rest:
-        cut = min((i for i in (rest.find(","), rest.find("|")) if i >= 0), default=-1)
-        if cut >= 0:
-            url, sep, rest = rest[:cut], rest[cut], rest[cut + 1 :]
-        else:
-            url, sep, rest = rest, "", ""
-        url = url.strip()
-        if not url:
-            continue
-        if url in ("off", "direct"):
-            entries.append(ProxyEntry(url, ""))
-            break
-        if any(c in url for c in ".:/") and ":/" not in url and not url.startswith("/"):
-            url = "https://" + url
-        scheme = urlsplit(url).scheme
-        if scheme == "":
-            raise ProbeError(f"GOPROXY={value!r}: invalid proxy URL missing scheme: {url}")
-        if scheme not in ("http", "https", "file"):
-            raise ProbeError(
-                f"GOPROXY={value!r}: invalid proxy URL scheme (must be https, http, file): {url}"
-            )
-        if scheme != "file" and not urlsplit(url).hostname:
-            raise ProbeError(f"GOPROXY={value!r}: proxy URL without a host: {url}")
-        entries.append(ProxyEntry(url.rstrip("/"), sep))  # type: ignore[arg-type]
-    if not entries:
-        raise ProbeError(
-            f"GOPROXY={value!r}: the list is not the empty string, but contains no entries "
-            "(go says the same); e.g. GOPROXY=https://proxy.golang.org,direct"
-        )
-    last = entries[-1]
-    if last.sep:
-        entries[-1] = replace(last, sep="")
-    return entries
 
 
 @dataclass(frozen=True)

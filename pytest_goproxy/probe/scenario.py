@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pytest_goproxy.errors import ProbeError
-from pytest_goproxy.probe.observe import Observation, ProbeReport, ProxyEntry, SumDBConfig, predict
+from pytest_goproxy.gomod.goenv import ProxyEntry
+from pytest_goproxy.probe.observe import Observation, ProbeReport, SumDBConfig, predict
 
 __all__ = ["scenario_toml", "tls_fault", "write_scenario"]
 

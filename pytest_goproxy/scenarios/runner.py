@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_goproxy.errors import ModuleError, ScenarioError
+from pytest_goproxy.gomod.goenv import split_goproxy
 from pytest_goproxy.gorun import GoBinary, GoResult, GoRunner
 from pytest_goproxy.gorun.outcome import Verdict
 from pytest_goproxy.httpfaults import HTTP_FAULTS
@@ -198,11 +199,9 @@ def _mismatch(
 
 
 def _separator_after(goproxy: str, url: str) -> str | None:
-    """``,`` or ``|`` after the GOPROXY entry ``url``; ``""`` if it is the last; None if absent."""
-    for match in re.finditer(r"([^,|]+)([,|]?)", goproxy):
-        if match.group(1).strip() == url:
-            return match.group(2)
-    return None
+    """``,`` or ``|`` after the GOPROXY entry ``url``; ``""`` if it is the last; None if go never
+    reads it (absent, or after ``direct``/``off``)."""
+    return next((e.sep for e in split_goproxy(goproxy) if e.url == url), None)
 
 
 def _explain(s: Scenario, outcome: Outcome) -> Iterator[str]:
