@@ -17,7 +17,8 @@ from pytest_goproxy.errors import GoProjectError
 from pytest_goproxy.gorun.binary import GoBinary, find_go
 from pytest_goproxy.gorun.cache import ModuleCache
 from pytest_goproxy.gorun.environment import build_env, check_env, disable_telemetry, layer_env
-from pytest_goproxy.gorun.guard import BAD_GATEWAY, Door, NetworkGuard, _route_table
+from pytest_goproxy.gorun.guard import BAD_GATEWAY, Door, NetworkGuard
+from pytest_goproxy.gorun.guard.routes import route_table
 from pytest_goproxy.gorun.process import run_process
 from pytest_goproxy.gorun.project import GoProject, copy_project, create_project
 from pytest_goproxy.gorun.result import GoResult
@@ -282,7 +283,7 @@ class GoRunner(Closing):
         extra = layer_env(self.env, env)
         if routes is not None:
             self._router()
-            _route_table(routes)  # checked before anything is made
+            route_table(routes)  # checked before anything is made
         number = self._next()
         run_dir = self.root / "runs" / f"{number:04d}-{_slug('-'.join(args[:2]))}"
         home = run_dir / "home"

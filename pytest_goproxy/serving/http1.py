@@ -1,0 +1,85 @@
+"""The connection layer's HTTP/1.1 heads: read one, split it, write a short answer.
+
+The guard (a proxy: it reads a request head, then pipes bytes) and the small endpoints need no
+more than this; the fakes' full HTTP (bodies, keep-alive, chunking) is werkzeug's. A head is
+read up to its blank line (CRLF or a bare LF, as servers accept), within a size limit and the
+connection's read deadline.
+"""
+
+from __future__ import annotations
+
+import http
+from dataclasses import dataclass, field
+
+from pytest_goproxy.serving.tcp import CHUNK, Connection
+
+__all__ = ["MAX_HEAD", "Head", "answer", "read_head", "split_head"]
+
+#: The longest head read (http.server reads up to 64 KiB too).
+MAX_HEAD = 64 * 1024
+
+
+def split_head(data: bytes) -> tuple[bytes, bytes] | None:
+    """``(head, rest)`` at the first blank line (CRLF or bare LF), None if there is none yet."""
+    ends = [(i, len(sep)) for sep in (b"\r\n\r\n", b"\n\n") if (i := data.find(sep)) >= 0]
+    if not ends:
+        return None
+    i, n = min(ends)
+    return data[:i], data[i + n :]
+
+
+@dataclass
+class Head:
+    """A request (or response) head as it came: its lines, and what came after it."""
+
+    #: the bytes before the blank line (all that came, when ``complete`` is False)
+    raw: bytes
+    #: the bytes after the blank line (the start of a body, or of a tunnel's stream)
+    rest: bytes = b""
+    #: whether the blank line came (not the end of data, the deadline or the size limit first)
+    complete: bool = False
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def start_line(self) -> list[str]:
+        """The first line's words: ``["CONNECT", "host:443", "HTTP/1.1"]``."""
+        return self.lines[0].split() if self.lines else []
+
+    @property
+    def header_lines(self) -> list[str]:
+        """The header lines as sent (no blank ones)."""
+        return [line for line in self.lines[1:] if line.strip()]
+
+    def headers(self) -> dict[str, str]:
+        """Header name (lower case) -> value; the last of a repeated name wins."""
+        found: dict[str, str] = {}
+        for line in self.header_lines:
+            name, sep, value = line.partition(":")
+            if sep:
+                found[name.strip().lower()] = value.strip()
+        return found
+
+
+def read_head(conn: Connection, limit: int = MAX_HEAD) -> Head:
+    """Read a head from ``conn`` (see the module docstring)."""
+    data = b""
+    while split_head(data) is None and len(data) < limit:
+        chunk = conn.recv(CHUNK)
+        if not chunk:
+            break
+        data += chunk
+    split = split_head(data)
+    raw, rest = split if split is not None else (data, b"")
+    lines = raw.decode("latin-1").replace("\r\n", "\n").split("\n") if raw else []
+    return Head(raw, rest, split is not None, lines)
+
+
+def answer(conn: Connection, status: int, text: str) -> bool:
+    """A short plain-text answer that closes the connection; False if it could not be sent."""
+    body = (text + "\n").encode()
+    phrase = http.HTTPStatus(status).phrase
+    head = (
+        f"HTTP/1.1 {status} {phrase}\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        f"Connection: close\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return conn.sendall(head.encode() + body)

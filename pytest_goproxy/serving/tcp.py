@@ -1,0 +1,316 @@
+"""The connection layer's TCP part: owned connections, a threaded server that joins what it
+started, a dial, and a bidirectional pipe with half-close.
+
+Why one layer: a socket shut down from another thread after its owner closed it can land on a
+*reused* file descriptor, another server's listening socket or accepted connection (a descriptor
+number is reused the moment it is closed). A test then sees what no server did: an ``EOF`` from
+a healthy server, or a listener gone. So here a socket is never touched without its owner:
+
+* :class:`Connection` owns one socket; :meth:`Connection.shutdown` and :meth:`Connection.close`
+  take the same lock and do nothing once it is closed, so a shutdown from ``close()`` of a
+  server can never reach a descriptor that was handed on;
+* :class:`TCPServer` accepts on a listening socket of its own (loopback only), runs the handler
+  of each connection in a thread of its own, keeps every connection and thread it started (and
+  the connections its handlers dial: :meth:`TCPServer.adopt`), caps how many are open at once,
+  and gives each a read deadline, so a client that sends nothing (a slowloris) holds nothing for
+  long; :meth:`TCPServer.close` stops accepting, shuts every connection it knows down and joins
+  every thread;
+* :func:`pipe` copies both ways between two connections until both ends are done, passing each
+  end on (``shutdown(SHUT_WR)``), as a tunnel must for TLS's ``close_notify`` and git's end of
+  request.
+
+The accept loop waits in a selector with a wake-up socket pair, so ``close()`` takes effect at
+once instead of at the next poll.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import selectors
+import socket
+import threading
+from collections.abc import Callable, Iterator
+
+__all__ = ["CHUNK", "Connection", "TCPServer", "dial", "pipe"]
+
+#: How much one read takes.
+CHUNK = 64 * 1024
+#: How long ``close()`` waits for each thread of a server.
+_JOIN_TIMEOUT = 5.0
+
+_LOG = logging.getLogger("pytest_goproxy.serving")
+
+
+class Connection:
+    """One socket and its owner's lock: see the module docstring."""
+
+    def __init__(self, sock: socket.socket, peer: object = None) -> None:
+        self.sock = sock
+        self.peer = peer
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def settimeout(self, seconds: float | None) -> None:
+        """The deadline of each read and write from now on (None: none)."""
+        with self._lock, contextlib.suppress(OSError):
+            if not self._closed:
+                self.sock.settimeout(seconds)
+
+    def nodelay(self) -> None:
+        """Nagle off: a small write (a TLS record, a git request turn) goes at once instead of
+        waiting for the peer's delayed ACK (40 ms)."""
+        with self._lock, contextlib.suppress(OSError):
+            if not self._closed:
+                self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def recv(self, size: int = CHUNK) -> bytes:
+        """Up to ``size`` bytes; ``b""`` at the end of data, on an error or once closed."""
+        try:
+            return self.sock.recv(size)
+        except OSError:  # a reset, a deadline, shut down or closed by another thread
+            return b""
+
+    def sendall(self, data: bytes) -> bool:
+        """Send everything; False when the connection can take no more."""
+        try:
+            self.sock.sendall(data)
+        except OSError:
+            return False
+        return True
+
+    def shutdown(self, how: int = socket.SHUT_RDWR) -> None:
+        """End one or both directions (never on a descriptor this connection no longer owns)."""
+        with self._lock:
+            if not self._closed:
+                with contextlib.suppress(OSError):
+                    self.sock.shutdown(how)
+
+    def close(self) -> None:
+        """Close the socket (idempotent)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            with contextlib.suppress(OSError):
+                self.sock.close()
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def dial(address: tuple[str, int], timeout: float | None = None) -> Connection:
+    """A connection to ``address`` (OSError when nothing accepts there in ``timeout``)."""
+    return Connection(socket.create_connection(address, timeout=timeout), address)
+
+
+def _copy(src: Connection, dst: Connection) -> None:
+    while data := src.recv(CHUNK):
+        if not dst.sendall(data):
+            break
+    dst.shutdown(socket.SHUT_WR)
+
+
+def pipe(
+    a: Connection,
+    b: Connection,
+    *,
+    spawn: Callable[[Callable[[], None], str], threading.Thread] | None = None,
+) -> None:
+    """Copy ``a`` to ``b`` and ``b`` to ``a`` until both ends are done, each end passed on.
+
+    Each direction has its own thread and blocking calls: a side that writes while the other
+    does too never waits for the pipe to read (one thread alternating could deadlock on two full
+    buffers). ``spawn(target, name)`` starts the second thread (a server's
+    :meth:`TCPServer.spawn`, so its ``close()`` joins it); this thread copies ``b`` to ``a``."""
+    start = spawn or _daemon
+    upstream = start(lambda: _copy(a, b), "pipe")
+    _copy(b, a)
+    upstream.join()
+
+
+def _daemon(target: Callable[[], None], name: str) -> threading.Thread:
+    thread = threading.Thread(target=target, name=name, daemon=True)
+    thread.start()
+    return thread
+
+
+Handler = Callable[[Connection], None]
+
+
+class TCPServer:
+    """A threaded TCP server on ``host`` (loopback), one thread per connection, every one of
+    them known and joined on :meth:`close` (see the module docstring).
+
+    ``read_timeout`` is each accepted connection's read deadline until its handler changes it
+    (a tunnel that may idle clears it); ``max_connections`` caps the connections open at once: a
+    connection over the cap is closed at once (a client sees it end before any answer)."""
+
+    def __init__(
+        self,
+        handler: Handler,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        read_timeout: float | None = 10.0,
+        max_connections: int = 1024,
+        name: str = "tcp-server",
+    ) -> None:
+        self.handler = handler
+        self.read_timeout = read_timeout
+        self.max_connections = max_connections
+        self._listener = socket.create_server((host, port))
+        self._listener.setblocking(False)
+        self.address: tuple[str, int] = self._listener.getsockname()[:2]
+        self.name = f"{name}-{self.address[1]}"
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._lock = threading.Lock()
+        self._connections: set[Connection] = set()
+        self._threads: set[threading.Thread] = set()
+        self._closing = False
+        self._accepting: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return self.address[1]
+
+    @property
+    def open_connections(self) -> int:
+        """The accepted and adopted connections open now."""
+        with self._lock:
+            return len(self._connections)
+
+    # -- lifetime ----------------------------------------------------------------------------
+
+    def start(self) -> TCPServer:
+        """Accept in a thread of its own (idempotent)."""
+        with self._lock:
+            if self._accepting is None and not self._closing:
+                self._accepting = threading.Thread(
+                    target=self._accept_loop, name=self.name, daemon=True
+                )
+                self._accepting.start()
+        return self
+
+    def close(self) -> None:
+        """Stop accepting, shut every connection down, join every thread (idempotent)."""
+        with self._lock:
+            if self._closing:
+                return
+            self._closing = True
+            accepting = self._accepting
+        with contextlib.suppress(OSError):
+            self._wake_w.send(b"x")
+        if accepting is not None and accepting is not threading.current_thread():
+            accepting.join(_JOIN_TIMEOUT)
+        with contextlib.suppress(OSError):
+            self._listener.close()
+        for sock in (self._wake_r, self._wake_w):
+            with contextlib.suppress(OSError):
+                sock.close()
+        with self._lock:
+            connections, threads = list(self._connections), list(self._threads)
+        for conn in connections:
+            conn.shutdown()
+        current = threading.current_thread()
+        for thread in threads:
+            if thread is not current and thread.ident is not None:
+                thread.join(_JOIN_TIMEOUT)
+
+    def __enter__(self) -> TCPServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- what handlers use -------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def adopt(self, conn: Connection) -> Iterator[Connection]:
+        """Keep a connection a handler opened (a dialled upstream) for the block: ``close()``
+        shuts it down too; it is closed when the block ends. OSError when closing already."""
+        with self._lock:
+            if self._closing:
+                conn.close()
+                raise OSError(f"{self.name} is closing")
+            self._connections.add(conn)
+        try:
+            yield conn
+        finally:
+            with self._lock:
+                self._connections.discard(conn)
+            conn.close()
+
+    def spawn(self, target: Callable[[], None], name: str) -> threading.Thread:
+        """Start a thread for a handler (a pipe's second direction) that ``close()`` joins."""
+        thread = threading.Thread(target=self._tracked(target), name=f"{self.name}-{name}")
+        thread.daemon = True
+        with self._lock:
+            self._threads.add(thread)
+        thread.start()
+        return thread
+
+    # -- accepting ---------------------------------------------------------------------------
+
+    def _tracked(self, target: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                target()
+            except Exception:  # a handler's bug must not pass silently, nor kill the server
+                _LOG.debug("%s: a handler raised", self.name, exc_info=True)
+            finally:
+                with self._lock:
+                    self._threads.discard(threading.current_thread())
+
+        return run
+
+    def _accept_loop(self) -> None:
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._listener, selectors.EVENT_READ)
+            selector.register(self._wake_r, selectors.EVENT_READ)
+            while not self._closing:
+                for key, _ in selector.select():
+                    if key.fileobj is self._wake_r or self._closing:
+                        return
+                    try:
+                        sock, peer = self._listener.accept()
+                    except (BlockingIOError, InterruptedError):
+                        continue
+                    except OSError:  # out of descriptors, or closed: look again
+                        _LOG.debug("%s: accept failed", self.name, exc_info=True)
+                        continue
+                    self._serve(Connection(sock, peer))
+
+    def _serve(self, conn: Connection) -> None:
+        conn.sock.setblocking(True)
+        conn.settimeout(self.read_timeout)
+        with self._lock:
+            if self._closing or len(self._connections) >= self.max_connections:
+                over = True
+            else:
+                over = False
+                self._connections.add(conn)
+        if over:
+            conn.close()
+            return
+
+        def handle() -> None:
+            try:
+                self.handler(conn)
+            finally:
+                with self._lock:
+                    self._connections.discard(conn)
+                conn.close()
+
+        thread = threading.Thread(target=self._tracked(handle), name=f"{self.name}-conn")
+        thread.daemon = True
+        with self._lock:
+            self._threads.add(thread)
+        thread.start()
