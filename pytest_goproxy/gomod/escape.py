@@ -15,7 +15,13 @@ from pytest_goproxy.gomod.check import (
     _module_path_error,
 )
 
-__all__ = ["escape_path", "escape_version", "unescape_path", "unescape_version"]
+__all__ = [
+    "escape_path",
+    "escape_version",
+    "unescape_path",
+    "unescape_string",
+    "unescape_version",
+]
 
 
 def _escape(s: str) -> str:
@@ -24,7 +30,10 @@ def _escape(s: str) -> str:
     return "".join(f"!{c.lower()}" if "A" <= c <= "Z" else c for c in s)
 
 
-def _unescape(escaped: str) -> str | None:
+def unescape_string(escaped: str) -> str | None:
+    """module.unescapeString: ``!x`` -> ``X``; None for what no escaping makes (an uppercase
+    letter, a ``!`` not before a lowercase letter, non-ASCII). No check of what it spells: the
+    checksum database decodes its ``/lookup`` paths with it and answers unknown ones 404."""
     out: list[str] = []
     bang = False
     for r in escaped:
@@ -63,7 +72,7 @@ def escape_version(version: str) -> str:
 def unescape_path(escaped: str) -> str:
     """module.UnescapePath: rejects uppercase letters, a ``!`` not before a lowercase letter,
     non-ASCII, and results that are not valid module paths."""
-    path = _unescape(escaped)
+    path = unescape_string(escaped)
     if path is None:
         raise InvalidModuleError(f"invalid escaped module path {_go_quote(escaped)}")
     err = _module_path_error(path)
@@ -77,7 +86,7 @@ def unescape_path(escaped: str) -> str:
 
 def unescape_version(escaped: str) -> str:
     """module.UnescapeVersion: the inverse of :func:`escape_version`, equally strict."""
-    v = _unescape(escaped)
+    v = unescape_string(escaped)
     if v is None:
         raise InvalidModuleError(f"invalid escaped version {_go_quote(escaped)}")
     err = _check_elem(v, "file")

@@ -41,6 +41,7 @@ __all__ = [
     "MAX_GO_MOD",
     "MAX_LICENSE",
     "MAX_ZIP_FILE",
+    "VCS_DIRS",
     "CheckedFiles",
     "FileError",
     "SourceFile",
@@ -64,7 +65,9 @@ MAX_LICENSE = 16 << 20
 
 _CHUNK = 1 << 20
 _FIXED_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip can hold: reproducible output
-_VCS_DIRS = frozenset({".bzr", ".git", ".hg", ".svn"})
+#: The version-control directories zip.go leaves out of a module zip (and the origin out of a
+#: commit): the one list of them.
+VCS_DIRS = frozenset({".bzr", ".git", ".hg", ".svn"})
 
 ERR_VENDORED = "file is in vendor directory"
 ERR_SUBMODULE_FILE = "file is in another module"
@@ -341,7 +344,7 @@ def list_dir(directory: str | os.PathLike[str]) -> tuple[list[SourceFile], list[
                 walk(pathlib.Path(e.path), slash)  # Go keeps walking (no SkipDir)
                 continue
             if stat.S_ISDIR(st.st_mode):
-                if e.name in _VCS_DIRS:
+                if e.name in VCS_DIRS:
                     omitted.append(FileError(slash, ERR_VCS))
                     continue
                 try:

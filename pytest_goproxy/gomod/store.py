@@ -61,7 +61,14 @@ from pytest_goproxy.gomod.modzip import (
 )
 from pytest_goproxy.lifecycle import Closing, remove_temp_dir, temp_dir
 
-__all__ = ["DEFAULT_TIME", "ModuleStore", "ModuleVersion", "format_info", "format_time"]
+__all__ = [
+    "DEFAULT_TIME",
+    "ModuleStore",
+    "ModuleVersion",
+    "default_files",
+    "format_info",
+    "format_time",
+]
 
 DEFAULT_TIME = datetime.datetime(2023, 1, 2, 15, 4, 5, tzinfo=datetime.timezone.utc)
 """The ``.info`` Time of a tagged version added without one: fixed, so runs are reproducible."""
@@ -199,11 +206,13 @@ class ModuleVersion:
         return self.zip_path.read_bytes()
 
 
-def _package_name(path: str) -> str:
+def default_files(path: str) -> dict[str, str]:
+    """The one Go file a module added without files gets, ``package <last path element>`` so
+    it builds; FakeGoProxy and FakeOrigin both use it, so the same call gives the same zip."""
     prefix, _, _ = split_path_version(path)
-    last = prefix.rsplit("/", 1)[-1]
-    name = re.sub(r"[^0-9A-Za-z_]", "_", last)
-    return ("p" + name) if not name or name[0].isdigit() else name
+    name = re.sub(r"[^0-9A-Za-z_]", "_", prefix.rsplit("/", 1)[-1])
+    name = ("p" + name) if not name or name[0].isdigit() else name
+    return {f"{name}.go": f"package {name}\n"}
 
 
 def _link_or_copy(src: pathlib.Path, dest: pathlib.Path) -> None:
@@ -427,9 +436,7 @@ class ModuleStore(Closing):
         t = self._resolve_time(version, time)
         incompatible = semver.build(version) == "+incompatible"
         zip_files: dict[str, str | bytes] = (
-            {f"{_package_name(path)}.go": f"package {_package_name(path)}\n"}
-            if files is None
-            else dict(_checked_files(module, files))
+            dict(default_files(path)) if files is None else dict(_checked_files(module, files))
         )
         given = zip_files.get("go.mod")
         given_b = given.encode() if isinstance(given, str) else given

@@ -9,7 +9,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, TypedDict
 
 from pytest_goproxy.errors import GoProjectError, InvalidModuleError
-from pytest_goproxy.gomod import gomodfile
+from pytest_goproxy.gomod import gomodfile, modzip
 from pytest_goproxy.gorun.cache import ModuleCache
 from pytest_goproxy.gorun.environment import check_env, layer_env
 from pytest_goproxy.gorun.result import GoResult
@@ -35,7 +35,8 @@ class RunOptions(TypedDict, total=False):
 
 #: Not copied by :meth:`GoRunner.project_from_dir`: history is not needed to build, and without it
 #: ``go build`` does not stamp VCS information (which would run git on the copy).
-VCS_DIRS = (".git", ".hg", ".svn", ".bzr", ".jj")
+#: Jujutsu's ``.jj`` too, which a module zip need not know.
+VCS_DIRS = (*sorted(modzip.VCS_DIRS), ".jj")
 
 
 def render_go_mod(module: str, requires: Mapping[str, str], go_version: str) -> str:

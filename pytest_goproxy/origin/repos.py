@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pytest_goproxy.errors import ModuleSourceError, ToolUnavailable, UsageError
+from pytest_goproxy.gomod.modzip import VCS_DIRS
 from pytest_goproxy.origin.layout import repo_name_ok
 
 __all__ = [
@@ -61,7 +62,6 @@ _GIT_TIMEOUT = 120.0
 Blob = tuple[str, bytes]
 
 _MODES = ("100644", "100755", "120000")
-_VCS_DIRS = frozenset({".git", ".hg", ".svn", ".bzr"})
 _BAD_ELEMENTS = frozenset({"", ".", ".."})
 
 
@@ -146,7 +146,7 @@ def read_dir(root: Path) -> dict[str, Blob]:
     executable), symbolic links (120000, the target as content); VCS directories left out."""
     out: dict[str, Blob] = {}
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in _VCS_DIRS)
+        dirnames[:] = sorted(d for d in dirnames if d not in VCS_DIRS)
         links = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
         for name in sorted(filenames) + links:
             full = os.path.join(dirpath, name)

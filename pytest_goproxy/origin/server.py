@@ -61,6 +61,7 @@ from pytest_goproxy.gomod import semver
 from pytest_goproxy.gomod.archives import ArchiveFile, find_archives, read_archive
 from pytest_goproxy.gomod.check import split_path_version
 from pytest_goproxy.gomod.gomodfile import Retract, render_go_mod
+from pytest_goproxy.gomod.store import default_files
 from pytest_goproxy.lifecycle import Starting, remove_temp_dir, temp_dir
 from pytest_goproxy.origin.backend import KEEP_ALIVE, GitBackend
 from pytest_goproxy.origin.layout import (
@@ -305,14 +306,6 @@ class _KeepAliveHandler(QuietNoDelayHandler):
         finally:
             with contextlib.suppress(OSError):
                 self.connection.settimeout(None)
-
-
-def _package_name(path: str) -> str:
-    """The package of the one Go file a module added without files gets: the same rule as
-    FakeGoProxy's, so the same call gives the same module zip from either."""
-    prefix, _, _ = split_path_version(path)
-    name = re.sub(r"[^0-9A-Za-z_]", "_", prefix.rsplit("/", 1)[-1])
-    return ("p" + name) if not name or name[0].isdigit() else name
 
 
 def _blob(module: str, name: str, data: object) -> Blob:
@@ -777,8 +770,7 @@ class FakeOrigin(Starting):
         """The files of a module's version, checked; one Go file when none are given."""
         __tracebackhide__ = True
         if files is None:
-            name = _package_name(path)
-            return {f"{name}.go": ("100644", f"package {name}\n".encode())}
+            return {name: ("100644", text.encode()) for name, text in default_files(path).items()}
         if not isinstance(files, Mapping):
             raise ModuleSourceError(f"{module}: files is a {type(files).__name__}, not a mapping")
         return {check_repo_file(module, n): _blob(module, n, d) for n, d in files.items()}

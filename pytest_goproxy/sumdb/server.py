@@ -30,6 +30,7 @@ from typing import Protocol, cast
 from werkzeug.wrappers import Request, Response
 
 from pytest_goproxy.errors import ChecksumDBError
+from pytest_goproxy.gomod.escape import unescape_string
 from pytest_goproxy.lifecycle import Closing
 from pytest_goproxy.serving.answers import status_line, text_answer
 from pytest_goproxy.serving.httpserver import QuickStopHTTPServer, tune_server
@@ -123,28 +124,6 @@ def _hashes_from_lines(
         elif fields[1] == version + "/go.mod":
             mod_hash = fields[2]
     return zip_hash, mod_hash
-
-
-def _unescape(escaped: str) -> str:
-    """Undo the case-escaping of module paths and versions (``!x`` -> ``X``,
-    ``module.UnescapePath``); uppercase letters are not allowed in the escaped form."""
-    out: list[str] = []
-    bang = False
-    for ch in escaped:
-        if bang:
-            if not "a" <= ch <= "z":
-                raise ChecksumDBError(f"invalid escaped path {escaped!r}")
-            out.append(ch.upper())
-            bang = False
-        elif ch == "!":
-            bang = True
-        elif "A" <= ch <= "Z":
-            raise ChecksumDBError(f"invalid escaped path {escaped!r}")
-        else:
-            out.append(ch)
-    if bang:
-        raise ChecksumDBError(f"invalid escaped path {escaped!r}")
-    return "".join(out)
 
 
 def _wrong_hash(h1: str) -> str:
@@ -652,10 +631,9 @@ class ChecksumDB(Closing):
             escaped = path[len("/lookup/") :]
             if _MOD_VER_RE.match(escaped):
                 esc_path, _, esc_version = escaped.partition("@")
-                try:
-                    return "lookup", _unescape(esc_path), _unescape(esc_version)
-                except ChecksumDBError:
-                    pass
+                module, version = unescape_string(esc_path), unescape_string(esc_version)
+                if module is not None and version is not None:
+                    return "lookup", module, version
             return "lookup", None, None
         return "other", None, None
 
