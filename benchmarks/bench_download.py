@@ -22,7 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from pytest_goproxy import FakeGoProxy, GoRunner, ModuleStore
+from pytest_goproxy import FakeGoProxy, GoRunner
+from pytest_goproxy.gomod import ModuleStore
 
 
 def module_path(index: int) -> str:

@@ -26,7 +26,8 @@ from pathlib import Path
 
 from bench_download import build_graph, timed_download
 
-from pytest_goproxy import FakeGoProxy, GoRunner, ModuleStore
+from pytest_goproxy import FakeGoProxy, GoRunner
+from pytest_goproxy.gomod import ModuleStore
 
 
 def ca_startup_ms() -> dict[str, float]:

@@ -1,6 +1,6 @@
 """The catalogue of configurations: the ways a Go team can set up module fetching, as data.
 
-A :class:`Config` is a name, a one-line summary, documentation (what Go does with it, from
+A :class:`Configuration` is a name, a one-line summary, documentation (what Go does with it, from
 ``go help goproxy`` / ``go help module-private`` and cmd/go's sources), an environment template and
 the procedure that runs the go command. Placeholders in the template are filled per run:
 
@@ -24,7 +24,7 @@ exponential backoff and a per-attempt timeout; ``relay`` puts nginx with ``proxy
 front of the primary, warms it, then faults the primary. :mod:`pytest_goproxy.matrix` runs them.
 
 Module paths live under reserved names (``.test``, ``.example``; RFC 2606), so ``direct`` can
-never reach a real host: a configuration that may fetch directly (:attr:`Config.uses_origin`)
+never reach a real host: a configuration that may fetch directly (:attr:`Configuration.uses_origin`)
 gets an origin holding every module, reached by name through the runner's network guard; any
 other name is refused (``Forbidden``).
 """
@@ -36,14 +36,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pytest_goproxy.catalogue import markdown_table
+from pytest_goproxy.entries import markdown_table
 from pytest_goproxy.errors import ConfigError
 from pytest_goproxy.gomod.goenv import ProxyEntry, split_goproxy
 
 __all__ = [
     "CONFIGS",
     "PLACEHOLDERS",
-    "Config",
+    "Configuration",
     "Procedure",
     "RetryPolicy",
     "config_names",
@@ -102,7 +102,7 @@ class RetryPolicy:
 
 
 @dataclass(frozen=True)
-class Config:
+class Configuration:
     """One catalogue entry: how go is configured and, for some, what is done around it."""
 
     name: str
@@ -194,10 +194,10 @@ _PRIVATE = (
     + _PRIVATE_MODULE
 )
 
-CONFIGS: dict[str, Config] = {
+CONFIGS: dict[str, Configuration] = {
     c.name: c
     for c in (
-        Config(
+        Configuration(
             name="single",
             summary="One proxy; the checksum database through it.",
             docs="GOPROXY is one URL and GOSUMDB names the database by key, so go reaches it "
@@ -207,21 +207,21 @@ CONFIGS: dict[str, Config] = {
             expect="Survives only faults that are slow but complete; a private module is "
             "NOT_FOUND (the proxy answers 410).",
         ),
-        Config(
+        Configuration(
             name="comma_backup",
             summary="primary,backup: fall back on 404/410 only.",
             docs=_COMMA,
             env={"GOPROXY": "{primary},{backup}", **_PROXY},
             expect="Does not get past a refused, DNS-failing or resetting primary.",
         ),
-        Config(
+        Configuration(
             name="pipe_backup",
             summary="primary|backup: fall back on any error.",
             docs=_PIPE + " The backup serves the same modules and the checksum database.",
             env={"GOPROXY": "{primary}|{backup}", **_PROXY},
             expect="Gets past refused, DNS, reset and error statuses; not past a hang.",
         ),
-        Config(
+        Configuration(
             name="comma_direct",
             summary="primary,direct: the shape of Go's default GOPROXY.",
             docs="Go's default is `https://proxy.golang.org,direct`. " + _COMMA + " " + _DIRECT,
@@ -229,7 +229,7 @@ CONFIGS: dict[str, Config] = {
             expect="Stops at a broken primary; a private module reaches its origin after the "
             "410, then fails verification: the database answers 410 for it.",
         ),
-        Config(
+        Configuration(
             name="pipe_direct",
             summary="primary|direct: any error sends go to the module's origin.",
             docs=_PIPE + " " + _DIRECT + " After a failed proxy go also asks the checksum "
@@ -238,7 +238,7 @@ CONFIGS: dict[str, Config] = {
             expect="Gets past refused, DNS, reset and error statuses through the origins; a "
             "private module still fails verification.",
         ),
-        Config(
+        Configuration(
             name="blog_cn_direct",
             summary="The shape of `GOPROXY=https://goproxy.cn,direct` from blog posts.",
             docs="The most copied GOPROXY line, mapped onto the fake primary: one mirror, then "
@@ -246,7 +246,7 @@ CONFIGS: dict[str, Config] = {
             env={"GOPROXY": "{primary},direct", **_PROXY},
             expect="Same as comma_direct: the comma makes the fallback useless in an outage.",
         ),
-        Config(
+        Configuration(
             name="blog_cn_io_direct",
             summary="The shape of `GOPROXY=https://goproxy.cn,https://goproxy.io,direct`.",
             docs="Two mirrors and `direct`, all with commas, mapped onto the fake primary and "
@@ -254,7 +254,7 @@ CONFIGS: dict[str, Config] = {
             env={"GOPROXY": "{primary},{backup},direct", **_PROXY},
             expect="The second mirror is never asked when the first is down.",
         ),
-        Config(
+        Configuration(
             name="gosumdb_off",
             summary="GOSUMDB=off: no checksum database at all.",
             docs="go verifies downloads against go.sum only and never asks a database "
@@ -263,7 +263,7 @@ CONFIGS: dict[str, Config] = {
             env={"GOPROXY": "{primary}", "GOSUMDB": "off"},
             expect="Like single: the proxy is still needed.",
         ),
-        Config(
+        Configuration(
             name="gonosumdb",
             summary="GONOSUMDB=<deps>: the database is not asked about those modules.",
             docs="Modules matching the pattern are checked against go.sum only "
@@ -271,14 +271,14 @@ CONFIGS: dict[str, Config] = {
             env={"GOPROXY": "{primary}", "GOSUMDB": "{sumdb_key}", "GONOSUMDB": "{private}"},
             expect="Like single: the proxy is still needed, and it has no private module.",
         ),
-        Config(
+        Configuration(
             name="goprivate",
             summary="GOPRIVATE=<deps>: those modules skip the proxy and the database.",
             docs="GOPRIVATE is the default of GONOPROXY and GONOSUMDB. " + _PRIVATE,
             env={"GOPROXY": "{primary}", "GOSUMDB": "{sumdb_key}", "GOPRIVATE": "{private}"},
             expect="Private modules come from their origin; the public ones still need the proxy.",
         ),
-        Config(
+        Configuration(
             name="gonoproxy",
             summary="GONOPROXY=<deps>: those modules skip the proxy (not the database).",
             docs=_PRIVATE + " GONOPROXY alone leaves the checksum database on.",
@@ -286,7 +286,7 @@ CONFIGS: dict[str, Config] = {
             expect="Reaches the origin, then fails at the database, which answers 410 for the "
             "private module.",
         ),
-        Config(
+        Configuration(
             name="goprivate_direct",
             summary="primary,direct with GOPRIVATE=<private>: what guides recommend.",
             docs="The line troubleshooting guides give for private modules: "
@@ -294,7 +294,7 @@ CONFIGS: dict[str, Config] = {
             env={"GOPROXY": "{primary},direct", **_PROXY, "GOPRIVATE": "{private}"},
             expect="Recovers with no fault; a broken primary still stops the public modules.",
         ),
-        Config(
+        Configuration(
             name="gonosumdb_direct",
             summary="primary,direct with GONOSUMDB=<private>: verification off for them only.",
             docs="The other recommended fix for `verifying module: ... 410 Gone`: keep the "
@@ -304,7 +304,7 @@ CONFIGS: dict[str, Config] = {
             expect="Recovers with no fault: the private module comes from its origin after "
             "the proxy's 410.",
         ),
-        Config(
+        Configuration(
             name="goprivate_pipe_direct",
             summary="primary|direct with GOPRIVATE=<private>: every module has a way around.",
             docs="`GOPRIVATE` sends the private modules to their origin; `|` sends the public "
@@ -314,7 +314,7 @@ CONFIGS: dict[str, Config] = {
             expect="Gets past refused, DNS, reset and error statuses through the origins; "
             "not past a hang.",
         ),
-        Config(
+        Configuration(
             name="mod_mod",
             summary="GOFLAGS=-mod=mod.",
             docs="`-mod=mod` lets build commands update go.mod and go.sum. It does not change "
@@ -323,7 +323,7 @@ CONFIGS: dict[str, Config] = {
             env={"GOPROXY": "{primary}", "GOSUMDB": "{sumdb_key}", "GOFLAGS": "-mod=mod"},
             expect="Same as single for `go mod tidy`.",
         ),
-        Config(
+        Configuration(
             name="warm_cache",
             summary="A module cache filled before the outage (a CI cache), go.sum present.",
             docs="The command runs once fault-free with the primary (filling GOMODCACHE and "
@@ -334,7 +334,7 @@ CONFIGS: dict[str, Config] = {
             procedure="warm_cache",
             expect="Survives every fault, a hang included, when nothing new is needed.",
         ),
-        Config(
+        Configuration(
             name="offline_warm_cache",
             summary="GOPROXY=off with a warm module cache: never touch the network.",
             docs="Warmed like `warm_cache`, then run with `GOPROXY=off`: go uses the cache and "
@@ -343,7 +343,7 @@ CONFIGS: dict[str, Config] = {
             procedure="warm_cache",
             expect="Survives every fault: it never asks the proxy.",
         ),
-        Config(
+        Configuration(
             name="retry",
             summary="A retry wrapper: exponential backoff and a per-attempt timeout.",
             docs='The advice "set timeouts and retry" made concrete: go itself has no request '
@@ -355,7 +355,7 @@ CONFIGS: dict[str, Config] = {
             retry=RetryPolicy(),
             expect="Survives short outages; a hang costs every attempt's timeout.",
         ),
-        Config(
+        Configuration(
             name="relay",
             summary="A local nginx caching relay (proxy_cache) in front of the primary.",
             docs="Real nginx, as troubleshooting guides recommend: `proxy_cache` with "
@@ -371,7 +371,7 @@ CONFIGS: dict[str, Config] = {
             needs=("nginx",),
             expect="Serves what it cached through the outage; its version list goes stale.",
         ),
-        Config(
+        Configuration(
             name="corporate_ca",
             summary="SSL_CERT_FILE with the firewall's CA added: the fix for interception.",
             docs="What people do when a corporate firewall intercepts HTTPS (`x509: certificate "
@@ -382,7 +382,7 @@ CONFIGS: dict[str, Config] = {
             env={"GOPROXY": "{primary}", **_PROXY, "SSL_CERT_FILE": "{corporate_ca}"},
             expect="Gets through `intercepted`; changes nothing for other TLS faults.",
         ),
-        Config(
+        Configuration(
             name="goinsecure",
             summary="GOINSECURE=<deps>: skip certificate checks... for direct fetches only.",
             docs="`GOINSECURE` lets go fetch matching modules over plain HTTP or with an "
@@ -404,7 +404,7 @@ def config_names() -> list[str]:
     return list(CONFIGS)
 
 
-def get_config(name: str) -> Config:
+def get_config(name: str) -> Configuration:
     """The catalogue entry for ``name``, or :class:`ConfigError` listing the valid names."""
     if not isinstance(name, str) or name not in CONFIGS:
         raise ConfigError(

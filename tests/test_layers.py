@@ -19,7 +19,7 @@ ROOT = Path(pytest_goproxy.__file__).parent
 #: below the matrix, which records a user's project the first time it runs it.
 LAYERS: list[set[str]] = [
     {"errors", "exports"},
-    {"catalogue", "ci", "lifecycle"},
+    {"entries", "ci", "lifecycle"},
     {"gomod"},
     {"configs"},
     {"serving"},
@@ -44,7 +44,7 @@ def unit_of(module: str) -> str:
 def imports() -> list[tuple[str, str, str, list[str]]]:
     """(file, importing unit, imported module, names) for every import of our modules."""
     found = []
-    for path in sorted(ROOT.rglob("*.py")):
+    for path in sorted([*ROOT.rglob("*.py"), *ROOT.rglob("*.pyi")]):  # stubs re-export
         rel = path.relative_to(ROOT.parent).with_suffix("")
         src = (
             unit_of(".".join(rel.parts))

@@ -12,8 +12,9 @@ import os
 
 import pytest
 
-from pytest_goproxy import FakeGoProxy, GoBinary, GoRunner, find_go
+from pytest_goproxy import FakeGoProxy, GoBinary, GoRunner
 from pytest_goproxy.ci import in_ci
+from pytest_goproxy.gorun import find_go
 
 SECOND = os.environ.get("PYTEST_GOPROXY_SECOND_GO")
 

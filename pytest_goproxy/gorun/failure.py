@@ -22,7 +22,7 @@ recorded from real runs):
   ``certificate is not valid for any names``; ``tls: first record does not look like a TLS
   handshake`` for a peer that is no TLS server. net/http transport.go: ``net/http: TLS handshake
   timeout`` (``TLSHandshakeTimeout``, 10 s in cmd/go's client) and ``http: server gave HTTP
-  response to HTTPS client`` (the first record began ``HTTP/``). :class:`TLSError` names which;
+  response to HTTPS client`` (the first record began ``HTTP/``). :class:`TLSProblem` names which;
   the network catalogue's TLS faults (network/faults.py) make each one through a real middlebox.
 * cmd/go/internal/modfetch/proxy.go: ``invalid response from proxy "URL": <json error>`` and
   ``read "URL": unexpected EOF`` (a body shorter than its Content-Length); archive/zip: ``zip: not
@@ -88,7 +88,7 @@ or ``git fetch ...``, and these are curl's and git's texts:
   ``fetch-pack: unexpected disconnect while reading sideband packet`` and ``fatal: early EOF``
   (or ``fatal: protocol error: bad pack header``): TRUNCATED;
 * ``intercepted`` and ``expired_cert``: ``server certificate verification failed. CAfile: F
-  CRLfile: none``: TLS with ``tls_error`` OTHER (GnuTLS's curl does not say why: an unknown CA
+  CRLfile: none``: TLS with ``tls_problem`` OTHER (GnuTLS's curl does not say why: an unknown CA
   and an expired certificate read the same);
 * ``wrong_host``: ``SSL: certificate subject name () does not match target host name
   'git.corp.example'``: TLS, WRONG_HOST;
@@ -142,12 +142,12 @@ next to the git one whose fetch the test is about; whatever else failed says mor
 So a wrapped error is named by what the go command was doing (``SUMDB``, ``TOOLCHAIN``) and
 :attr:`Classification.cause` tells the network failure inside it.
 
-:attr:`Classification.tls_error` says which TLS problem it was, whether TLS is the failure or the
+:attr:`Classification.tls_problem` says which TLS problem it was, whether TLS is the failure or the
 cause under ``SUMDB``/``TOOLCHAIN``. It is a field of its own rather than a finer ``cause``:
 ``cause`` is a :class:`Failure` (what a ``|`` list, a retry or a user reacts to), and a TLS problem
 is a detail of one of them, which a test asserts when the kind of certificate trouble matters.
 
-``net/http: TLS handshake timeout`` is ``DIAL_TIMEOUT`` with ``tls_error`` ``HANDSHAKE_TIMEOUT``,
+``net/http: TLS handshake timeout`` is ``DIAL_TIMEOUT`` with ``tls_problem`` ``HANDSHAKE_TIMEOUT``,
 not ``TLS``: no certificate was refused, the connection was not set up in time (net/http counts
 the handshake as part of dialling), it costs the same wait on every request as a dropped SYN,
 and trusting a CA cannot fix it, while every ``TLS`` failure is an answer about trust or
@@ -162,7 +162,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-__all__ = ["PROXY_CONNECT_CAUSES", "Classification", "Failure", "TLSError", "classify"]
+__all__ = ["PROXY_CONNECT_CAUSES", "Classification", "Failure", "TLSProblem", "classify"]
 
 
 class Failure(enum.Enum):
@@ -174,7 +174,7 @@ class Failure(enum.Enum):
     """Nothing listens: ``connect: connection refused``."""
     DIAL_TIMEOUT = "dial_timeout"
     """The connection was not established in time: ``dial tcp ...: i/o timeout``,
-    ``connection timed out``, ``net/http: TLS handshake timeout`` (then ``tls_error`` is
+    ``connection timed out``, ``net/http: TLS handshake timeout`` (then ``tls_problem`` is
     ``HANDSHAKE_TIMEOUT``; why it is no ``TLS``: see the module docstring)."""
     RESET = "reset"
     """The peer dropped the connection: ``connection reset by peer``, ``broken pipe``, or
@@ -184,7 +184,7 @@ class Failure(enum.Enum):
     chunked encoding."""
     TLS = "tls"
     """The TLS handshake failed: ``tls: ...``, ``x509: ...`` (unknown CA, expired, wrong name), a
-    plain HTTP server behind an ``https://`` URL; ``tls_error`` says which."""
+    plain HTTP server behind an ``https://`` URL; ``tls_problem`` says which."""
     HTTP_STATUS = "http_status"
     """The server answered with an error status other than 404/410 (5xx, 403, 429...);
     ``status_code`` has it. When it is a proxy's 502/503/504 for a ``CONNECT`` it could not
@@ -221,7 +221,7 @@ class Failure(enum.Enum):
     """The command failed and none of the above was recognised."""
 
 
-class TLSError(enum.Enum):
+class TLSProblem(enum.Enum):
     """Which TLS problem go reported, each from its own text (see the module docstring)."""
 
     UNKNOWN_AUTHORITY = "unknown_authority"
@@ -258,7 +258,7 @@ class Classification:
     cause: Failure | None = None
     line: str | None = None
     #: which TLS problem, when the failure or its ``cause`` is ``TLS`` or a TLS handshake timeout
-    tls_error: TLSError | None = None
+    tls_problem: TLSProblem | None = None
 
 
 _F = Failure
@@ -290,10 +290,10 @@ _AUTH = re.compile(
 
 #: Each TLS problem, the failure it is, and its texts; tried in order, before the other transport
 #: rules (a TLS error may quote a network error, never the other way round).
-_TLS: tuple[tuple[TLSError, Failure, re.Pattern[str]], ...] = (
-    (TLSError.HANDSHAKE_TIMEOUT, _F.DIAL_TIMEOUT, re.compile(r"TLS handshake timeout")),
+_TLS: tuple[tuple[TLSProblem, Failure, re.Pattern[str]], ...] = (
+    (TLSProblem.HANDSHAKE_TIMEOUT, _F.DIAL_TIMEOUT, re.compile(r"TLS handshake timeout")),
     (
-        TLSError.UNKNOWN_AUTHORITY,
+        TLSProblem.UNKNOWN_AUTHORITY,
         _F.TLS,
         re.compile(
             r"certificate signed by unknown authority"
@@ -303,7 +303,7 @@ _TLS: tuple[tuple[TLSError, Failure, re.Pattern[str]], ...] = (
         ),
     ),
     (
-        TLSError.EXPIRED,
+        TLSProblem.EXPIRED,
         _F.TLS,
         re.compile(
             r"\bx509: certificate has expired or is not yet valid"
@@ -313,7 +313,7 @@ _TLS: tuple[tuple[TLSError, Failure, re.Pattern[str]], ...] = (
         ),
     ),
     (
-        TLSError.WRONG_HOST,
+        TLSProblem.WRONG_HOST,
         _F.TLS,
         re.compile(
             r"\bx509: (?:certificate is valid for \S.* not \S|certificate is not valid for any "
@@ -324,7 +324,7 @@ _TLS: tuple[tuple[TLSError, Failure, re.Pattern[str]], ...] = (
         ),
     ),
     (
-        TLSError.NOT_TLS,
+        TLSProblem.NOT_TLS,
         _F.TLS,
         re.compile(
             r"server gave HTTP response to HTTPS client"
@@ -335,7 +335,7 @@ _TLS: tuple[tuple[TLSError, Failure, re.Pattern[str]], ...] = (
         ),
     ),
     (
-        TLSError.OTHER,
+        TLSProblem.OTHER,
         _F.TLS,
         re.compile(
             r"\btls: |\bx509: |remote error: tls"
@@ -505,15 +505,15 @@ class _Found:
 
     failure: Failure
     pos: int
-    tls_error: TLSError | None = None
+    tls_problem: TLSProblem | None = None
 
 
 def _network(text: str) -> _Found | None:
     """The transport, body or status failure in ``text`` and where it is, if any."""
-    for tls_error, failure, pattern in _TLS:
+    for tls_problem, failure, pattern in _TLS:
         m = pattern.search(text)
         if m:
-            return _Found(failure, m.start(), tls_error)
+            return _Found(failure, m.start(), tls_problem)
     for failure, pattern in _TRANSPORT:
         m = pattern.search(text)
         if m:
@@ -552,7 +552,7 @@ def _result(
     line: str,
     *,
     cause: Failure | None = None,
-    tls_error: TLSError | None = None,
+    tls_problem: TLSProblem | None = None,
 ) -> Classification:
     url, code = _status(line)
     url = url or _url(line)
@@ -565,7 +565,7 @@ def _result(
         status_code=code,
         cause=cause,
         line=line,
-        tls_error=tls_error,
+        tls_problem=tls_problem,
     )
 
 
@@ -591,7 +591,7 @@ def classify(stderr: str) -> Classification:
     reported underneath (for example ``REFUSED`` for an unreachable checksum database); for an
     ``HTTP_STATUS`` that is a proxy's 502, 503 or 504 to ``CONNECT`` (``Get "URL": Bad Gateway``,
     git's ``CONNECT tunnel failed, response 502``) it is REFUSED, DNS or DIAL_TIMEOUT.
-    ``tls_error`` names the TLS problem of a ``TLS`` failure or cause (and of a TLS handshake
+    ``tls_problem`` names the TLS problem of a ``TLS`` failure or cause (and of a TLS handshake
     timeout, a ``DIAL_TIMEOUT``). ``AUTH`` and ``POLICY`` report git's (or GOVCS's) line, not
     the hints go prints after it.
     """
@@ -619,7 +619,7 @@ def classify(stderr: str) -> Classification:
                 line = _line_at(rest, inner.pos)
         if inner is None:
             return _result(failure, line)
-        return _result(failure, line, cause=inner.failure, tls_error=inner.tls_error)
+        return _result(failure, line, cause=inner.failure, tls_problem=inner.tls_problem)
     found = _network(text)
     if found is None:
         m = _AUTH.search(text)
@@ -634,4 +634,4 @@ def classify(stderr: str) -> Classification:
             return policy
         lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
         return Classification(_F.UNKNOWN, line=lines[-1] if lines else None)
-    return _result(found.failure, _line_at(text, found.pos), tls_error=found.tls_error)
+    return _result(found.failure, _line_at(text, found.pos), tls_problem=found.tls_problem)

@@ -2,7 +2,7 @@
 fixtures ``go``, ``go_binary``, ``go_build_cache``.
 
 The main plugin (:mod:`pytest_goproxy.plugin`) registers this module; it also works alone
-(``-p pytest_goproxy.gorun.plugin``, or the older name ``-p pytest_goproxy.gorun.fixtures``).
+(``-p pytest_goproxy.gorun.plugin``).
 
 Options: ``--go=PATH[,PATH...]`` (else ``$GO_BINARY``, else ``go`` on PATH; several binaries run
 every test that uses ``go`` once per Go release, with the version as test id), ``--go-timeout`` /

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pytest_goproxy.gorun.environment import relevant_env
-from pytest_goproxy.gorun.failure import Classification, Failure, TLSError, classify
+from pytest_goproxy.gorun.failure import Classification, Failure, TLSProblem, classify
 from pytest_goproxy.gorun.guard import Escape, Routed
 
 __all__ = ["GoResult", "json_errors"]
@@ -106,11 +106,11 @@ class GoResult:
         return self.classification.cause if self.classification else None
 
     @property
-    def tls_error(self) -> TLSError | None:
+    def tls_problem(self) -> TLSProblem | None:
         """Which TLS problem, when the failure or its ``cause`` is TLS (or a TLS handshake
-        timeout): unknown authority, expired, wrong host, not TLS... (see :class:`TLSError
-        <pytest_goproxy.gorun.failure.TLSError>`)."""
-        return self.classification.tls_error if self.classification else None
+        timeout): unknown authority, expired, wrong host, not TLS... (see :class:`TLSProblem
+        <pytest_goproxy.gorun.failure.TLSProblem>`)."""
+        return self.classification.tls_problem if self.classification else None
 
     @property
     def refused_by_guard(self) -> bool:
@@ -181,7 +181,7 @@ class GoResult:
                     ("url", c.url),
                     ("status", c.status_code),
                     ("cause", c.cause),
-                    ("tls_error", c.tls_error),
+                    ("tls_problem", c.tls_problem),
                 )
                 if value is not None
             ]

@@ -27,7 +27,7 @@ import urllib.parse
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from pytest_goproxy.catalogue import Param, bind_params, by_name, lookup, markdown_table
+from pytest_goproxy.entries import Param, bind_params, by_name, lookup, markdown_table
 from pytest_goproxy.errors import FaultError
 from pytest_goproxy.serving.requestlog import ProxyRequest, RequestKind
 

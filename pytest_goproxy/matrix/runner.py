@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pytest_goproxy.configs import CONFIGS, Config, get_config
+from pytest_goproxy.configs import CONFIGS, Configuration, get_config
 from pytest_goproxy.errors import (
     ConfigError,
     GoProjectError,
@@ -275,11 +275,11 @@ class MatrixRunner(Closing):
         """The project's modules, built once and shared read-only by the cells' proxies."""
         return self.engine.store(self.project.modules)
 
-    def prepare(self, configs: Sequence[str | Config]) -> None:
+    def prepare(self, configs: Sequence[str | Configuration]) -> None:
         """Build what cells share before any starts: the modules, and the origin repositories
         once when a configuration may fetch directly (git runs here, not in every cell)."""
         self.store()
-        chosen = [c if isinstance(c, Config) else get_config(c) for c in configs]
+        chosen = [c if isinstance(c, Configuration) else get_config(c) for c in configs]
         if any(c.uses_origin for c in chosen):
             with contextlib.suppress(ToolUnavailable):  # no git: each such cell says so
                 self.engine.mirror(self.project.modules)
@@ -300,14 +300,14 @@ class MatrixRunner(Closing):
         the cell)."""
         return self.engine.toxiproxy()
 
-    def outage(self, fault: str, config: str | Config) -> Outage:
+    def outage(self, fault: str, config: str | Configuration) -> Outage:
         """The outage of one cell; unknown names raise FaultError / ConfigError."""
-        cfg = config if isinstance(config, Config) else get_config(config)
+        cfg = config if isinstance(config, Configuration) else get_config(config)
         check_names([fault], [])
         bound = self._faults.get(fault) or fault
         return Outage.cell(bound, cfg, command=self.command, timeout=self.timeout, tls=self.tls)
 
-    def run_cell(self, fault: str, config: str | Config) -> Cell:
+    def run_cell(self, fault: str, config: str | Configuration) -> Cell:
         """Run one cell and return its verdict; unknown names raise FaultError / ConfigError."""
         outage = self.outage(fault, config)
         return self.engine.run(

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from pytest_goproxy.catalogue import Number
+from pytest_goproxy.entries import Number
 from pytest_goproxy.errors import FaultError, ToxiproxyError
 from pytest_goproxy.lifecycle import Closing
 from pytest_goproxy.network.client import ProxyInfo, ToxiproxyClient

@@ -14,7 +14,7 @@ so a proxy that never answers hangs the go command whatever the separator.
 The TLS faults (``intercepted``, ``expired_cert``, ``wrong_host``, ``tls_stall``, ``plain_http``)
 need an endpoint in front of an HTTPS server; go's texts in their entries were measured with
 go1.26.8 and go1.27.3 (tests/network/test_tls_faults.py runs them with the real go), and
-:mod:`pytest_goproxy.gorun.failure` names each one (``Failure.TLS`` with a ``tls_error``;
+:mod:`pytest_goproxy.gorun.failure` names each one (``Failure.TLS`` with a ``tls_problem``;
 ``tls_stall`` is a ``DIAL_TIMEOUT``, for the reason given there).
 
 Toxic semantics cite the toxiproxy sources (``toxics/*.go`` of github.com/Shopify/toxiproxy/v2).
@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pytest_goproxy.catalogue import Number, Param, bind_params, by_name, lookup, markdown_table
+from pytest_goproxy.entries import Number, Param, bind_params, by_name, lookup, markdown_table
 from pytest_goproxy.errors import FaultError
 
 __all__ = [
@@ -209,7 +209,7 @@ FAULTS: dict[str, Fault] = by_name(
         "passes a close through, so a server that closes idle connections ends the hang.",
         comma="Over http: hangs, as go has no request timeout and only the runner's deadline "
         "ends it. Over https: fails after net/http's 10 s handshake limit, as the ClientHello is "
-        "swallowed: `net/http: TLS handshake timeout` (DIAL_TIMEOUT, `tls_error` "
+        "swallowed: `net/http: TLS handshake timeout` (DIAL_TIMEOUT, `tls_problem` "
         "HANDSHAKE_TIMEOUT); `,` falls back only on a 404 or 410 answer.",
         pipe="Over http: hangs too, as there is no error to fall back on. Over https: falls "
         "back, but only after 10 s for every request (each one tries this entry first).",
@@ -291,7 +291,7 @@ FAULTS: dict[str, Fault] = by_name(
         "`serving.tls.corporate_bundle()`) go works through it, and `handle.middlebox.requests` "
         "lists what it read.",
         comma="Fails at once: `tls: failed to verify certificate: x509: certificate signed by "
-        "unknown authority` (TLS, `tls_error` UNKNOWN_AUTHORITY). " + _COMMA_STOPS,
+        "unknown authority` (TLS, `tls_problem` UNKNOWN_AUTHORITY). " + _COMMA_STOPS,
         pipe=_PIPE_FALLS,
         mechanism="tls",
         tls="foreign_ca",
@@ -325,7 +325,7 @@ FAULTS: dict[str, Fault] = by_name(
         summary="The TLS handshake is never answered.",
         how=_MIDDLEBOX + "reads the ClientHello and never answers.",
         comma="Fails after net/http's 10 s handshake limit: `net/http: TLS handshake timeout`, "
-        "classified DIAL_TIMEOUT (`tls_error` HANDSHAKE_TIMEOUT): no certificate was refused, "
+        "classified DIAL_TIMEOUT (`tls_problem` HANDSHAKE_TIMEOUT): no certificate was refused, "
         "the connection was not set up in time. " + _COMMA_STOPS,
         pipe="Falls back, but only after 10 s for every request (each one tries this entry "
         "first): a `go mod tidy` fetching one module's .zip and .mod waits twice.",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pytest_goproxy.gorun.outcome import Verdict
+from pytest_goproxy.gorun.verdict import Verdict
 
 __all__ = ["Cell"]
 

@@ -1,7 +1,7 @@
 """THE outage engine: endpoints, bound faults and a procedure around one real go run.
 
 An :class:`Outage` is one cell described as data: the endpoints to start (with the faults on
-each), how go is configured (a named :class:`~pytest_goproxy.configs.Config`, whose procedure
+each), how go is configured (a named :class:`~pytest_goproxy.configs.Configuration`, whose procedure
 comes along, or an ``[env]`` template), the go command and its deadline. :class:`OutageEngine`
 runs it and returns an :class:`Outcome`: the :class:`~pytest_goproxy.outage.cell.Cell` plus what
 a person needs to explain it. The matrix is a loop over :meth:`Outage.cell`; a scenario file is
@@ -24,13 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pytest_goproxy.configs import Config
+from pytest_goproxy.configs import Configuration
 from pytest_goproxy.errors import FaultError, RelayError, ToolUnavailable
 from pytest_goproxy.gomod.sources import ModuleSource, ModuleSourceLike
 from pytest_goproxy.gomod.store import ModuleStore
 from pytest_goproxy.gorun import DEFAULT_TIMEOUT, GoBinary, GoProject, GoResult, GoRunner
 from pytest_goproxy.gorun.cache import remove_tree
-from pytest_goproxy.gorun.outcome import error_line, verdict_of
+from pytest_goproxy.gorun.verdict import error_line, verdict_of
 from pytest_goproxy.lifecycle import Closing
 from pytest_goproxy.network import Toxiproxy
 from pytest_goproxy.network.session import LazyToxiproxy
@@ -49,7 +49,7 @@ __all__ = ["DEFAULT_COMMAND", "Outage", "OutageEngine", "Outcome", "config_endpo
 DEFAULT_COMMAND: tuple[str, ...] = ("mod", "tidy")
 
 
-def config_endpoints(config: Config) -> dict[str, str]:
+def config_endpoints(config: Configuration) -> dict[str, str]:
     """The endpoints a named configuration needs, name -> kind: ``primary``, ``backup`` when
     it uses one, a checksum database ``sumdb`` (reached through the proxies) when it does, and
     the modules' ``origin`` when go may fetch directly."""
@@ -71,7 +71,7 @@ class Outage:
     fault: str
     config: str
     endpoints: tuple[EndpointPlan, ...]
-    setup: Config | Mapping[str, str]
+    setup: Configuration | Mapping[str, str]
     command: tuple[str, ...] = DEFAULT_COMMAND
     timeout: float = 60.0
 
@@ -79,7 +79,7 @@ class Outage:
     def cell(
         cls,
         fault: str | BoundFault,
-        config: Config,
+        config: Configuration,
         *,
         command: tuple[str, ...] = DEFAULT_COMMAND,
         timeout: float = 60.0,
@@ -97,7 +97,7 @@ class Outage:
 
     @property
     def procedure(self) -> str:
-        return self.setup.procedure if isinstance(self.setup, Config) else "plain"
+        return self.setup.procedure if isinstance(self.setup, Configuration) else "plain"
 
     @property
     def needs(self) -> tuple[str, ...]:
@@ -106,11 +106,11 @@ class Outage:
         tools: tuple[str, ...] = ("toxiproxy",) if needs_toxiproxy(self.endpoints) else ()
         if any(plan.kind == "origin" for plan in self.endpoints):
             tools += ("git",)
-        return tools + (self.setup.needs if isinstance(self.setup, Config) else ())
+        return tools + (self.setup.needs if isinstance(self.setup, Configuration) else ())
 
     def render(self, values: Mapping[str, str]) -> dict[str, str]:
         """go's environment: the configuration rendered, or the ``[env]`` template filled."""
-        if isinstance(self.setup, Config):
+        if isinstance(self.setup, Configuration):
             return self.setup.render(values)
         return {key: template.format_map(values) for key, template in self.setup.items()}
 
@@ -259,7 +259,7 @@ class OutageEngine(Closing):
                 outage.timeout,
                 outage.render,
                 private=private,
-                retry=outage.setup.retry if isinstance(outage.setup, Config) else None,
+                retry=outage.setup.retry if isinstance(outage.setup, Configuration) else None,
                 nginx=str(self.nginx) if self.nginx is not None else None,
                 workdir=str(self.workdir) if self.workdir is not None else None,
             )

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pytest_goproxy.catalogue import Number
+from pytest_goproxy.entries import Number
 from pytest_goproxy.errors import FaultError
 from pytest_goproxy.httpfaults import HTTP_FAULTS, HTTPFault, HTTPFaultHandle, HTTPFaultSpec
 from pytest_goproxy.network import FAULTS, Endpoint, Fault, FaultHandle

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from typing import TextIO
 
-from pytest_goproxy.gorun.outcome import VERDICTS
+from pytest_goproxy.gorun.verdict import VERDICTS
 from pytest_goproxy.lifecycle import Closing
 from pytest_goproxy.outage.cell import Cell
 from pytest_goproxy.report.cells import seconds_text

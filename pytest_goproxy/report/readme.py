@@ -17,7 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pytest_goproxy.configs import config_table_markdown
+from pytest_goproxy.entries import markdown_table
 from pytest_goproxy.errors import GoProxyError
+from pytest_goproxy.exports import stub_names
 from pytest_goproxy.httpfaults import http_fault_table_markdown
 from pytest_goproxy.network import fault_table_markdown
 from pytest_goproxy.report.jsonfile import cells_from_json
@@ -38,8 +40,30 @@ def _example_matrix() -> str:
     )
 
 
+#: The top-level stub: the public API, grouped by ``# -- what --`` comments.
+PUBLIC_API = Path(__file__).resolve().parents[1] / "__init__.pyi"
+_GROUP = re.compile(r"^# -- (?P<title>.+?) --$")
+_EXPORT = re.compile(r"^from (?P<module>[\w.]+) import (?P<name>\w+) as (?P=name)$")
+
+
+def _public_api() -> str:
+    """The top-level names, in the stub's groups and order: README lists exactly what
+    ``from pytest_goproxy import ...`` gives, with the sub-package each comes from."""
+    rows: list[tuple[str, list[str]]] = []
+    for line in PUBLIC_API.read_text(encoding="utf-8").splitlines():
+        if group := _GROUP.match(line):
+            rows.append((group["title"], []))
+        elif (export := _EXPORT.match(line)) and rows:
+            rows[-1][1].append(f"`{export['name']}`")
+    listed = {name.strip("`") for _, names in rows for name in names}
+    if listed != set(stub_names(PUBLIC_API)):  # a line in a form this reader does not know
+        raise GoProxyError(f"{PUBLIC_API}: every export belongs under a `# -- group --` line")
+    return markdown_table(("what", "names"), [(title, ", ".join(names)) for title, names in rows])
+
+
 #: Generated section name -> the function that writes its Markdown.
 SECTIONS: dict[str, Callable[[], str]] = {
+    "public-api": _public_api,
     "network-faults": fault_table_markdown,
     "http-faults": http_fault_table_markdown,
     "configs": config_table_markdown,

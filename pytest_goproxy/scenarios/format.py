@@ -74,7 +74,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pytest_goproxy.configs import CONFIGS, Config
+from pytest_goproxy.configs import CONFIGS, Configuration
 from pytest_goproxy.errors import FaultError, ModuleSourceError, ScenarioError
 from pytest_goproxy.gomod.sources import ModuleSource
 from pytest_goproxy.gorun import Failure
@@ -118,12 +118,6 @@ _NO_FILE = "<scenario>"
 # -- the format ------------------------------------------------------------------------------------
 
 
-#: One fault on one endpoint, validated once when the file is read and injected as it is.
-FaultSpec = BoundFault
-#: One endpoint of a scenario: a name, a kind (proxy, sumdb or origin) and its faults.
-EndpointSpec = EndpointPlan
-
-
 @dataclass(frozen=True)
 class Expect:
     verdict: str
@@ -138,8 +132,8 @@ class Scenario:
     name: str
     path: Path | None
     description: str
-    endpoints: Mapping[str, EndpointSpec]
-    config: Config | None
+    endpoints: Mapping[str, EndpointPlan]
+    config: Configuration | None
     env: Mapping[str, str] | None
     modules: Path
     project: Path | None
@@ -251,7 +245,7 @@ def _fault(c: _Checker, layer: Layer, raw: object, fld: str) -> BoundFault:
         raise c.fail(fld, str(exc)) from None
 
 
-def _endpoint(c: _Checker, name: str, raw: object) -> EndpointSpec:
+def _endpoint(c: _Checker, name: str, raw: object) -> EndpointPlan:
     fld = f"endpoints.{name}"
     if not _NAME.match(name):
         raise c.fail(fld, "endpoint names are letters, digits and _ (they become placeholders)")
@@ -278,7 +272,7 @@ def _endpoint(c: _Checker, name: str, raw: object) -> EndpointSpec:
             )
         for i, entry in enumerate(entries):
             faults.append(_fault(c, layer, entry, f"{fld}.{layer}[{i}]"))
-    return EndpointSpec(name, kind, tuple(faults), tls)
+    return EndpointPlan(name, kind, tuple(faults), tls)
 
 
 def _placeholders(c: _Checker, env: Mapping[str, str], allowed: Sequence[str]) -> None:
@@ -350,7 +344,7 @@ def parse_scenario(data: Mapping[str, Any], *, path: Path | None = None) -> Scen
     raw_eps = c.table(data.get("endpoints", {}), "endpoints")
     endpoints = {n: _endpoint(c, n, raw) for n, raw in raw_eps.items()}
     # configuration
-    config: Config | None = None
+    config: Configuration | None = None
     env: dict[str, str] | None = None
     if "config" in data and "env" in data:
         raise c.fail("config", "give either `config` (a named configuration) or `[env]`, not both")
@@ -370,7 +364,7 @@ def parse_scenario(data: Mapping[str, Any], *, path: Path | None = None) -> Scen
             )
         needed = config_endpoints(config)
         for ep_name, kind in needed.items():
-            ep = endpoints.setdefault(ep_name, EndpointSpec(ep_name, kind))  # type: ignore[arg-type]
+            ep = endpoints.setdefault(ep_name, EndpointPlan(ep_name, kind))  # type: ignore[arg-type]
             if ep.kind != kind:
                 raise c.fail(
                     f"endpoints.{ep_name}.kind",

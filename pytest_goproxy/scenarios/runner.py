@@ -21,7 +21,7 @@ from typing import Any
 from pytest_goproxy.errors import ModuleError, ScenarioError
 from pytest_goproxy.gomod.goenv import split_goproxy
 from pytest_goproxy.gorun import GoBinary, GoResult, GoRunner
-from pytest_goproxy.gorun.outcome import Verdict
+from pytest_goproxy.gorun.verdict import Verdict
 from pytest_goproxy.httpfaults import HTTP_FAULTS
 from pytest_goproxy.lifecycle import Closing
 from pytest_goproxy.network import FAULTS, Toxiproxy

@@ -7,7 +7,7 @@ import pytest
 from pytest_goproxy.configs import (
     CONFIGS,
     PLACEHOLDERS,
-    Config,
+    Configuration,
     RetryPolicy,
     config_names,
     config_table_markdown,
@@ -111,7 +111,7 @@ def test_missing_value_and_bad_placeholder_are_config_errors() -> None:
     with pytest.raises(ConfigError, match="needs values for backup"):
         get_config("comma_backup").render({"primary": "x", "sumdb_key": "k"})
     with pytest.raises(ConfigError, match=r"uses \{nope\}; valid placeholders: primary"):
-        Config(name="x", summary="", docs="", env={"GOPROXY": "{nope}"})
+        Configuration(name="x", summary="", docs="", env={"GOPROXY": "{nope}"})
     with pytest.raises(ConfigError, match="RetryPolicy needs"):
         RetryPolicy(attempts=0)
 

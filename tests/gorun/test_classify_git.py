@@ -15,7 +15,7 @@ from pytest_goproxy.gorun.failure import (
     PROXY_CONNECT_CAUSES,
     Classification,
     Failure,
-    TLSError,
+    TLSProblem,
     classify,
 )
 
@@ -41,7 +41,7 @@ META_URL = "https://corp.example/lib?go-get=1"
 
 # -- git through go: measured -----------------------------------------------------------------
 
-GIT_MEASURED: dict[str, tuple[str, Failure, TLSError | None]] = {
+GIT_MEASURED: dict[str, tuple[str, Failure, TLSProblem | None]] = {
     "reset": (
         LS_REMOTE + UNABLE + "gnutls_handshake() failed: The TLS connection was non-properly "
         "terminated.",
@@ -57,18 +57,18 @@ GIT_MEASURED: dict[str, tuple[str, Failure, TLSError | None]] = {
         LS_REMOTE + UNABLE + "server certificate verification failed. CAfile: "
         "/tmp/pytest-goproxy-tls-mmumgdic/session-ca.pem CRLfile: none",
         Failure.TLS,
-        TLSError.OTHER,
+        TLSProblem.OTHER,
     ),
     "wrong_host": (
         LS_REMOTE + UNABLE + "SSL: certificate subject name () does not match target host name "
         "'git.corp.example'",
         Failure.TLS,
-        TLSError.WRONG_HOST,
+        TLSProblem.WRONG_HOST,
     ),
     "plain_http": (
         LS_REMOTE + UNABLE + "gnutls_handshake() failed: An unexpected TLS packet was received.",
         Failure.TLS,
-        TLSError.NOT_TLS,
+        TLSProblem.NOT_TLS,
     ),
 }
 
@@ -77,11 +77,11 @@ GIT_MEASURED: dict[str, tuple[str, Failure, TLSError | None]] = {
 def test_git_texts_at_its_first_request(case: str) -> None:
     """git's first request (``ls-remote``) meets the fault: curl's ``unable to access`` line
     decides, and names the repository's URL and host."""
-    text, failure, tls_error = GIT_MEASURED[case]
+    text, failure, tls_problem = GIT_MEASURED[case]
     c = classify(text)
-    assert (c.failure, c.tls_error, c.url, c.host) == (
+    assert (c.failure, c.tls_problem, c.url, c.host) == (
         failure,
-        tls_error,
+        tls_problem,
         GIT_URL,
         "git.corp.example",
     )
@@ -108,7 +108,7 @@ def test_a_pack_cut_short_is_truncated(tail: str) -> None:
     UNKNOWN (the last line, ``unpack-objects failed``, says nothing of the network)."""
     c = classify(FETCH + tail)
     assert c.failure is Failure.TRUNCATED
-    assert c.tls_error is None
+    assert c.tls_problem is None
     assert c.line == (
         "error: RPC failed; curl 56 GnuTLS recv error (-9): Error decoding the received TLS packet."
     )
@@ -116,12 +116,12 @@ def test_a_pack_cut_short_is_truncated(tail: str) -> None:
 
 def test_expired_reads_like_an_unknown_authority_with_gnutls() -> None:
     """GnuTLS's curl does not say why it refused the certificate: the expired_cert text is the
-    intercepted one (measured), so both are TLS with ``tls_error`` OTHER."""
+    intercepted one (measured), so both are TLS with ``tls_problem`` OTHER."""
     expired = classify(
         LS_REMOTE + UNABLE + "server certificate verification failed. CAfile: "
         "/tmp/ca.pem CRLfile: none"
     )
-    assert (expired.failure, expired.tls_error) == (Failure.TLS, TLSError.OTHER)
+    assert (expired.failure, expired.tls_problem) == (Failure.TLS, TLSProblem.OTHER)
 
 
 def test_go_get_prints_the_same_under_go_colon() -> None:
@@ -130,14 +130,18 @@ def test_go_get_prints_the_same_under_go_colon() -> None:
         "go: " + LS_REMOTE + UNABLE + "gnutls_handshake() failed: An unexpected TLS "
         "packet was received.\n"
     )
-    assert (c.failure, c.tls_error, c.host) == (Failure.TLS, TLSError.NOT_TLS, "git.corp.example")
+    assert (c.failure, c.tls_problem, c.host) == (
+        Failure.TLS,
+        TLSProblem.NOT_TLS,
+        "git.corp.example",
+    )
 
 
 # -- go's meta fetch under the same faults: measured (these were right already) ---------------
 
 
 @pytest.mark.parametrize(
-    ("tail", "failure", "tls_error"),
+    ("tail", "failure", "tls_problem"),
     [
         ("EOF", Failure.RESET, None),
         ("unexpected EOF", Failure.TRUNCATED, None),
@@ -145,24 +149,24 @@ def test_go_get_prints_the_same_under_go_colon() -> None:
             "tls: failed to verify certificate: x509: certificate is valid for localhost, not "
             "corp.example",
             Failure.TLS,
-            TLSError.WRONG_HOST,
+            TLSProblem.WRONG_HOST,
         ),
         (
             "tls: failed to verify certificate: x509: certificate has expired or is not yet "
             "valid: current time 2026-12-01T18:35:04Z is after 2021-01-01T00:00:00Z",
             Failure.TLS,
-            TLSError.EXPIRED,
+            TLSProblem.EXPIRED,
         ),
-        ("http: server gave HTTP response to HTTPS client", Failure.TLS, TLSError.NOT_TLS),
-        ("net/http: TLS handshake timeout", Failure.DIAL_TIMEOUT, TLSError.HANDSHAKE_TIMEOUT),
+        ("http: server gave HTTP response to HTTPS client", Failure.TLS, TLSProblem.NOT_TLS),
+        ("net/http: TLS handshake timeout", Failure.DIAL_TIMEOUT, TLSProblem.HANDSHAKE_TIMEOUT),
     ],
     ids=["reset", "truncate", "intercepted", "expired", "plain_http", "tls_stall"],
 )
-def test_go_meta_fetch_texts(tail: str, failure: Failure, tls_error: TLSError | None) -> None:
+def test_go_meta_fetch_texts(tail: str, failure: Failure, tls_problem: TLSProblem | None) -> None:
     c = classify(META + tail)
-    assert (c.failure, c.tls_error, c.url, c.host) == (
+    assert (c.failure, c.tls_problem, c.url, c.host) == (
         failure,
-        tls_error,
+        tls_problem,
         META_URL,
         "corp.example",
     )
@@ -225,34 +229,34 @@ def test_other_statuses_have_no_cause(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("reason", "failure", "tls_error"),
+    ("reason", "failure", "tls_problem"),
     [
         (
             "SSL certificate problem: unable to get local issuer certificate",
             Failure.TLS,
-            TLSError.UNKNOWN_AUTHORITY,
+            TLSProblem.UNKNOWN_AUTHORITY,
         ),
         (
             "SSL certificate problem: self-signed certificate in certificate chain",
             Failure.TLS,
-            TLSError.UNKNOWN_AUTHORITY,
+            TLSProblem.UNKNOWN_AUTHORITY,
         ),
-        ("SSL certificate problem: certificate has expired", Failure.TLS, TLSError.EXPIRED),
+        ("SSL certificate problem: certificate has expired", Failure.TLS, TLSProblem.EXPIRED),
         (
             "SSL: no alternative certificate subject name matches target host name "
             "'git.corp.example'",
             Failure.TLS,
-            TLSError.WRONG_HOST,
+            TLSProblem.WRONG_HOST,
         ),
         (
             "OpenSSL/3.0.13: error:0A00010B:SSL routines::wrong version number",
             Failure.TLS,
-            TLSError.NOT_TLS,
+            TLSProblem.NOT_TLS,
         ),
         (
             "SSL certificate problem: unable to get certificate CRL",
             Failure.TLS,
-            TLSError.OTHER,
+            TLSProblem.OTHER,
         ),
         (
             "OpenSSL SSL_connect: SSL_ERROR_SYSCALL in connection to git.corp.example:443 ",
@@ -278,9 +282,9 @@ def test_other_statuses_have_no_cause(text: str) -> None:
         ),
     ],
 )
-def test_curl_with_openssl(reason: str, failure: Failure, tls_error: TLSError | None) -> None:
+def test_curl_with_openssl(reason: str, failure: Failure, tls_problem: TLSProblem | None) -> None:
     c = classify(LS_REMOTE + UNABLE + reason)
-    assert (c.failure, c.tls_error, c.host) == (failure, tls_error, "git.corp.example")
+    assert (c.failure, c.tls_problem, c.host) == (failure, tls_problem, "git.corp.example")
 
 
 @pytest.mark.parametrize(
@@ -457,9 +461,9 @@ def test_a_firewall_at_a_named_origin_is_an_unknown_authority() -> None:
     c = classify(
         META + "tls: failed to verify certificate: x509: certificate signed by unknown authority"
     )
-    assert (c.failure, c.tls_error, c.url, c.host) == (
+    assert (c.failure, c.tls_problem, c.url, c.host) == (
         Failure.TLS,
-        TLSError.UNKNOWN_AUTHORITY,
+        TLSProblem.UNKNOWN_AUTHORITY,
         META_URL,
         "corp.example",
     )

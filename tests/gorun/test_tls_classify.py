@@ -1,4 +1,4 @@
-"""classify() on TLS failures: the failure, and which TLS problem (``tls_error``).
+"""classify() on TLS failures: the failure, and which TLS problem (``tls_problem``).
 
 Texts marked "recorded" were printed by go1.26.8 (and identically by go1.27.3) linux/amd64
 through the network catalogue's TLS faults (tests/network/test_tls_faults.py runs them with the
@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_goproxy.gorun import Failure, GoResult, classify
-from pytest_goproxy.gorun.failure import TLSError
+from pytest_goproxy.gorun.failure import TLSProblem
 
 IMPORTS = "go: downloading example.test/lib v1.2.0\ngo: example.test/app imports\n\t"
 URL = "https://127.0.0.1:34317/example.test/lib/@v/v1.2.0.zip"
@@ -21,75 +21,75 @@ VERIFY = "tls: failed to verify certificate: x509: "
 
 
 @pytest.mark.parametrize(
-    ("error", "failure", "tls_error"),
+    ("error", "failure", "tls_problem"),
     [
         pytest.param(
             VERIFY + "certificate signed by unknown authority",
             Failure.TLS,
-            TLSError.UNKNOWN_AUTHORITY,
+            TLSProblem.UNKNOWN_AUTHORITY,
             id="recorded-intercepted",
         ),
         pytest.param(
             VERIFY + "certificate has expired or is not yet valid: current time "
             "2026-12-01T16:47:38Z is after 2021-01-01T00:00:00Z",
             Failure.TLS,
-            TLSError.EXPIRED,
+            TLSProblem.EXPIRED,
             id="recorded-expired_cert",
         ),
         pytest.param(
             VERIFY + "certificate is valid for 127.0.0.2, not 127.0.0.1",
             Failure.TLS,
-            TLSError.WRONG_HOST,
+            TLSProblem.WRONG_HOST,
             id="recorded-wrong_host",
         ),
         pytest.param(
             VERIFY + "certificate is valid for wrong.example, not localhost",
             Failure.TLS,
-            TLSError.WRONG_HOST,
+            TLSProblem.WRONG_HOST,
             id="recorded-wrong_host-by-name",
         ),
         pytest.param(
             VERIFY + "cannot validate certificate for 127.0.0.1 because it doesn't contain any "
             "IP SANs",
             Failure.TLS,
-            TLSError.WRONG_HOST,
+            TLSProblem.WRONG_HOST,
             id="composed-no-ip-sans",
         ),
         pytest.param(
             VERIFY + "certificate is not valid for any names, but wanted to match localhost",
             Failure.TLS,
-            TLSError.WRONG_HOST,
+            TLSProblem.WRONG_HOST,
             id="composed-no-names",
         ),
         pytest.param(
             "http: server gave HTTP response to HTTPS client",
             Failure.TLS,
-            TLSError.NOT_TLS,
+            TLSProblem.NOT_TLS,
             id="recorded-plain_http",
         ),
         pytest.param(
             "tls: first record does not look like a TLS handshake",
             Failure.TLS,
-            TLSError.NOT_TLS,
+            TLSProblem.NOT_TLS,
             id="recorded-no-http-answer (test_gorun_failures_real)",
         ),
         pytest.param(
             "net/http: TLS handshake timeout",
             Failure.DIAL_TIMEOUT,
-            TLSError.HANDSHAKE_TIMEOUT,
+            TLSProblem.HANDSHAKE_TIMEOUT,
             id="recorded-tls_stall",
         ),
         pytest.param(
             "remote error: tls: handshake failure",
             Failure.TLS,
-            TLSError.OTHER,
+            TLSProblem.OTHER,
             id="composed-alert-from-the-server",
         ),
     ],
 )
-def test_each_tls_problem_is_named(error: str, failure: Failure, tls_error: TLSError) -> None:
+def test_each_tls_problem_is_named(error: str, failure: Failure, tls_problem: TLSProblem) -> None:
     result = classify(IMPORTS + GET + error + "\n")
-    assert (result.failure, result.tls_error, result.cause) == (failure, tls_error, None)
+    assert (result.failure, result.tls_problem, result.cause) == (failure, tls_problem, None)
     assert (result.url, result.host) == (URL, "127.0.0.1")
 
 
@@ -102,21 +102,21 @@ def test_each_tls_problem_is_named(error: str, failure: Failure, tls_error: TLSE
     ],
 )
 def test_other_network_failures_have_no_tls_error(error: str) -> None:
-    assert classify(IMPORTS + GET + error + "\n").tls_error is None
+    assert classify(IMPORTS + GET + error + "\n").tls_problem is None
 
 
 @pytest.mark.parametrize(
-    ("error", "tls_error"),
+    ("error", "tls_problem"),
     [
-        (VERIFY + "certificate signed by unknown authority", TLSError.UNKNOWN_AUTHORITY),
-        ("http: server gave HTTP response to HTTPS client", TLSError.NOT_TLS),
+        (VERIFY + "certificate signed by unknown authority", TLSProblem.UNKNOWN_AUTHORITY),
+        ("http: server gave HTTP response to HTTPS client", TLSProblem.NOT_TLS),
     ],
 )
 def test_checksum_database_over_broken_tls_is_sumdb_caused_by_tls(
-    error: str, tls_error: TLSError
+    error: str, tls_problem: TLSProblem
 ) -> None:
     """Recorded: a TLS fault in front of ChecksumDB(tls=True). The failure is what go was doing,
-    the cause the network failure, ``tls_error`` the TLS problem under both."""
+    the cause the network failure, ``tls_problem`` the TLS problem under both."""
     text = (
         IMPORTS + "example.test/lib: example.test/lib@v1.2.0: verifying module: "
         'example.test/lib@v1.2.0: Get "https://127.0.0.1:33945/lookup/example.test/lib@v1.2.0": '
@@ -124,10 +124,10 @@ def test_checksum_database_over_broken_tls_is_sumdb_caused_by_tls(
         + "\n"
     )
     result = classify(text)
-    assert (result.failure, result.cause, result.tls_error) == (
+    assert (result.failure, result.cause, result.tls_problem) == (
         Failure.SUMDB,
         Failure.TLS,
-        tls_error,
+        tls_problem,
     )
 
 
@@ -144,8 +144,8 @@ def test_the_result_shows_the_tls_error() -> None:
         hung=False,
         timeout=60.0,
     )
-    assert result.tls_error is TLSError.UNKNOWN_AUTHORITY
-    assert "tls_error=TLSError.UNKNOWN_AUTHORITY" in result.describe()
+    assert result.tls_problem is TLSProblem.UNKNOWN_AUTHORITY
+    assert "tls_problem=TLSProblem.UNKNOWN_AUTHORITY" in result.describe()
     with pytest.raises(AssertionError, match=r"expected failure DIAL_TIMEOUT, got TLS"):
         result.assert_failure(Failure.DIAL_TIMEOUT)
 
@@ -163,4 +163,4 @@ def test_a_successful_run_has_no_tls_error() -> None:
         hung=False,
         timeout=60.0,
     )
-    assert result.tls_error is None
+    assert result.tls_problem is None

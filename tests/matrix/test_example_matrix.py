@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_goproxy import Cell, Toxiproxy, cells_from_json, run_matrix
+from pytest_goproxy import Cell, Toxiproxy, run_matrix
 from pytest_goproxy.outage.relay import find_nginx
+from pytest_goproxy.report import cells_from_json
 from pytest_goproxy.report.readme import EXAMPLE_MATRIX
 
 RECORDED = cells_from_json(EXAMPLE_MATRIX.read_text(encoding="utf-8"))

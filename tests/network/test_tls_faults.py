@@ -25,7 +25,7 @@ from pytest_goproxy import ChecksumDB
 from pytest_goproxy.ci import in_ci
 from pytest_goproxy.errors import FaultError
 from pytest_goproxy.gorun import Failure, GoBinary, GoResult, GoRunner, find_go
-from pytest_goproxy.gorun.failure import TLSError
+from pytest_goproxy.gorun.failure import TLSProblem
 from pytest_goproxy.network.endpoint import Endpoint, FaultHandle, Network
 from pytest_goproxy.network.faults import FAULTS
 from pytest_goproxy.network.tlsbox import TLSBox
@@ -41,22 +41,22 @@ MOD_PATH = f"/{LIB}/@v/{VERSION}.mod"
 #: Well above net/http's 10 s TLS handshake limit, which the tls_stall runs wait for.
 STALL_TIMEOUT = 60.0
 #: What go prints for each fault that fails at once, and what classify() makes of it.
-AT_ONCE: dict[str, tuple[str, TLSError]] = {
+AT_ONCE: dict[str, tuple[str, TLSProblem]] = {
     "intercepted": (
         "tls: failed to verify certificate: x509: certificate signed by unknown authority",
-        TLSError.UNKNOWN_AUTHORITY,
+        TLSProblem.UNKNOWN_AUTHORITY,
     ),
     "expired_cert": (
         "tls: failed to verify certificate: x509: certificate has expired or is not yet valid: "
         "current time ",
-        TLSError.EXPIRED,
+        TLSProblem.EXPIRED,
     ),
     "wrong_host": (
         "tls: failed to verify certificate: x509: certificate is valid for 127.0.0.2, not "
         "127.0.0.1",
-        TLSError.WRONG_HOST,
+        TLSProblem.WRONG_HOST,
     ),
-    "plain_http": ("http: server gave HTTP response to HTTPS client", TLSError.NOT_TLS),
+    "plain_http": ("http: server gave HTTP response to HTTPS client", TLSProblem.NOT_TLS),
 }
 #: The alert go sends when it refuses a certificate, as OpenSSL names it on the box's side.
 BAD_CERTIFICATE = "SSLV3_ALERT_BAD_CERTIFICATE"
@@ -88,10 +88,10 @@ def tlsbox_threads() -> list[str]:
     return [t.name for t in threading.enumerate() if t.name.startswith("pytest-goproxy-tlsbox-")]
 
 
-def assert_tls_failure(result: GoResult, endpoint: Endpoint, text: str, kind: TLSError) -> None:
+def assert_tls_failure(result: GoResult, endpoint: Endpoint, text: str, kind: TLSProblem) -> None:
     result.assert_failure(Failure.TLS)
     assert text in result.stderr
-    assert result.tls_error is kind
+    assert result.tls_problem is kind
     assert result.url == f"{endpoint.url}{ZIP_PATH}"  # go's first request, at the URL it was given
 
 
@@ -162,17 +162,17 @@ def test_wrong_host_names_the_certificate_names_for_a_host_name(
     with endpoint.fault("wrong_host"):
         result = tidy(go, url).assert_failure(Failure.TLS)
     assert "x509: certificate is valid for wrong.example, not localhost" in result.stderr
-    assert result.tls_error is TLSError.WRONG_HOST
+    assert result.tls_problem is TLSProblem.WRONG_HOST
 
 
 def test_tls_stall_is_a_handshake_timeout(go: GoRunner, endpoint: Endpoint) -> None:
     """The box reads the ClientHello and never answers: net/http gives up after its 10 s
-    ``TLSHandshakeTimeout``, classified DIAL_TIMEOUT with the TLS detail in ``tls_error``."""
+    ``TLSHandshakeTimeout``, classified DIAL_TIMEOUT with the TLS detail in ``tls_problem``."""
     with endpoint.fault("tls_stall") as handle:
         result = tidy(go, endpoint.url, timeout=STALL_TIMEOUT)
         result.assert_failure(Failure.DIAL_TIMEOUT)
         assert f'Get "{endpoint.url}{ZIP_PATH}": net/http: TLS handshake timeout' in result.stderr
-        assert result.tls_error is TLSError.HANDSHAKE_TIMEOUT
+        assert result.tls_problem is TLSProblem.HANDSHAKE_TIMEOUT
         assert box_of(handle).accepted == 1
         assert box_of(handle).handshakes == []  # it never answered one
 
@@ -195,7 +195,7 @@ def test_checksum_database_behind_the_firewall_is_a_sumdb_failure_caused_by_tls(
     go: GoRunner, network: Network, https_proxy: FakeGoProxy
 ) -> None:
     """A TLS fault in front of the checksum database: go names what it was doing (SUMDB), the
-    cause is TLS and ``tls_error`` says which TLS problem, as for a proxy."""
+    cause is TLS and ``tls_problem`` says which TLS problem, as for a proxy."""
     with ChecksumDB(tls=True) as db:
         db.add_from(https_proxy.store)
         front = network.front(db)
@@ -205,7 +205,7 @@ def test_checksum_database_behind_the_firewall_is_a_sumdb_failure_caused_by_tls(
         )
     result.assert_failure(Failure.SUMDB)
     assert "x509: certificate signed by unknown authority" in result.stderr
-    assert (result.cause, result.tls_error) == (Failure.TLS, TLSError.UNKNOWN_AUTHORITY)
+    assert (result.cause, result.tls_problem) == (Failure.TLS, TLSProblem.UNKNOWN_AUTHORITY)
 
 
 # -- the endpoint's side: refusals, clean-up, and what stays as it was ---------------------------
@@ -339,7 +339,7 @@ def test_second_release_times_out_a_stalled_handshake_the_same_way(
         result = tidy(go, endpoint.url, timeout=STALL_TIMEOUT)
     result.assert_failure(Failure.DIAL_TIMEOUT)
     assert f'Get "{endpoint.url}{ZIP_PATH}": net/http: TLS handshake timeout' in result.stderr
-    assert result.tls_error is TLSError.HANDSHAKE_TIMEOUT
+    assert result.tls_problem is TLSProblem.HANDSHAKE_TIMEOUT
 
 
 #: The names (DNS names and addresses) a certificate of each terminating fault holds, for a
@@ -403,6 +403,6 @@ def test_blackhole_before_an_https_proxy_fails_at_the_tls_handshake_limit(
         result = tidy(go, f"{endpoint.url},{https_proxy.url}", timeout=STALL_TIMEOUT)
     result.assert_failure(Failure.DIAL_TIMEOUT)
     assert f'Get "{endpoint.url}{ZIP_PATH}": net/http: TLS handshake timeout' in result.stderr
-    assert result.tls_error is TLSError.HANDSHAKE_TIMEOUT
+    assert result.tls_problem is TLSProblem.HANDSHAKE_TIMEOUT
     assert len(https_proxy.requests(kind="zip")) == zips
     assert "TLS handshake timeout" in FAULTS["blackhole"].comma

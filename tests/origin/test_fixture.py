@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pytest_goproxy import Failure, FakeGoProxy, FakeOrigin, GoRunner, classify
+from pytest_goproxy import Failure, FakeGoProxy, FakeOrigin, GoRunner
+from pytest_goproxy.gorun import classify
 
 
 def test_goprivate_modules_come_from_the_origin_and_the_rest_from_the_proxy(

@@ -32,7 +32,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from pytest_goproxy.gorun import Failure, GoResult, GoRunner
-from pytest_goproxy.gorun.failure import PROXY_CONNECT_CAUSES, TLSError
+from pytest_goproxy.gorun.failure import PROXY_CONNECT_CAUSES, TLSProblem
 from pytest_goproxy.gorun.guard import Routed
 from pytest_goproxy.network.endpoint import Endpoint, Network
 from pytest_goproxy.origin import FakeOrigin
@@ -179,7 +179,7 @@ def test_slow_faults_at_the_origin_succeed(
 # -- faults go meets at the meta fetch --------------------------------------------------------
 
 #: fault -> what go prints after ``Get "URL": `` and the failure / TLS problem it is
-AT_THE_ORIGIN: dict[str, tuple[str, Failure, TLSError | None]] = {
+AT_THE_ORIGIN: dict[str, tuple[str, Failure, TLSProblem | None]] = {
     "reset": ("EOF", Failure.RESET, None),
     "truncate": ("unexpected EOF", Failure.TRUNCATED, None),
     # the firewall mints its certificate for the name go asked for (SNI), as a real one does:
@@ -188,24 +188,24 @@ AT_THE_ORIGIN: dict[str, tuple[str, Failure, TLSError | None]] = {
     "intercepted": (
         "tls: failed to verify certificate: x509: certificate signed by unknown authority",
         Failure.TLS,
-        TLSError.UNKNOWN_AUTHORITY,
+        TLSProblem.UNKNOWN_AUTHORITY,
     ),
     "expired_cert": (
         "tls: failed to verify certificate: x509: certificate has expired or is not yet valid: "
         "current time ",
         Failure.TLS,
-        TLSError.EXPIRED,
+        TLSProblem.EXPIRED,
     ),
     "wrong_host": (
         "tls: failed to verify certificate: x509: certificate is valid for wrong.example, not "
         "corp.example",
         Failure.TLS,
-        TLSError.WRONG_HOST,
+        TLSProblem.WRONG_HOST,
     ),
     "plain_http": (
         "http: server gave HTTP response to HTTPS client",
         Failure.TLS,
-        TLSError.NOT_TLS,
+        TLSProblem.NOT_TLS,
     ),
 }
 
@@ -216,12 +216,12 @@ def test_go_meets_a_fault_at_the_origin_in_its_meta_fetch(
 ) -> None:
     """Before any git, go asks corp.example for its ``?go-get=1`` page; the fault stops it
     there, and git never runs."""
-    text, failure, tls_error = AT_THE_ORIGIN[fault]
+    text, failure, tls_problem = AT_THE_ORIGIN[fault]
     faulty_origin.inject(fault)
     result = download(go)
     assert META + text in error_of(result)
     result.assert_failure(failure)
-    assert (result.tls_error, result.url, result.host) == (tls_error, META_URL, "corp.example")
+    assert (result.tls_problem, result.url, result.host) == (tls_problem, META_URL, "corp.example")
     assert git_fetches(origin) == []
     result.assert_no_escapes()
 
@@ -230,7 +230,7 @@ def test_go_meets_a_fault_at_the_origin_in_its_meta_fetch(
 
 #: fault (and its parameters) -> git's text with GnuTLS, the failure, the TLS problem; every one
 #: at git's first request (ls-remote) but the pack cut, which comes in ``git fetch``
-AT_THE_GIT_HOST: dict[str, tuple[dict[str, object], str, Failure, TLSError | None]] = {
+AT_THE_GIT_HOST: dict[str, tuple[dict[str, object], str, Failure, TLSProblem | None]] = {
     "reset": (
         {},
         "gnutls_handshake() failed: The TLS connection was non-properly terminated.",
@@ -254,25 +254,25 @@ AT_THE_GIT_HOST: dict[str, tuple[dict[str, object], str, Failure, TLSError | Non
         {},
         "server certificate verification failed. CAfile: ",
         Failure.TLS,
-        TLSError.OTHER,
+        TLSProblem.OTHER,
     ),
     "expired_cert": (
         {},
         "server certificate verification failed. CAfile: ",
         Failure.TLS,
-        TLSError.OTHER,
+        TLSProblem.OTHER,
     ),
     "wrong_host": (
         {},
         "SSL: certificate subject name () does not match target host name 'git.corp.example'",
         Failure.TLS,
-        TLSError.WRONG_HOST,
+        TLSProblem.WRONG_HOST,
     ),
     "plain_http": (
         {},
         "gnutls_handshake() failed: An unexpected TLS packet was received.",
         Failure.TLS,
-        TLSError.NOT_TLS,
+        TLSProblem.NOT_TLS,
     ),
 }
 #: What go says before git's stderr, for git's first command
@@ -286,12 +286,12 @@ def test_git_meets_a_fault_at_the_git_host(
     """go found the repository through the vanity page; git's requests meet the fault and go
     passes git's stderr on. A fault before any answer is met by ``ls-remote``; the pack cut
     lets the refs through and cuts ``git fetch``'s pack."""
-    params, text, failure, tls_error = AT_THE_GIT_HOST[case]
+    params, text, failure, tls_problem = AT_THE_GIT_HOST[case]
     faulty_git_host.inject(case.removesuffix("-pack"), **params)
     result = download(go)
     error = error_of(result)
     result.assert_failure(failure)
-    assert result.tls_error is tls_error
+    assert result.tls_problem is tls_problem
     if git_uses_gnutls():
         assert text in error
     if case == "truncate-pack":
@@ -311,7 +311,7 @@ def test_go_get_prints_git_text_on_stderr(go: GoRunner, faulty_git_host: Endpoin
     project = go.project(module="example.test/app")
     result = project.run("get", f"{MODULE}@{VERSION}", env=DIRECT)
     result.assert_failure(Failure.TLS)
-    assert result.tls_error is TLSError.NOT_TLS
+    assert result.tls_problem is TLSProblem.NOT_TLS
     assert f"go: {MODULE}@{VERSION}: {LS_REMOTE}" in result.stderr
 
 
@@ -350,7 +350,7 @@ def test_go_gives_up_a_silent_origin_after_its_tls_handshake_limit(
     result = download(go, timeout=STALL_TIMEOUT)
     assert META + "net/http: TLS handshake timeout" in error_of(result)
     result.assert_failure(Failure.DIAL_TIMEOUT)
-    assert result.tls_error is TLSError.HANDSHAKE_TIMEOUT
+    assert result.tls_problem is TLSProblem.HANDSHAKE_TIMEOUT
 
 
 # -- refused and dns: the corporate proxy cannot reach the origin -----------------------------
@@ -420,7 +420,7 @@ def test_a_firewall_at_a_named_origin_mints_for_the_name_and_works_once_its_ca_i
         error_of(refused)
     )
     refused.assert_failure(Failure.TLS)
-    assert (refused.tls_error, refused.host) == (TLSError.UNKNOWN_AUTHORITY, "corp.example")
+    assert (refused.tls_problem, refused.host) == (TLSProblem.UNKNOWN_AUTHORITY, "corp.example")
     assert set(box.server_names) == {"corp.example"}
     assert box.requests == [] and git_fetches(origin) == []
 

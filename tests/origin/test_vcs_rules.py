@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 from origin_helpers import credential_env
 
-from pytest_goproxy import Failure, FakeGoProxy, FakeOrigin, GoRunner, TLSError
+from pytest_goproxy import Failure, FakeGoProxy, FakeOrigin, GoRunner
 from pytest_goproxy.errors import UsageError
 from pytest_goproxy.gomod.patterns import match_prefix_patterns
-from pytest_goproxy.gorun import GoProject, GoResult
+from pytest_goproxy.gorun import GoProject, GoResult, TLSProblem
 from pytest_goproxy.origin.repos import git_env
 from pytest_goproxy.serving.tls import session_ca
 
@@ -303,7 +303,7 @@ def test_without_a_matching_goinsecure_go_asks_https_only(
         'corp.example/lib@v1.0.0: unrecognized import path "corp.example/lib": https fetch: '
         'Get "https://corp.example/lib?go-get=1": http: server gave HTTP response to HTTPS client'
     )
-    assert (result.failure, result.tls_error) == (Failure.TLS, TLSError.NOT_TLS)
+    assert (result.failure, result.tls_problem) == (Failure.TLS, TLSProblem.NOT_TLS)
     assert [str(r) for r in result.routed] == ["CONNECT corp.example:443"]
     assert log(plain_origin) == []  # a TLS hello is no request: the server's 400, unlogged
 

@@ -14,8 +14,8 @@ from pytest_goproxy.configs import RetryPolicy
 from pytest_goproxy.errors import FaultError, ModuleSourceError
 from pytest_goproxy.gomod.sources import ModuleSource
 from pytest_goproxy.gomod.store import ModuleStore
-from pytest_goproxy.gorun.outcome import error_line, verdict_of
 from pytest_goproxy.gorun.result import GoResult
+from pytest_goproxy.gorun.verdict import error_line, verdict_of
 from pytest_goproxy.outage.faults import bind_fault, check_fault_names, layer_of
 from pytest_goproxy.outage.procedures import MIN_ATTEMPT, attempt_limit
 

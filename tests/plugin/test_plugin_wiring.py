@@ -63,10 +63,10 @@ def test_every_area_is_registered_once(pytester: pytest.Pytester) -> None:
 
 
 def test_naming_an_area_with_p_does_not_register_it_twice(pytester: pytest.Pytester) -> None:
-    # -p before the entry point, plus the old module name of the go plugin: still once each.
-    args = ("-p", "pytest_goproxy.matrix.plugin", "-p", "pytest_goproxy.gorun.fixtures")
+    # -p before the entry point: still once each.
+    args = ("-p", "pytest_goproxy.matrix.plugin", "-p", "pytest_goproxy.gorun.plugin")
     names = _registered(pytester, *args)
-    assert names == sorted([*AREAS, "goproxy", "pytest_goproxy.gorun.fixtures"])
+    assert names == sorted([*AREAS, "goproxy"])
     assert len(names) == len(set(names))
 
 
@@ -153,7 +153,7 @@ def test_p_no_goproxy_disables_everything(pytester: pytest.Pytester) -> None:
     [
         ("pytest_goproxy.matrix.plugin", ["matrix_cell", "go_binary", "toxiproxy"]),
         ("pytest_goproxy.scenarios.plugin", ["goproxy_scenario_runner", "go", "network"]),
-        ("pytest_goproxy.gorun.fixtures", ["go", "go_binary", "go_build_cache"]),
+        ("pytest_goproxy.gorun.plugin", ["go", "go_binary", "go_build_cache"]),
     ],
 )
 def test_an_area_loads_alone(pytester: pytest.Pytester, module: str, fixtures: list[str]) -> None:

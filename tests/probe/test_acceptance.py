@@ -9,18 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from pytest_goproxy import (
-    ChecksumDB,
-    FakeGoProxy,
-    GoRunner,
-    Network,
-    ScenarioRunner,
-    Toxiproxy,
-    load_scenario,
-)
+from pytest_goproxy import ChecksumDB, FakeGoProxy, GoRunner, Network, Toxiproxy
 from pytest_goproxy.cli import main
 from pytest_goproxy.probe import probe, write_scenario
-from pytest_goproxy.scenarios import BUNDLED
+from pytest_goproxy.scenarios import BUNDLED, ScenarioRunner, load_scenario
 
 MODULE = "example.test/greet"  # one the bundled module set has
 

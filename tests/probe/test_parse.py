@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_goproxy import FakeGoProxy, GoProxyError, InvalidModuleError, load_scenario
+from pytest_goproxy import FakeGoProxy, GoProxyError, InvalidModuleError
 from pytest_goproxy.errors import ProbeError
 from pytest_goproxy.probe import (
     Observation,
@@ -17,6 +17,7 @@ from pytest_goproxy.probe import (
     probe,
     scenario_toml,
 )
+from pytest_goproxy.scenarios import load_scenario
 
 
 def test_goproxy_separators_decide_fallback_like_proxylist() -> None:

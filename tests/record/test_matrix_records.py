@@ -212,8 +212,7 @@ def test_origins_asks_record_for_the_origins(
 ) -> None:
     """``--origins`` reaches ``record(..., origins=True)`` and is kept apart from a snapshot
     without origins (a stand-in record: the real one's origins are tested with record)."""
-    recording = importlib.import_module("pytest_goproxy.record")  # the package's `record` is
-    # the function
+    recording = importlib.import_module("pytest_goproxy.record")
 
     calls: list[dict[str, object]] = []
 

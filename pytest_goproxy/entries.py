@@ -1,4 +1,8 @@
-"""What the three catalogues (network faults, HTTP faults, configurations) share.
+"""Catalogue entries: what the three catalogues (network faults, HTTP faults, configurations)
+share.
+
+Named ``entries``, not ``catalogue``: each catalogue is elsewhere (``network.faults``,
+``httpfaults.catalogue``, ``configs``), and this module holds none of them.
 
 Each catalogue is a dict of small documented entries (toxiproxy's ``toxics/*.go`` style). They
 take parameters the same way, :class:`Param` (a number with a default and bounds) checked by
