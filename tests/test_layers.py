@@ -92,3 +92,15 @@ def test_no_private_name_crosses_a_package_boundary() -> None:
 def test_at_most_ten_modules_at_the_top_level() -> None:
     modules = sorted(p.name for p in ROOT.glob("*.py"))
     assert len(modules) <= 10, modules
+
+
+def test_no_exception_is_thrown_into_a_thread() -> None:
+    """Cancellation is cooperative (issue 23, :mod:`pytest_goproxy.gorun.cancel`): an exception
+    raised inside another thread lands in whatever that thread runs (a ``finally``, a held lock,
+    a server's loop), so nothing may use ``PyThreadState_SetAsyncExc``."""
+    using = [
+        str(path.relative_to(ROOT.parent))
+        for path in sorted(ROOT.rglob("*.py"))
+        if "PyThreadState_SetAsyncExc" in path.read_text(encoding="utf-8")
+    ]
+    assert not using

@@ -6,7 +6,11 @@ The command starts in a session (and so a process group) of its own. ``go`` star
 
 * on expiry the whole group gets ``SIGTERM``, then ``SIGKILL`` after a short grace period;
 * after a normal exit, whatever is left in the group gets ``SIGKILL`` too;
-* should this process die first (even by SIGKILL), the lifecycle watchdog ends the group.
+* should this process die first (even by SIGKILL), the lifecycle watchdog ends the group;
+* a cancel of the run's token (:mod:`~pytest_goproxy.gorun.cancel`: a matrix stopped by Ctrl-C
+  or SIGTERM) kills the group at once, and :class:`~pytest_goproxy.gorun.cancel.Cancelled` is
+  raised once it is gone. The kill is also what wakes the thread waiting for go: the pidfd it
+  polls becomes readable when the leader dies, so the wait needs no polling interval.
 
 The leader is polled with ``waitid(WNOWAIT)`` and reaped only after its group has been signalled: an
 unreaped (zombie) leader keeps its pid, so the group id cannot be reused by an unrelated process
@@ -27,6 +31,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pytest_goproxy.gorun.cancel import Cancel, Cancelled, current
 from pytest_goproxy.lifecycle import outlive_guard, release
 
 __all__ = [
@@ -186,7 +191,8 @@ def _exited(proc: subprocess.Popen[bytes]) -> bool:
 
 def _wait_exited(proc: subprocess.Popen[bytes], deadline: float) -> bool:
     """Whether the leader exited before ``deadline`` (it is not reaped). On Linux a pidfd wakes
-    us the moment it exits; elsewhere we poll, at most 50 ms apart."""
+    us the moment it exits (a cancel kills it, which wakes us too); elsewhere we poll, at most
+    50 ms apart."""
     pidfd = _pidfd(proc)
     if pidfd is not None:
         try:
@@ -196,9 +202,7 @@ def _wait_exited(proc: subprocess.Popen[bytes], deadline: float) -> bool:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False
-                # at most 50 ms at a time: an interrupt (the scheduler stopping a cell raises
-                # KeyboardInterrupt in this thread) is only delivered between two bytecodes
-                poller.poll(max(1, int(min(remaining, 0.05) * 1000)))
+                poller.poll(max(1, int(remaining * 1000)))
             return True
         finally:
             os.close(pidfd)
@@ -234,6 +238,18 @@ def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
             proc.kill()
 
 
+def _wait_for(proc: subprocess.Popen[bytes], deadline: float, kill_grace: float) -> bool:
+    """Wait for the leader until ``deadline``, then end the group (SIGTERM, SIGKILL after
+    ``kill_grace``); whether it hung. A cancel's kill ends the wait early, as an exit."""
+    if _wait_exited(proc, deadline):
+        return False
+    _signal_group(proc, signal.SIGTERM)
+    if not _wait_exited(proc, time.monotonic() + kill_grace):
+        _signal_group(proc, getattr(signal, "SIGKILL", signal.SIGTERM))
+        _wait_exited(proc, time.monotonic() + 10.0)
+    return True
+
+
 def run_process(
     argv: Sequence[str],
     *,
@@ -241,8 +257,16 @@ def run_process(
     env: Mapping[str, str],
     timeout: float,
     kill_grace: float = 1.0,
+    cancel: Cancel | None = None,
 ) -> ProcessOutcome:
-    """Run ``argv`` to completion or until ``timeout`` seconds, then kill its process group."""
+    """Run ``argv`` to completion or until ``timeout`` seconds, then kill its process group.
+
+    ``cancel`` (by default the current token of this thread, see
+    :func:`~pytest_goproxy.gorun.cancel.current`) ends the run at once: the group is killed, and
+    :class:`~pytest_goproxy.gorun.cancel.Cancelled` raised once nothing of it is left."""
+    token = cancel if cancel is not None else current()
+    if token is not None:
+        token.check()  # a run being stopped starts no go
     start = time.monotonic()
     proc = subprocess.Popen(
         list(argv),
@@ -267,17 +291,18 @@ def run_process(
     for thread in readers:
         thread.start()
     hung = False
+    kill_on_cancel = (
+        token.on_cancel(lambda: _signal_group(proc, getattr(signal, "SIGKILL", signal.SIGTERM)))
+        if token is not None
+        else contextlib.nullcontext()
+    )
     try:
-        if not _wait_exited(proc, start + timeout):
-            hung = True
-            _signal_group(proc, signal.SIGTERM)
-            if not _wait_exited(proc, time.monotonic() + kill_grace):
-                _signal_group(proc, getattr(signal, "SIGKILL", signal.SIGTERM))
-                _wait_exited(proc, time.monotonic() + 10.0)
+        with kill_on_cancel:
+            hung = _wait_for(proc, start + timeout, kill_grace)
         # Anything the leader left in its group (a go run program, a go generate command) is
         # killed in ``finally``, before the leader is reaped.
     finally:
-        # Also on KeyboardInterrupt: nothing of the run may survive it.
+        # Also on KeyboardInterrupt (Ctrl-C in the main thread): nothing of the run survives it.
         _signal_group(proc, getattr(signal, "SIGKILL", signal.SIGTERM))
         if watch is not None:
             watch.discard(proc.pid)
@@ -294,6 +319,8 @@ def run_process(
             if stream is not None:
                 with contextlib.suppress(OSError):
                     stream.close()
+    if token is not None and token.cancelled:
+        raise Cancelled
     duration = time.monotonic() - start
     return ProcessOutcome(
         returncode=proc.returncode,

@@ -30,9 +30,9 @@ from pytest_goproxy.gomod.escape import escape_path
 from pytest_goproxy.gomod.semver import is_pseudo_version, sort_versions
 from pytest_goproxy.gomod.store import ModuleStore
 from pytest_goproxy.gorun import GoProject, GoResult, GoRunner, ModuleCache
+from pytest_goproxy.outage import schedule
 from pytest_goproxy.outage.endpoints import Endpoints
 from pytest_goproxy.outage.relay import NginxRelay
-from pytest_goproxy.outage.schedule import waiting
 
 __all__ = ["PROCEDURES", "Ran", "RunContext", "attempt_limit", "no_private_note"]
 
@@ -184,8 +184,8 @@ def retry(ctx: RunContext) -> Ran:
         delay = policy.delay_before(attempt)
         if attempt and time.monotonic() + delay >= deadline:
             break  # the next attempt could not start before the deadline
-        with waiting():  # a backoff needs no CPU: the scheduler lends the slot meanwhile
-            time.sleep(delay)
+        # a backoff needs no CPU (the scheduler lends the slot meanwhile) and ends at a cancel
+        schedule.sleep(delay)
         limit = attempt_limit(policy, attempt, deadline - time.monotonic())
         result = ctx.go(env, limit, cache)
         attempts += 1
@@ -216,8 +216,7 @@ def relay(ctx: RunContext) -> Ran:
     nginx.set_upstream(ctx.endpoints.url("primary"))
     # Let the cached @v/list expire, so nginx must ask the (faulted) primary again; nginx keeps
     # time in whole seconds, so an entry valid 1 s may live almost 2.
-    with waiting():
-        time.sleep(max(0.0, warmed + nginx.list_valid + 1.1 - time.monotonic()))
+    schedule.sleep(warmed + nginx.list_valid + 1.1 - time.monotonic())
     result = ctx.go(env, ctx.timeout, ctx.cache())
     if probe is not None and newer is not None:
         ctx.notes.append(_stale_note(nginx, probe, newer))

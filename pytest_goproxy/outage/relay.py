@@ -33,6 +33,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from pytest_goproxy.errors import RelayError
+from pytest_goproxy.gorun import cancel
 from pytest_goproxy.lifecycle import (
     Closing,
     outlive_guard,
@@ -363,7 +364,7 @@ http {{
                         return True
             except (OSError, urllib.error.URLError):
                 pass
-            time.sleep(0.05)
+            cancel.sleep(0.05)  # a cancelled cell stops waiting for nginx (and stops it)
         return False
 
     def set_upstream(self, upstream: str) -> None:
@@ -385,7 +386,7 @@ http {{
         while any(Path(f"/proc/{pid}").exists() for pid in old_workers):
             if time.monotonic() > deadline:
                 raise RelayError(f"nginx's old workers {sorted(old_workers)} did not exit")
-            time.sleep(0.02)
+            cancel.sleep(0.02)
 
     def get(self, path: str, timeout: float = 10.0) -> tuple[int, bytes]:
         """``GET path`` through the relay: (status, body); status 0 when nothing answered.

@@ -21,8 +21,12 @@ Where ``/proc`` does not exist, a cell running go counts as working, as before.
 
 Results come back in the calling thread as cells finish (so they can be written at once). On
 Ctrl-C, SIGTERM or SIGHUP (:class:`~pytest_goproxy.lifecycle.Terminated`) the cells not started
-are dropped and the running ones interrupted: their go process groups are killed at once
-instead of at their deadline.
+are dropped and the running ones cancelled, cooperatively: each run has a cancel token
+(:class:`~pytest_goproxy.gorun.cancel.Cancel`), current in every cell's thread. Cancelling it
+kills the go process groups the cells wait on at once instead of at their deadline (which wakes
+them) and ends their explicit waits (:func:`sleep`); each cell then unwinds through its own
+``finally`` blocks (servers stopped, temporary directories removed), and the original exception
+goes on in the calling thread. Nothing is thrown into a thread from outside.
 """
 
 from __future__ import annotations
@@ -32,13 +36,15 @@ import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from pytest_goproxy.gorun import cancel
+from pytest_goproxy.gorun.cancel import Cancel, Cancelled, cancelling
 from pytest_goproxy.gorun.process import GroupWatch, cpu_seconds_by_group, watching_groups
 
-__all__ = ["DEFAULT_CAP", "IDLE_AFTER", "run_all", "waiting"]
+__all__ = ["DEFAULT_CAP", "IDLE_AFTER", "run_all", "sleep", "waiting"]
 
 _K = TypeVar("_K", bound=Hashable)
 _R = TypeVar("_R")
@@ -49,8 +55,8 @@ DEFAULT_CAP = 32
 IDLE_AFTER = 0.5
 #: How often the scheduler looks at the cells (and at /proc).
 _TICK = 0.1
-#: How long interrupted cells get to end (their go groups are killed at once; servers stop).
-_INTERRUPT_GRACE = 30.0
+#: How long cancelled cells get to end (their go groups are killed at once; servers stop).
+_CANCEL_GRACE = 30.0
 
 
 @dataclass
@@ -87,20 +93,12 @@ def waiting() -> Iterator[None]:
         activity.sleeping -= 1
 
 
-def _interrupt_threads(idents: Iterable[int]) -> None:
-    """Raise KeyboardInterrupt in these worker threads, as Ctrl-C does in the main thread.
-
-    A cell's go runs in its own session (so a hang can be killed as a group), out of reach of
-    the terminal's SIGINT; the runner kills that group on KeyboardInterrupt
-    (``gorun.process.run_process``), which is how the workers stop at once instead of waiting
-    for their deadline. The exception arrives between two bytecodes of the worker, which polls.
-    """
-    import ctypes
-
-    for ident in idents:
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(
-            ctypes.c_ulong(ident), ctypes.py_object(KeyboardInterrupt)
-        )
+def sleep(seconds: float) -> None:
+    """A wait that needs no CPU (a retry's backoff, the relay's expiry): the cell counts as
+    waiting meanwhile (:func:`waiting`), and a cancel of its run ends it at once, raising
+    :class:`~pytest_goproxy.gorun.cancel.Cancelled`. Outside :func:`run_all`, a plain sleep."""
+    with waiting():
+        cancel.sleep(seconds)
 
 
 @dataclass
@@ -130,21 +128,20 @@ class _Scheduler(Generic[_K, _R]):
         self.lock = threading.Lock()
         self.running: dict[int, tuple[_K, _Activity, threading.Thread]] = {}
         self.threads: list[threading.Thread] = []
+        #: this run's token: current in every cell's thread, cancelled when the run stops
+        self.cancel = Cancel()
 
     # -- the cells' threads ----------------------------------------------------------------
-
-    def _run_one(self, item: _K, activity: _Activity) -> None:
-        # the run is being stopped, and this cell's interrupt came as it ended: nothing to do
-        with contextlib.suppress(KeyboardInterrupt):
-            self._cell(item, activity)
 
     def _cell(self, item: _K, activity: _Activity) -> None:
         _current.activity = activity
         try:
-            with watching_groups(activity.watch):
+            with cancelling(self.cancel), watching_groups(activity.watch):
                 if self.started is not None:
                     self.started(item)
                 result = self.work(item)
+        except Cancelled:
+            pass  # the run is stopping: the calling thread raises what stopped it
         except BaseException as exc:
             self.done.put(_Done(item, error=exc))
         else:
@@ -157,7 +154,7 @@ class _Scheduler(Generic[_K, _R]):
     def _start(self, item: _K) -> None:
         activity = _Activity()
         thread = threading.Thread(
-            target=self._run_one, args=(item, activity), name="goproxy-outage", daemon=True
+            target=self._cell, args=(item, activity), name="goproxy-outage", daemon=True
         )
         with self.lock:
             thread.start()
@@ -213,9 +210,8 @@ class _Scheduler(Generic[_K, _R]):
                     finished(done.item, done.result)  # type: ignore[arg-type]
         except BaseException:  # Ctrl-C, Terminated, a cell or a callback that raised: stop all
             self.pending.clear()
-            with self.lock:  # held, so no cell leaves between the look and the interrupt
-                _interrupt_threads(self.running)
-            deadline = time.monotonic() + _INTERRUPT_GRACE
+            self.cancel.cancel()  # kills the cells' go groups, ends their sleeps
+            deadline = time.monotonic() + _CANCEL_GRACE
             for thread in self.threads:
                 thread.join(timeout=max(0.0, deadline - time.monotonic()))
             raise
@@ -238,7 +234,8 @@ def run_all(
     ``started(item)`` is called in the cell's thread as it starts, ``finished(item, result)`` in
     this thread as it ends (write results there: an interrupted run keeps what it reported). On
     KeyboardInterrupt (Ctrl-C, or :class:`~pytest_goproxy.lifecycle.Terminated`) the items not
-    started are dropped, the running ones interrupted, and the exception goes on once they have
+    started are dropped, the running ones cancelled (their run's token, current in their
+    threads: :mod:`~pytest_goproxy.gorun.cancel`), and the exception goes on once they have
     ended; an exception raised by ``work`` ends the run the same way.
     """
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:

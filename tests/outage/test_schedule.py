@@ -5,14 +5,16 @@ test passes only if the cells really ran side by side (or really did not)."""
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from pytest_goproxy.gorun.process import run_process
-from pytest_goproxy.outage.schedule import run_all, waiting
+from pytest_goproxy.gorun.process import group_alive, run_process
+from pytest_goproxy.outage.schedule import run_all, sleep, waiting
 
 #: A process that marks itself started, then waits (no CPU) until ``n`` markers exist, or fails.
 MEET = """
@@ -126,3 +128,66 @@ def test_started_and_finished_see_every_cell_and_an_error_ends_the_run() -> None
 def test_bad_arguments(kwargs: dict[str, float], says: str) -> None:
     with pytest.raises(ValueError, match=says):
         run_all(lambda i: i, [1], **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_stopped_run_cancels_its_cells_and_they_clean_up(tmp_path: Path) -> None:
+    """Cell 0 fails once cell 1's process runs and cell 2 sleeps (60 s each): the run stops,
+    cancelling both. Each ends by its own ``finally`` (where a cell stops its servers), go's
+    group is killed, and the calling thread gets cell 0's error, as before issue 23; without a
+    working cancel, neither cleanup would have run when run_all returns."""
+    marker = tmp_path / "pid"
+    asleep = threading.Event()
+    ended: dict[int, str] = {}
+
+    def cell(i: int) -> int:
+        try:
+            if i == 0:
+                asleep.wait(30)
+                deadline = time.monotonic() + 30
+                while not marker.exists() and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                raise ValueError("cell 0 broke")
+            if i == 1:
+                script = f"echo $$ > {tmp_path}/pid.tmp && mv {tmp_path}/pid.tmp {marker}; sleep 60"
+                return run_process(
+                    ["sh", "-c", script], cwd=None, env=dict(os.environ), timeout=60
+                ).returncode
+            asleep.set()
+            sleep(60)
+            return i
+        except BaseException as exc:
+            ended[i] = type(exc).__name__
+            raise
+
+    with pytest.raises(ValueError, match="broke"):
+        run_all(cell, [0, 1, 2], jobs=3)
+    assert ended == {0: "ValueError", 1: "Cancelled", 2: "Cancelled"}
+    assert not group_alive(int(marker.read_text()))
+
+
+def test_ctrl_c_in_the_calling_thread_is_raised_after_the_cells_end() -> None:
+    """KeyboardInterrupt where results are written (Ctrl-C, or Terminated): the sleeping cell is
+    cancelled, and the same KeyboardInterrupt goes on."""
+    asleep = threading.Event()
+    ended: list[str] = []
+    interrupt = KeyboardInterrupt("ctrl-c")
+
+    def cell(i: int) -> int:
+        if i == 0:
+            asleep.wait(30)
+            return 0
+        asleep.set()
+        try:
+            sleep(60)
+        except BaseException as exc:
+            ended.append(type(exc).__name__)
+            raise
+        return 1
+
+    def finished(item: int, result: int) -> None:
+        raise interrupt
+
+    with pytest.raises(KeyboardInterrupt) as raised:
+        run_all(cell, [0, 1], jobs=2, finished=finished)
+    assert raised.value is interrupt
+    assert ended == ["Cancelled"]
