@@ -14,16 +14,70 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import TypedDict
 
 from pytest_goproxy.errors import InvalidModuleError, ModuleSourceError
 from pytest_goproxy.gomod import semver
 from pytest_goproxy.gomod.check import check_import_path, check_module_path
 
-__all__ = ["Retract", "auto_quote", "legacy_go_mod", "parse_module_path", "render_go_mod"]
+__all__ = [
+    "DEFAULT_GO_VERSION",
+    "GoModOptions",
+    "Retract",
+    "auto_quote",
+    "given_go_mod",
+    "legacy_go_mod",
+    "parse_module_path",
+    "render_go_mod",
+]
 
 Retract = str | tuple[str, str]
 """A retraction: ``"v1.0.0"``, ``"[v1.0.0, v1.2.0]"``, either optionally followed by
 ``" // rationale"``, or a ``(versions, rationale)`` pair."""
+
+#: The ``go`` directive of a generated go.mod.
+DEFAULT_GO_VERSION = "1.21"
+
+
+class GoModOptions(TypedDict, total=False):
+    """What shapes a module version's go.mod in ``add_module``: written once here so that
+    ModuleStore, FakeGoProxy and FakeOrigin take the same options, and the same call on each
+    gives the same go.mod (and so the same module zip and ``h1:`` hash).
+
+    ``go_mod``
+        the go.mod as it is (text or bytes); ``files['go.mod']`` does the same, and giving
+        both is an error unless they are equal.
+    ``requires``
+        module path -> version, the ``require`` lines of a generated go.mod.
+    ``retracts``
+        the ``retract`` directives of a generated go.mod (:data:`Retract`).
+    ``go_version``
+        the ``go`` directive of a generated go.mod (default :data:`DEFAULT_GO_VERSION`).
+    """
+
+    go_mod: str | bytes | None
+    requires: Mapping[str, str] | None
+    retracts: Sequence[Retract] | None
+    go_version: str
+
+
+def given_go_mod(
+    module: str, go_mod: bytes | None, in_files: bytes | None, options: GoModOptions
+) -> bytes | None:
+    """The go.mod the caller gave for ``module`` (``go_mod``, or ``in_files``, the files'
+    ``go.mod``), None when there is none; :class:`ModuleSourceError` when both are given and
+    differ, or when ``requires``/``retracts`` would shape a go.mod that is given as it is."""
+    if (go_mod is not None or in_files is not None) and (
+        options.get("requires") or options.get("retracts")
+    ):
+        raise ModuleSourceError(
+            f"{module}: requires/retracts only shape a generated go.mod; "
+            "put them in the go.mod you pass instead"
+        )
+    if go_mod is not None and in_files is not None and go_mod != in_files:
+        raise ModuleSourceError(f"{module}: go_mod differs from files['go.mod']; give only one")
+    return go_mod if go_mod is not None else in_files
+
 
 _GO_VERSION_RE = re.compile(r"1(\.(0|[1-9][0-9]*)){0,2}((rc|beta)[1-9][0-9]*)?")
 

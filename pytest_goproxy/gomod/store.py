@@ -25,9 +25,9 @@ import re
 import shutil
 import threading
 import zipfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pytest_goproxy.errors import (
     InvalidModuleError,
@@ -51,7 +51,13 @@ from pytest_goproxy.gomod.escape import (
     unescape_path,
     unescape_version,
 )
-from pytest_goproxy.gomod.gomodfile import Retract, legacy_go_mod, render_go_mod
+from pytest_goproxy.gomod.gomodfile import (
+    DEFAULT_GO_VERSION,
+    GoModOptions,
+    given_go_mod,
+    legacy_go_mod,
+    render_go_mod,
+)
 from pytest_goproxy.gomod.modzip import (
     MAX_GO_MOD,
     ZipResult,
@@ -60,6 +66,9 @@ from pytest_goproxy.gomod.modzip import (
     write_raw_zip,
 )
 from pytest_goproxy.lifecycle import Closing, remove_temp_dir, temp_dir
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack  # typing.Unpack from Python 3.11 (kwargs: 3.12)
 
 __all__ = [
     "DEFAULT_TIME",
@@ -417,19 +426,17 @@ class ModuleStore(Closing):
         version: str,
         files: Mapping[str, str | bytes] | None = None,
         *,
-        go_mod: str | bytes | None = None,
-        requires: Mapping[str, str] | None = None,
-        retracts: Sequence[Retract] | None = None,
-        go_version: str = "1.21",
         time: datetime.datetime | None = None,
+        **options: Unpack[GoModOptions],
     ) -> ModuleVersion:
         """Add ``path@version`` made of ``files`` (name -> text or bytes).
 
-        The served go.mod is ``go_mod`` if given, else the ``go.mod`` in ``files``, else
-        generated from ``requires``/``retracts``/``go_version`` — except for ``+incompatible``
-        versions, which by definition have no go.mod and get ``module <path>`` (what cmd/go
-        synthesises). The zip holds the files plus that go.mod (not for ``+incompatible``).
-        ``files=None`` gives one Go file ``package <last path element>`` so the module builds.
+        The served go.mod is ``go_mod`` if given, else the ``go.mod`` in ``files``, else generated
+        from ``requires``/``retracts``/``go_version`` (:class:`GoModOptions`) — except for
+        ``+incompatible`` versions, which by definition have no go.mod and get ``module <path>``
+        (what cmd/go synthesises). The zip holds the files plus that go.mod (not for
+        ``+incompatible``). ``files=None`` gives one Go file ``package <last path element>`` so the
+        module builds.
         """
         check_version_servable(path, version)
         module = f"{path}@{version}"
@@ -439,25 +446,24 @@ class ModuleStore(Closing):
             dict(default_files(path)) if files is None else dict(_checked_files(module, files))
         )
         given = zip_files.get("go.mod")
-        given_b = given.encode() if isinstance(given, str) else given
-        go_mod_b = None if go_mod is None else _content(module, "go_mod", go_mod)
-        if (go_mod_b is not None or given_b is not None) and (requires or retracts):
-            raise ModuleSourceError(
-                f"{path}@{version}: requires/retracts only shape a generated go.mod; "
-                "put them in the go.mod you pass instead"
+        go_mod = options.get("go_mod")
+        mod = given_go_mod(
+            module,
+            None if go_mod is None else _content(module, "go_mod", go_mod),
+            given.encode() if isinstance(given, str) else given,
+            options,
+        )
+        if mod is None:
+            mod = (
+                legacy_go_mod(path)
+                if incompatible
+                else render_go_mod(
+                    path,
+                    go_version=options.get("go_version", DEFAULT_GO_VERSION),
+                    requires=options.get("requires"),
+                    retracts=options.get("retracts"),
+                )
             )
-        if go_mod_b is not None and given_b is not None and go_mod_b != given_b:
-            raise ModuleSourceError(
-                f"{path}@{version}: go_mod differs from files['go.mod']; give only one"
-            )
-        if go_mod_b is not None:
-            mod = go_mod_b
-        elif given_b is not None:
-            mod = given_b
-        elif incompatible:
-            mod = legacy_go_mod(path)
-        else:
-            mod = render_go_mod(path, go_version=go_version, requires=requires, retracts=retracts)
         if len(mod) > MAX_GO_MOD:
             raise ModuleZipError(f"go.mod file too large (max size is {MAX_GO_MOD} bytes)")
         if "go.mod" not in zip_files and not incompatible:

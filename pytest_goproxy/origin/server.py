@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 from werkzeug.wsgi import LimitedStream
@@ -60,7 +60,12 @@ from pytest_goproxy.errors import (
 from pytest_goproxy.gomod import semver
 from pytest_goproxy.gomod.archives import ArchiveFile, find_archives, read_archive
 from pytest_goproxy.gomod.check import split_path_version
-from pytest_goproxy.gomod.gomodfile import Retract, render_go_mod
+from pytest_goproxy.gomod.gomodfile import (
+    DEFAULT_GO_VERSION,
+    GoModOptions,
+    given_go_mod,
+    render_go_mod,
+)
 from pytest_goproxy.gomod.store import default_files
 from pytest_goproxy.lifecycle import Starting, remove_temp_dir, temp_dir
 from pytest_goproxy.origin.backend import KEEP_ALIVE, GitBackend
@@ -89,6 +94,9 @@ from pytest_goproxy.serving.httpserver import (
 )
 from pytest_goproxy.serving.requestlog import LoggedBody, RequestLog
 from pytest_goproxy.serving.tls import LOOPBACK_NAMES, session_ca
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack  # typing.Unpack from Python 3.11 (kwargs: 3.12)
 
 __all__ = ["FakeOrigin", "OriginVersion"]
 
@@ -565,21 +573,18 @@ class FakeOrigin(Starting):
         version: str,
         files: Mapping[str, str | bytes] | None = None,
         *,
-        go_mod: str | bytes | None = None,
-        requires: Mapping[str, str] | None = None,
-        retracts: Sequence[Retract] | None = None,
-        go_version: str = "1.21",
         major_subdir: bool = False,
+        **options: Unpack[GoModOptions],
     ) -> OriginVersion:
         """Commit ``files`` as module ``path`` and tag the commit ``version``.
 
-        The files replace what the module's directory held (other modules nested below it
-        keep theirs); go.mod is ``go_mod``, else ``files['go.mod']``, else rendered from
-        ``requires``/``retracts``/``go_version`` as FakeGoProxy renders it, so the same call on
-        both gives the same module zip (and ``h1:`` hash). An ``+incompatible`` version has no
-        go.mod and is tagged without the suffix. ``files=None`` gives one Go file, as
-        FakeGoProxy does. ``major_subdir=True`` puts a ``/vN`` module in a ``vN/`` directory
-        instead of at its directory (see :mod:`pytest_goproxy.origin.layout`).
+        The files replace what the module's directory held (other modules nested below it keep
+        theirs); go.mod is ``go_mod``, else ``files['go.mod']``, else rendered from
+        ``requires``/``retracts``/``go_version`` (:class:`GoModOptions`) as FakeGoProxy renders it,
+        so the same call on both gives the same module zip (and ``h1:`` hash). An ``+incompatible``
+        version has no go.mod and is tagged without the suffix. ``files=None`` gives one Go file, as
+        FakeGoProxy does. ``major_subdir=True`` puts a ``/vN`` module in a ``vN/`` directory instead
+        of at its directory (see :mod:`pytest_goproxy.origin.layout`).
         """
         __tracebackhide__ = True
         layout = self.layout(path, major_subdir=major_subdir)
@@ -587,7 +592,7 @@ class FakeOrigin(Starting):
         module = f"{path}@{version}"
         blobs = self._initial_files(module, path, files)
         incompatible = semver.build(version) == "+incompatible"
-        mod = self._go_mod(module, path, blobs, go_mod, requires, retracts, go_version)
+        mod = self._go_mod(module, path, blobs, options)
         if incompatible:
             if mod is not None:
                 raise InvalidModuleError(
@@ -597,7 +602,7 @@ class FakeOrigin(Starting):
                 )
         else:
             if mod is None:
-                mod = render_go_mod(path, go_version=go_version)
+                mod = render_go_mod(path, go_version=options.get("go_version", DEFAULT_GO_VERSION))
             blobs["go.mod"] = ("100644", mod)
         return self._tagged(layout, version, blobs)
 
@@ -690,7 +695,8 @@ class FakeOrigin(Starting):
             if known is None:
                 plain = None if files is None else self._no_deletions(path, files)
                 blobs = self._initial_files(path, path, plain)
-                mod = self._go_mod(path, path, blobs, go_mod, requires, None, go_version)
+                shape = GoModOptions(go_mod=go_mod, requires=requires, go_version=go_version)
+                mod = self._go_mod(path, path, blobs, shape)
                 blobs["go.mod"] = ("100644", mod or render_go_mod(path, go_version=go_version))
                 commit = self.repos.commit(
                     layout.host, layout.repo, layout.directory, blobs, replace=True, message=text
@@ -777,31 +783,19 @@ class FakeOrigin(Starting):
 
     @staticmethod
     def _go_mod(
-        module: str,
-        path: str,
-        blobs: dict[str, Blob],
-        go_mod: str | bytes | None,
-        requires: Mapping[str, str] | None,
-        retracts: Sequence[Retract] | None,
-        go_version: str,
+        module: str, path: str, blobs: dict[str, Blob], options: GoModOptions
     ) -> bytes | None:
         """The go.mod of a new version, by FakeGoProxy's rules (see :meth:`add_module`); None
         when nothing gives one and nothing asks for one to be rendered."""
         __tracebackhide__ = True
-        given = blobs.get("go.mod", (None, None))[1]
+        go_mod = options.get("go_mod")
         mine = None if go_mod is None else _blob(module, "go_mod", go_mod)[1]
-        if (mine is not None or given is not None) and (requires or retracts):
-            raise ModuleSourceError(
-                f"{module}: requires/retracts only shape a generated go.mod; "
-                "put them in the go.mod you pass instead"
-            )
-        if mine is not None and given is not None and mine != given:
-            raise ModuleSourceError(f"{module}: go_mod differs from files['go.mod']; give only one")
-        if mine is not None or given is not None:
-            return mine if mine is not None else given
-        if requires or retracts:
-            return render_go_mod(path, go_version=go_version, requires=requires, retracts=retracts)
-        return None
+        given = given_go_mod(module, mine, blobs.get("go.mod", (None, None))[1], options)
+        requires, retracts = options.get("requires"), options.get("retracts")
+        if given is None and (requires or retracts):
+            version = options.get("go_version", DEFAULT_GO_VERSION)
+            return render_go_mod(path, go_version=version, requires=requires, retracts=retracts)
+        return given
 
     def _tagged(self, layout: ModuleLayout, version: str, blobs: dict[str, Blob]) -> OriginVersion:
         """Commit ``blobs`` as the module's directory and tag the commit."""

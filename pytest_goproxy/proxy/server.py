@@ -23,15 +23,16 @@ from __future__ import annotations
 import datetime as _dt
 import ssl
 import urllib.parse
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from werkzeug.wrappers import Request, Response
 
 from pytest_goproxy.errors import InvalidModuleError
 from pytest_goproxy.gomod.escape import unescape_path, unescape_version
+from pytest_goproxy.gomod.gomodfile import GoModOptions
 from pytest_goproxy.gomod.semver import is_pseudo_version, pseudo_version_rev
 from pytest_goproxy.gomod.store import ModuleStore, ModuleVersion, TxtarDefaults
 from pytest_goproxy.httpfaults import HTTPFaultHandle, HTTPFaults
@@ -39,6 +40,9 @@ from pytest_goproxy.serving.answers import not_found, status_line, text_answer
 from pytest_goproxy.serving.httpserver import QuickStopHTTPServer, tune_server
 from pytest_goproxy.serving.requestlog import LoggedBody, ProxyRequest, RequestKind, RequestLog
 from pytest_goproxy.serving.tls import server_context
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack  # typing.Unpack from Python 3.11 (kwargs: 3.12)
 
 __all__ = ["FakeGoProxy", "ProxyRequest", "RequestKind", "SumDBHandler"]
 
@@ -162,24 +166,14 @@ class FakeGoProxy(QuickStopHTTPServer):
         version: str,
         files: Mapping[str, str | bytes] | None = None,
         *,
-        go_mod: str | bytes | None = None,
-        requires: Mapping[str, str] | None = None,
-        retracts: Sequence[str] | None = None,
-        go_version: str = "1.21",
         time: _dt.datetime | None = None,
+        **options: Unpack[GoModOptions],
     ) -> ModuleVersion:
-        """Serve a module made from Python data; go.mod is generated when not given."""
+        """Serve a module made from Python data; go.mod is generated when not given
+        (:class:`~pytest_goproxy.gomod.gomodfile.GoModOptions`, as
+        :meth:`ModuleStore.add_module <pytest_goproxy.gomod.store.ModuleStore.add_module>`)."""
         __tracebackhide__ = True  # the user's call is the frame that matters
-        return self.store.add_module(
-            path,
-            version,
-            files,
-            go_mod=go_mod,
-            requires=requires,
-            retracts=retracts,
-            go_version=go_version,
-            time=time,
-        )
+        return self.store.add_module(path, version, files, time=time, **options)
 
     def add_dir(
         self, directory: str | Path, path: str, version: str, *, time: _dt.datetime | None = None
