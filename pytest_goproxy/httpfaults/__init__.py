@@ -15,32 +15,6 @@ The catalogue (:mod:`.catalogue`) shares its vocabulary with the network faults:
 
 from __future__ import annotations
 
-from pytest_goproxy.httpfaults.catalogue import (
-    ALL_KINDS,
-    HTTP_FAULTS,
-    SELECTOR_PARAMS,
-    HTTPFault,
-    HTTPFaultSpec,
-    Selection,
-    URLParam,
-    get_http_fault,
-    http_fault_names,
-    http_fault_table_markdown,
-)
-from pytest_goproxy.httpfaults.engine import HOP_QUERY, HTTPFaultHandle, HTTPFaults
+from pytest_goproxy.exports import stub_exports
 
-__all__ = [
-    "ALL_KINDS",
-    "HOP_QUERY",
-    "HTTP_FAULTS",
-    "SELECTOR_PARAMS",
-    "HTTPFault",
-    "HTTPFaultHandle",
-    "HTTPFaultSpec",
-    "HTTPFaults",
-    "Selection",
-    "URLParam",
-    "get_http_fault",
-    "http_fault_names",
-    "http_fault_table_markdown",
-]
+__getattr__, __dir__, __all__ = stub_exports(__name__, __file__)
