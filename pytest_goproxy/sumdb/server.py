@@ -193,8 +193,15 @@ class Misbehaviour:
     Each one makes the go command fail the way a broken or hostile checksum database would.
     """
 
-    def __init__(self, db: ChecksumDB) -> None:
-        self._db = db
+    def __init__(
+        self, *, wrong_hash: Callable[[str, str, str], None], fork: Callable[[], None]
+    ) -> None:
+        """``wrong_hash(module, version, which)`` and ``fork()`` are the database's own ways to
+        rewrite its log: this object decides when, the database keeps its log to itself and
+        asks :meth:`failure_status` and :meth:`tampered` while it answers."""
+        self._publish_wrong_hash = wrong_hash
+        self._fork_log = fork
+        self._lock = threading.Lock()
         self._failures: list[_Failure] = []
         #: ``<proxy>/sumdb/<name>/supported`` answers 404: go then contacts the database directly.
         self.supported_404 = False
@@ -209,18 +216,19 @@ class Misbehaviour:
         do not match."""
         if which not in ("zip", "mod", "both"):
             raise ChecksumDBError(f"which must be 'zip', 'mod' or 'both', not {which!r}")
-        self._db._set_wrong(module, version, which)
+        self._publish_wrong_hash(module, version, which)
 
     def tamper_lookup(self, module: str, version: str) -> None:
         """Answer lookups of ``module@version`` with record text that is not the one in the log:
         go finds the leaf hash does not match (``cannot authenticate record data``)."""
-        self._tampered.add((module, version))
+        with self._lock:
+            self._tampered.add((module, version))
 
     def fork(self) -> None:
         """Rewrite history: serve from now on a log whose past differs from the one already
         served. A go command that saw an earlier tree head reports ``SECURITY ERROR`` and
         ``go.sum database server misbehavior detected!``."""
-        self._db._fork()
+        self._fork_log()
 
     def fail(
         self,
@@ -237,20 +245,22 @@ class Misbehaviour:
             raise ChecksumDBError(f"unknown request kind {kind!r}; one of {', '.join(_KINDS)}")
         if not 100 <= status <= 599:
             raise ChecksumDBError(f"bad HTTP status {status}")
-        with self._db._lock:
+        with self._lock:
             self._failures.append(_Failure(kind, status, times, module))
 
     def reset(self) -> None:
         """Stop misbehaving from now on. Wrong hashes already in the log and a fork stay: a log
         cannot take back what it published."""
-        with self._db._lock:
+        with self._lock:
             self._failures.clear()
             self._tampered.clear()
             self.supported_404 = False
             self.missing_tiles = False
 
-    def _failure_status(self, kind: str, module: str | None) -> int | None:
-        with self._db._lock:
+    def failure_status(self, kind: str, module: str | None) -> int | None:
+        """The status a request of ``kind`` (for ``module``) is to fail with, None to answer it;
+        a failure given ``times`` counts this request."""
+        with self._lock:
             for failure in self._failures:
                 if failure.kind not in (None, kind):
                     continue
@@ -262,6 +272,11 @@ class Misbehaviour:
                     failure.remaining -= 1
                 return failure.status
         return None
+
+    def tampered(self, module: str, version: str) -> bool:
+        """Whether lookups of ``module@version`` get record text that is not the log's."""
+        with self._lock:
+            return (module, version) in self._tampered
 
 
 class ChecksumDB(Closing):
@@ -309,7 +324,7 @@ class ChecksumDB(Closing):
         #: every request answered, oldest first (``request_log.limit`` keeps only the last N;
         #: see :class:`~pytest_goproxy.serving.requestlog.RequestLog`)
         self.request_log: RequestLog[SumDBRequest, tuple[str, str]] = RequestLog(_counted_as)
-        self.misbehave = Misbehaviour(self)
+        self.misbehave = Misbehaviour(wrong_hash=self._set_wrong, fork=self._fork)
         self._server = _DatabaseServer(
             self._wsgi, host=host, port=port, ssl_context=server_context(tls)
         )
@@ -647,7 +662,7 @@ class ChecksumDB(Closing):
             return text(404, "404 page not found\n")
         if kind == "supported" and self.misbehave.supported_404:
             return text(404, "not found: this proxy does not proxy that checksum database\n")
-        failed = self.misbehave._failure_status(kind, module)
+        failed = self.misbehave.failure_status(kind, module)
         if failed is not None:
             return text(failed, f"{failed} injected failure (pytest-goproxy misbehave.fail)\n")
         if kind == "supported":
@@ -698,7 +713,7 @@ class ChecksumDB(Closing):
                 )
             record_id = self._index[key]
             record = self._log.record(record_id)
-            if key in self.misbehave._tampered:
+            if self.misbehave.tampered(module, version):
                 record = self._corrupt(record, "both")
             body = format_record(record_id, record) + self.signed_tree()
         return 200, {"Content-Type": _TEXT}, body
