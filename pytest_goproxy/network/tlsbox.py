@@ -40,27 +40,27 @@ Why threads and blocking handshakes rather than asyncio: asyncio's TLS server ne
 handshake to the application, and the alert go sends when it refuses a certificate is the box's
 proof that go gave up in the handshake (go1.26 and go1.27 send ``bad_certificate`` for an unknown
 authority, an expired certificate and a wrong host alike); it is kept in
-:attr:`TLSBox.handshakes`. One daemon thread accepts (127.0.0.1, port 0: no race), one
-per connection serves; every wait polls a stop flag, and :meth:`TLSBox.close` shuts down every
-socket and joins every thread, so nothing outlives the fault.
+:attr:`TLSBox.handshakes`. The box sits on the connection layer
+(:class:`~pytest_goproxy.serving.tcp.TCPServer`: 127.0.0.1, port 0, one thread per connection,
+each known to the server), and :meth:`TLSBox.close` shuts every connection down and joins every
+thread, so nothing outlives the fault; the decrypted bytes go both ways in one thread
+(:func:`~pytest_goproxy.serving.tcp.pump`: one TLS object is not read and written from two).
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import re
-import select
 import socket
 import ssl
 import threading
-import time
 from collections import deque
 from collections.abc import Callable
 
 from pytest_goproxy.errors import FaultError
 from pytest_goproxy.lifecycle import Starting
 from pytest_goproxy.network.faults import TLSBehaviour
+from pytest_goproxy.serving.tcp import Connection, TCPServer, dial, pump
 from pytest_goproxy.serving.tls import foreign_ca, session_ca
 
 __all__ = [
@@ -87,14 +87,9 @@ PLAIN_HTTP_ANSWER = (
     b"Connection: close\r\n\r\n400 Bad Request"
 )
 
-#: How often a waiting thread looks at the stop flag.
-_POLL_S = 0.1
 #: How long a handshake, an upstream dial or a read the box waits for may take; on loopback
 #: anything slower is a client that went away.
 _IO_TIMEOUT_S = 30.0
-#: How long ``close()`` waits for each thread.
-_JOIN_S = 5.0
-_CHUNK = 65536
 #: At most this many request lines and handshake outcomes are kept (the last ones).
 _KEEP = 1000
 _REQUEST_LINE = re.compile(rb"^([A-Z]+) (\S+) HTTP/1\.[01]$")
@@ -174,12 +169,8 @@ class TLSBox(Starting):
             else None
         )
         self._upstream_context = session_ca().client_context() if upstream_tls else None
-        self._stop = threading.Event()
         self._lock = threading.Lock()
-        self._listener: socket.socket | None = None
-        self._acceptor: threading.Thread | None = None
-        self._sockets: set[socket.socket] = set()
-        self._threads: set[threading.Thread] = set()
+        self._server: TCPServer | None = None
         self._requests: deque[str] = deque(maxlen=_KEEP)
         self._handshakes: deque[str] = deque(maxlen=_KEEP)
 
@@ -216,234 +207,104 @@ class TLSBox(Starting):
     # -- lifecycle ---------------------------------------------------------------------------
 
     def _start(self) -> None:
-        if self._listener is not None:  # started already (or closed: a box is not restarted)
+        if self._server is not None:  # started already (or closed: a box is not restarted)
             return
-        listener = socket.create_server((self.host, 0))
-        self._listener = listener
-        listener.settimeout(_POLL_S)
-        self.port = listener.getsockname()[1]
-        self._acceptor = self._spawn(self._accept_loop, "accept")
+        self._server = TCPServer(
+            self._serve, host=self.host, read_timeout=_IO_TIMEOUT_S, name="pytest-goproxy-tlsbox"
+        )
+        self.port = self._server.port
+        self._server.start()
 
     def close(self) -> None:
-        """Stop accepting, shut every connection down and join every thread (idempotent).
-
-        The accepting thread is joined first: once it is gone no connection thread can start,
-        so the ones joined next are all there are."""
-        self._stop.set()
-        deadline = time.monotonic() + _JOIN_S
-        acceptor = self._acceptor
-        if acceptor is not None and acceptor is not threading.current_thread():
-            acceptor.join(_JOIN_S)
-        with self._lock:
-            sockets = list(self._sockets)
-            threads = list(self._threads)
-        for sock in sockets:
-            # The raw socket's shutdown: it wakes a thread blocked on it at once, and does not
-            # touch an SSLSocket's state, which that thread may be using.
-            with contextlib.suppress(OSError):
-                socket.socket.shutdown(sock, socket.SHUT_RDWR)
-        for thread in threads:
-            if thread is not threading.current_thread():
-                thread.join(max(0.0, deadline - time.monotonic()))
-        with self._lock:
-            left = list(self._sockets)
-            self._sockets.clear()
-        for sock in left:  # threads close their own; these belong to one that did not end
-            sock.close()
-        if self._listener is not None:
-            self._listener.close()
-
-    def _spawn(self, target: Callable[..., None], what: str, *args: object) -> threading.Thread:
-        name = f"pytest-goproxy-tlsbox-{self.port}-{what}"
-
-        def run() -> None:
-            try:
-                target(*args)
-            finally:
-                with self._lock:
-                    self._threads.discard(threading.current_thread())
-
-        thread = threading.Thread(target=run, name=name, daemon=True)
-        with self._lock:
-            self._threads.add(thread)
-        thread.start()
-        return thread
-
-    def _track(self, sock: socket.socket) -> bool:
-        """Register ``sock`` for ``close()``; False (and closed) once the box is stopping."""
-        with self._lock:
-            if self._stop.is_set():
-                sock.close()
-                return False
-            self._sockets.add(sock)
-            return True
-
-    def _forget(self, *socks: socket.socket | None) -> None:
-        for sock in socks:
-            if sock is None:
-                continue
-            with self._lock:
-                self._sockets.discard(sock)
-            sock.close()
-
-    def _accept_loop(self) -> None:
-        assert self._listener is not None
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            if not self._track(conn):
-                return
-            with self._lock:
-                self.accepted += 1
-            self._spawn(self._serve, f"conn{self.accepted}", conn)
+        """Stop accepting, shut every connection down and join every thread (idempotent): the
+        connection layer's ``close()`` (:class:`~pytest_goproxy.serving.tcp.TCPServer`)."""
+        if self._server is not None:
+            self._server.close()
 
     # -- one connection ----------------------------------------------------------------------
 
-    def _serve(self, conn: socket.socket) -> None:
-        try:
-            conn.settimeout(_IO_TIMEOUT_S)
-            if self.behaviour == "stall":
-                self._drain(conn, until_stopped=True)
-            elif self.behaviour == "plain_http":
-                self._answer_plain(conn)
-            else:
-                self._terminate(conn)
-        except OSError:  # the client went away, or close() shut the socket down
-            pass
-        finally:
-            self._forget(conn)
+    def _serve(self, conn: Connection) -> None:
+        with self._lock:
+            self.accepted += 1
+        if self.behaviour == "stall":
+            conn.settimeout(None)  # holds the client until it gives up or the box closes
+            _drain(conn)
+        elif self.behaviour == "plain_http":
+            self._answer_plain(conn)
+        else:
+            self._terminate(conn)
 
-    def _readable(self, sock: socket.socket) -> bool:
-        """Wait until ``sock`` has data (True) or the box stops (False)."""
-        while not self._stop.is_set():
-            if isinstance(sock, ssl.SSLSocket) and sock.pending():
-                return True
-            ready, _, _ = select.select([sock], [], [], _POLL_S)
-            if ready:
-                return True
-        return False
-
-    def _drain(self, conn: socket.socket, *, until_stopped: bool) -> None:
-        """Read and drop what the client sends until it closes (or, ``until_stopped``, the box
-        stops; else for at most the I/O timeout)."""
-        deadline = time.monotonic() + _IO_TIMEOUT_S
-        while until_stopped or time.monotonic() < deadline:
-            if not self._readable(conn) or not conn.recv(_CHUNK):
-                return
-
-    def _recv_exactly(self, conn: socket.socket, size: int) -> bytes:
-        data = b""
-        while len(data) < size:
-            if not self._readable(conn):
-                break
-            chunk = conn.recv(size - len(data))
-            if not chunk:
-                break
-            data += chunk
-        return data
-
-    def _answer_plain(self, conn: socket.socket) -> None:
+    def _answer_plain(self, conn: Connection) -> None:
         """Read one TLS record (the ClientHello), answer as a plain HTTP server, close."""
-        header = self._recv_exactly(conn, _TLS_HEADER)
+        header = _recv_exactly(conn, _TLS_HEADER)
         if len(header) == _TLS_HEADER and header[0] == _TLS_HANDSHAKE:
-            self._recv_exactly(conn, int.from_bytes(header[3:5], "big"))
-        conn.sendall(PLAIN_HTTP_ANSWER)
-        # A graceful close: FIN, then read until the client closes, so that unread bytes never
-        # turn the close into a reset that could overtake the answer.
-        conn.shutdown(socket.SHUT_WR)
-        self._drain(conn, until_stopped=False)
+            _recv_exactly(conn, int.from_bytes(header[3:5], "big"))
+        if conn.sendall(PLAIN_HTTP_ANSWER):
+            # A graceful close: FIN, then read until the client closes, so that unread bytes
+            # never turn the close into a reset that could overtake the answer.
+            conn.shutdown(socket.SHUT_WR)
+            _drain(conn)
 
-    def _terminate(self, conn: socket.socket) -> None:
-        assert self._context is not None
-        # The SSLSocket takes the descriptor over (``conn`` is left closed and harmless); it is
-        # tracked before the handshake, so that close() can wake a handshake that waits.
-        client = self._context.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
-        upstream: socket.socket | None = None
+    def _terminate(self, conn: Connection) -> None:
+        assert self._context is not None and self._server is not None
+        context = self._context
+        # The SSLSocket takes the descriptor over; the connection owns it from now on, so the
+        # box's close() can wake a handshake that waits.
         try:
-            if not self._track(client):
-                return
-            try:
-                client.do_handshake()
-            except ssl.SSLError as exc:
-                with self._lock:
-                    self._handshakes.append(exc.reason or str(exc))
-                return
+            conn.wrap(
+                lambda sock: context.wrap_socket(
+                    sock, server_side=True, do_handshake_on_connect=False
+                )
+            )
+            assert isinstance(conn.sock, ssl.SSLSocket)
+            conn.sock.do_handshake()
+        except ssl.SSLError as exc:
             with self._lock:
-                self._handshakes.append("ok")
-            upstream = self._dial_upstream()
-            if upstream is not None:
-                self._pump(client, upstream)
-        finally:
-            self._forget(client, upstream)
+                self._handshakes.append(exc.reason or str(exc))
+            return
+        except OSError:  # the client went away, or close()
+            return
+        with self._lock:
+            self._handshakes.append("ok")
+        upstream = self._dial_upstream()
+        if upstream is None:
+            return
+        try:
+            with self._server.adopt(upstream):
+                pending = [b""]
 
-    def _dial_upstream(self) -> socket.socket | None:
+                def seen(source: Connection, data: bytes) -> None:
+                    if source is conn:
+                        pending[0] = self._record(pending[0] + data)
+
+                pump(conn, upstream, seen=seen)
+        except OSError:  # the box is closing
+            return
+
+    def _dial_upstream(self) -> Connection | None:
         """A connection to the server (TLS trusting the session CA when it is HTTPS), or None
         when it cannot be had: go then sees the box close, as behind a firewall that cannot
         reach the server."""
         host, port = self.upstream
         try:
-            raw = socket.create_connection((host, port), timeout=_IO_TIMEOUT_S)
+            upstream = dial((host, port), timeout=_IO_TIMEOUT_S)
         except OSError:
             return None
         if self._upstream_context is None:
-            return raw if self._track(raw) else None
-        upstream = self._upstream_context.wrap_socket(
-            raw, server_hostname=host, do_handshake_on_connect=False
-        )
-        if not self._track(upstream):
-            return None
+            return upstream
+        context = self._upstream_context
         try:
-            upstream.do_handshake()
+            upstream.wrap(
+                lambda sock: context.wrap_socket(
+                    sock, server_hostname=host, do_handshake_on_connect=False
+                )
+            )
+            assert isinstance(upstream.sock, ssl.SSLSocket)
+            upstream.sock.do_handshake()
         except OSError:
-            self._forget(upstream)
+            upstream.close()
             return None
         return upstream
-
-    def _pump(self, client: socket.socket, upstream: socket.socket) -> None:
-        """Copy bytes both ways until either side closes or the box stops, recording the
-        request lines the client sends. Non-blocking, so a TLS record that carries no data (a
-        TLS 1.3 session ticket) never blocks the other direction."""
-        peers: dict[socket.socket, socket.socket] = {client: upstream, upstream: client}
-        for sock in peers:
-            sock.setblocking(False)
-        pending = b""
-        while not self._stop.is_set():
-            ready: list[socket.socket] = [
-                s for s in peers if isinstance(s, ssl.SSLSocket) and s.pending()
-            ]
-            if not ready:
-                ready, _, _ = select.select(list(peers), [], [], _POLL_S)
-            for sock in ready:
-                try:
-                    data = sock.recv(_CHUNK)
-                except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError):
-                    continue
-                if not data:
-                    return
-                if sock is client:
-                    pending = self._record(pending + data)
-                if not self._send_all(peers[sock], data):
-                    return
-
-    def _send_all(self, sock: socket.socket, data: bytes) -> bool:
-        view = memoryview(data)
-        while view:
-            if self._stop.is_set():
-                return False
-            try:
-                sent = sock.send(view)
-            except (ssl.SSLWantWriteError, BlockingIOError):
-                select.select([], [sock], [], _POLL_S)
-                continue
-            except ssl.SSLWantReadError:
-                select.select([sock], [], [], _POLL_S)
-                continue
-            view = view[sent:]
-        return True
 
     def _record(self, data: bytes) -> bytes:
         """Keep the request lines in ``data``; return its unfinished last line (at most 8 KiB,
@@ -460,3 +321,20 @@ class TLSBox(Starting):
 
     def __repr__(self) -> str:
         return f"<TLSBox {self.behaviour} {self.address} -> {self.upstream}>"
+
+
+def _drain(conn: Connection) -> None:
+    """Read and drop what the client sends until it closes, its read deadline passes or the
+    box closes (which shuts the connection down)."""
+    while conn.recv():
+        pass
+
+
+def _recv_exactly(conn: Connection, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = conn.recv(size - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data

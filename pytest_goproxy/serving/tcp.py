@@ -17,7 +17,8 @@ a healthy server, or a listener gone. So here a socket is never touched without 
   every thread;
 * :func:`pipe` copies both ways between two connections until both ends are done, passing each
   end on (``shutdown(SHUT_WR)``), as a tunnel must for TLS's ``close_notify`` and git's end of
-  request.
+  request; :func:`pump` does it in one thread for TLS connections (one ``SSL`` object cannot be
+  read and written from two threads), until either side ends.
 
 The accept loop waits in a selector with a wake-up socket pair, so ``close()`` takes effect at
 once instead of at the next poll.
@@ -29,10 +30,11 @@ import contextlib
 import logging
 import selectors
 import socket
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 
-__all__ = ["CHUNK", "Connection", "TCPServer", "dial", "pipe"]
+__all__ = ["CHUNK", "Connection", "TCPServer", "dial", "pipe", "pump"]
 
 #: How much one read takes.
 CHUNK = 64 * 1024
@@ -84,11 +86,23 @@ class Connection:
         return True
 
     def shutdown(self, how: int = socket.SHUT_RDWR) -> None:
-        """End one or both directions (never on a descriptor this connection no longer owns)."""
+        """End one or both directions (never on a descriptor this connection no longer owns).
+
+        The raw socket's shutdown, also under TLS: it wakes a thread blocked on the socket at
+        once and leaves the TLS state alone, which that thread may be using
+        (``SSLSocket.shutdown`` drops it)."""
         with self._lock:
             if not self._closed:
                 with contextlib.suppress(OSError):
-                    self.sock.shutdown(how)
+                    socket.socket.shutdown(self.sock, how)
+
+    def wrap(self, wrapper: Callable[[socket.socket], socket.socket]) -> None:
+        """Hand the socket to ``wrapper`` (``SSLContext.wrap_socket``), which takes its
+        descriptor over; the connection owns what it returns."""
+        with self._lock:
+            if self._closed:
+                raise OSError("the connection is closed")
+            self.sock = wrapper(self.sock)
 
     def close(self) -> None:
         """Close the socket (idempotent)."""
@@ -134,6 +148,71 @@ def pipe(
     upstream = start(lambda: _copy(a, b), "pipe")
     _copy(b, a)
     upstream.join()
+
+
+def pump(
+    a: Connection,
+    b: Connection,
+    *,
+    seen: Callable[[Connection, bytes], object] | None = None,
+    limit: float | None = None,
+) -> None:
+    """Copy bytes both ways in this one thread until either side ends, ``seen(source, data)``
+    told of each chunk; for TLS connections, which cannot be read and written from two threads
+    at once (one ``SSL`` object). Non-blocking, so a TLS record that carries no data (a TLS 1.3
+    session ticket) never blocks the other direction; a shut-down connection (the server's
+    ``close()``) ends it at once. ``limit``: the longest wait for either side (None: none)."""
+    peers = {a: b, b: a}
+    for conn in peers:
+        conn.sock.setblocking(False)
+    with selectors.DefaultSelector() as selector:
+        for conn in peers:
+            selector.register(conn.sock, selectors.EVENT_READ, conn)
+        while True:
+            ready = [c for c in peers if isinstance(c.sock, ssl.SSLSocket) and c.sock.pending()]
+            if not ready:
+                events = selector.select(limit)
+                if not events:
+                    return
+                ready = [key.data for key, _ in events]
+            for conn in ready:
+                try:
+                    data = conn.sock.recv(CHUNK)
+                except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError):
+                    continue
+                except OSError:
+                    return
+                if not data:
+                    return
+                if seen is not None:
+                    seen(conn, data)
+                if not _send_nonblocking(peers[conn], data, limit):
+                    return
+
+
+def _send_nonblocking(conn: Connection, data: bytes, limit: float | None) -> bool:
+    """All of ``data`` on a non-blocking connection, waiting for it to take more (TLS may need
+    to read to write); False when it cannot."""
+    view = memoryview(data)
+    with selectors.DefaultSelector() as selector:
+        while view:
+            try:
+                sent = conn.sock.send(view)
+            except (ssl.SSLWantWriteError, BlockingIOError):
+                wait = selectors.EVENT_WRITE
+            except ssl.SSLWantReadError:
+                wait = selectors.EVENT_READ
+            except OSError:
+                return False
+            else:
+                view = view[sent:]
+                continue
+            selector.register(conn.sock, wait)
+            ready = selector.select(limit)
+            selector.unregister(conn.sock)
+            if not ready:
+                return False
+    return True
 
 
 def _daemon(target: Callable[[], None], name: str) -> threading.Thread:
