@@ -74,6 +74,8 @@ def test_wheel_holds_the_bundled_example_and_scenarios(dists: tuple[Path, Path])
     } <= bundled
     assert bundled <= names, f"missing from the wheel: {sorted(bundled - names)}"
     assert "pytest_goproxy/py.typed" in names
+    # scripts kept as real files, run by a child python from the installed package
+    assert "pytest_goproxy/lifecycle/watchdog.py" in names
 
 
 def test_wheel_metadata(dists: tuple[Path, Path]) -> None:

@@ -130,63 +130,14 @@ class Closers(Closing):
 # started the child exits (the matrix starts toxiproxy from a worker thread), it needs a
 # ``preexec_fn``, which is unsafe with threads, and it exists on Linux only.
 
-_WATCHDOG = r"""
-import json, os, shutil, signal, stat, sys, time
-for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
-    signal.signal(s, signal.SIG_IGN)
-groups, dirs, buf = set(), set(), b""
-while True:
-    try:
-        chunk = os.read(0, 65536)
-    except InterruptedError:
-        continue
-    if not chunk:
-        break
-    buf += chunk
-    *lines, buf = buf.split(b"\n")
-    for line in lines:
-        try:
-            op, arg = json.loads(line)
-        except ValueError:
-            continue
-        {"+g": groups.add, "-g": groups.discard, "+d": dirs.add, "-d": dirs.discard}[op](arg)
-def alive(g):
-    try:
-        os.killpg(g, 0)
-    except OSError:
-        return False
-    try:
-        names = os.listdir("/proc")
-    except OSError:
-        return True
-    for name in names:
-        try:
-            with open("/proc/%s/stat" % name, "rb") as f:
-                fields = f.read().rsplit(b")", 1)[1].split()
-            if int(fields[2]) == g and fields[0] != b"Z":
-                return True
-        except (OSError, IndexError, ValueError):
-            pass
-    return False
-for sig, wait in ((signal.SIGTERM, 3.0), (signal.SIGKILL, 3.0)):
-    for g in groups:
-        try:
-            os.killpg(g, sig)
-        except OSError:
-            pass
-    end = time.monotonic() + wait
-    while any(alive(g) for g in groups) and time.monotonic() < end:
-        time.sleep(0.05)
-def writable(func, path, _exc):
-    try:
-        os.chmod(os.path.dirname(path), 0o700)
-        os.chmod(path, 0o700)
-        func(path)
-    except OSError:
-        pass
-for d in dirs:
-    shutil.rmtree(d, onerror=writable)
-"""
+
+def _watchdog_source() -> str:
+    """The watchdog script (:mod:`pytest_goproxy.lifecycle.watchdog`, a real file that ruff and
+    mypy check), read as package data so ``python -c`` runs it from any install (a wheel, a zip);
+    read, not imported: this process does not need it, only the child does."""
+    from importlib import resources
+
+    return resources.files(__name__).joinpath("watchdog.py").read_text(encoding="utf-8")
 
 
 class _Watchdog:
@@ -214,7 +165,7 @@ class _Watchdog:
         # Its own session: a SIGTERM sent to our process group must not reach it (it ignores
         # signals anyway), and it must not be in any group it ends.
         self._proc = subprocess.Popen(
-            [sys.executable, "-I", "-S", "-c", _WATCHDOG],
+            [sys.executable, "-I", "-S", "-c", _watchdog_source()],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
