@@ -104,3 +104,77 @@ def test_no_exception_is_thrown_into_a_thread() -> None:
         if "PyThreadState_SetAsyncExc" in path.read_text(encoding="utf-8")
     ]
     assert not using
+
+
+def module_of(path: Path) -> str:
+    """``.../pytest_goproxy/gorun/runner.py`` -> ``pytest_goproxy.gorun.runner`` (a package is
+    its ``__init__``)."""
+    parts = path.relative_to(ROOT.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def module_graph() -> dict[str, set[str]]:
+    """Every module of ours -> the modules of ours it imports: anywhere in the file, under
+    ``TYPE_CHECKING`` too (a cycle there is a cycle of the design, even if Python never runs
+    it). ``from pkg import name`` names the submodule ``pkg.name`` when there is one; importing
+    ``a.b.c`` runs ``a`` and ``a.b`` first, so they count, except a module's own packages (they
+    are already running when it is imported)."""
+    paths = {module_of(p): p for p in ROOT.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for module, path in paths.items():
+        named: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 0:
+                target = node.module or ""
+                named |= {
+                    f"{target}.{a.name}" if f"{target}.{a.name}" in paths else target
+                    for a in node.names
+                }
+            elif isinstance(node, ast.Import):
+                named |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                raise AssertionError(f"{path}: a relative import; write the module's full name")
+        parents = {".".join(n.split(".")[:i]) for n in named for i in range(1, n.count(".") + 1)}
+        graph[module] = {
+            n
+            for n in named | parents
+            if n in paths and n != module and not module.startswith(n + ".")
+        }
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = stack[stack.index(v) :]
+            del stack[stack.index(v) :]
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_no_import_cycles_among_our_modules() -> None:
+    assert cycles(module_graph()) == []
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert cycles(graph) == [["a", "b", "c"]]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Protocol, TypedDict
 
 from pytest_goproxy.errors import GoProjectError, InvalidModuleError
 from pytest_goproxy.gomod import gomodfile, modzip
@@ -17,9 +17,14 @@ from pytest_goproxy.gorun.result import GoResult
 if TYPE_CHECKING:
     from typing_extensions import Unpack  # typing.Unpack from Python 3.11
 
-    from pytest_goproxy.gorun.runner import GoRunner
-
-__all__ = ["VCS_DIRS", "GoProject", "RunOptions", "render_go_mod", "render_main"]
+__all__ = [
+    "VCS_DIRS",
+    "GoProject",
+    "ProjectRunner",
+    "RunOptions",
+    "render_go_mod",
+    "render_main",
+]
 
 
 class RunOptions(TypedDict, total=False):
@@ -31,6 +36,20 @@ class RunOptions(TypedDict, total=False):
     modcache: ModuleCache | None
     gopath: str | os.PathLike[str] | None
     routes: Mapping[str, object] | None
+
+
+class ProjectRunner(Protocol):
+    """What a project needs from the runner that made it: ``run`` go in the project's directory
+    (:meth:`GoRunner.run <pytest_goproxy.gorun.GoRunner.run>` is one). A Protocol, so that this
+    module does not import the runner, which imports this one to make projects: no cycle."""
+
+    def run(
+        self,
+        args: Sequence[str],
+        *,
+        cwd: str | os.PathLike[str] | None = None,
+        **options: Unpack[RunOptions],
+    ) -> GoResult: ...
 
 
 #: Not copied by :meth:`GoRunner.project_from_dir`: history is not needed to build, and without it
@@ -80,7 +99,7 @@ class GoProject:
 
     def __init__(
         self,
-        runner: GoRunner,
+        runner: ProjectRunner,
         path: Path,
         *,
         env: Mapping[str, str | None] | None = None,
@@ -128,29 +147,15 @@ class GoProject:
 
     # -- commands ---------------------------------------------------------------------------
 
-    def run(
-        self,
-        *args: str,
-        env: Mapping[str, str | None] | None = None,
-        timeout: float | None = None,
-        modcache: ModuleCache | None = None,
-        gopath: str | os.PathLike[str] | None = None,
-        routes: Mapping[str, object] | None = None,
-    ) -> GoResult:
+    def run(self, *args: str, **options: Unpack[RunOptions]) -> GoResult:
         """Run ``go ARGS...`` in the project directory (``env`` over the project's; see
         :meth:`GoRunner.run <pytest_goproxy.gorun.GoRunner.run>` for what is checked, and for
         ``routes``: this run's own, over the runner's)."""
         __tracebackhide__ = True
-        merged = layer_env(self.env, env)
-        return self.runner.run(
-            args,
-            cwd=self.path,
-            env=merged,
-            timeout=timeout,
-            modcache=modcache or self.modcache,
-            gopath=gopath or self.gopath,
-            routes=routes,
-        )
+        options["env"] = layer_env(self.env, options.get("env"))
+        options["modcache"] = options.get("modcache") or self.modcache
+        options["gopath"] = options.get("gopath") or self.gopath
+        return self.runner.run(args, cwd=self.path, **options)
 
     def tidy(self, *flags: str, **options: Unpack[RunOptions]) -> GoResult:
         """``go mod tidy [flags...]``."""
@@ -172,7 +177,7 @@ class GoProject:
 
 
 def create_project(
-    runner: GoRunner,
+    runner: ProjectRunner,
     directory: Path,
     *,
     module: str,
@@ -197,7 +202,7 @@ def create_project(
 
 
 def copy_project(
-    runner: GoRunner,
+    runner: ProjectRunner,
     source: str | os.PathLike[str],
     directory: Path,
     *,
