@@ -28,7 +28,6 @@ __all__ = [
     "is_zero_pseudo_version",
     "major",
     "major_minor",
-    "max_version",
     "parse",
     "prerelease",
     "pseudo_version",
@@ -175,12 +174,6 @@ def compare(v: str, w: str) -> int:
         if c:
             return c
     return _compare_prerelease(pv.prerelease, pw.prerelease)
-
-
-def max_version(v: str, w: str) -> str:
-    """semver.Max: the larger of the two, canonicalised."""
-    v, w = canonical(v), canonical(w)
-    return v if compare(v, w) > 0 else w
 
 
 def _sort_key_cmp(a: str, b: str) -> int:

@@ -113,7 +113,6 @@ __all__ = [
     "GUARD_NO_PROXY",
     "NEVER_UNSET",
     "PASSTHROUGH",
-    "PROXY_VARIABLES",
     "RELEVANT_PREFIXES",
     "build_env",
     "check_env",
@@ -154,18 +153,6 @@ GUARD_NO_PROXY = "127.0.0.1,localhost,::1,.invalid"
 
 #: Where Go (crypto/x509 on Unix), git and curl look for the CAs to trust.
 CA_VARIABLES: tuple[str, ...] = ("SSL_CERT_FILE", "GIT_SSL_CAINFO", "CURL_CA_BUNDLE")
-
-#: Every spelling of the proxy variables that Go, git and curl read.
-PROXY_VARIABLES: tuple[str, ...] = (
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "NO_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "no_proxy",
-    "ALL_PROXY",
-    "all_proxy",
-)
 
 #: Variables shown in assertion messages: the ones that decide where and how go fetches.
 RELEVANT_PREFIXES: tuple[str, ...] = (

@@ -37,7 +37,6 @@ __all__ = [
     "remove_temp_dir",
     "remove_tree",
     "temp_dir",
-    "watchdog_pid",
 ]
 
 _T = TypeVar("_T", bound="Closing")
@@ -174,11 +173,6 @@ class _Watchdog:
         )
         self._pid = os.getpid()
 
-    @property
-    def pid(self) -> int | None:
-        with self._lock:
-            return self._proc.pid if self._proc is not None else None
-
 
 _watchdog = _Watchdog()
 
@@ -252,11 +246,6 @@ def remove_tree(root: Path) -> None:
         shutil.rmtree(root, onexc=_retry)
     else:  # pragma: no cover - Python 3.10/3.11
         shutil.rmtree(root, onerror=_retry)
-
-
-def watchdog_pid() -> int | None:
-    """The watchdog's pid (None before the first registration); for tests."""
-    return _watchdog.pid
 
 
 # -- one builder at a time -----------------------------------------------------------------------

@@ -117,11 +117,6 @@ _MIDDLEBOX = (
 )
 
 
-def _seconds(doc: str) -> Param:
-    """The ``seconds`` of a timed outage (up to an hour)."""
-    return Param("seconds", 2.0, "s", doc, integer=False, maximum=3600)
-
-
 FAULTS: dict[str, Fault] = by_name(
     Fault(
         name="latency",

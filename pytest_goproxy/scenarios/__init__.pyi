@@ -12,4 +12,3 @@ from pytest_goproxy.scenarios.format import parse_scenario as parse_scenario
 from pytest_goproxy.scenarios.runner import ScenarioResult as ScenarioResult
 from pytest_goproxy.scenarios.runner import ScenarioRunner as ScenarioRunner
 from pytest_goproxy.scenarios.runner import results_table as results_table
-from pytest_goproxy.scenarios.runner import run_files as run_files

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,6 @@ from pytest_goproxy.gorun.verdict import Verdict
 from pytest_goproxy.httpfaults import HTTP_FAULTS
 from pytest_goproxy.lifecycle import Closing
 from pytest_goproxy.network import FAULTS, Toxiproxy
-from pytest_goproxy.outage.cell import Cell
 from pytest_goproxy.outage.engine import OutageEngine, Outcome
 from pytest_goproxy.scenarios.format import Scenario, find_scenarios, load_scenario
 
@@ -35,7 +34,6 @@ __all__ = [
     "load_scenarios",
     "result_lines",
     "results_table",
-    "run_files",
     "shorten_keys",
     "summary_line",
 ]
@@ -62,18 +60,6 @@ class ScenarioResult:
 
     def got_label(self) -> str:
         return self.verdict + (f" ({self.failure})" if self.failure else "")
-
-    def to_cell(self) -> Cell:
-        """The matrix cell of this run (fault column: the faults, config: the configuration)."""
-        return Cell(
-            self.scenario.faults_label(),
-            self.scenario.config_label(),
-            self.verdict,
-            self.failure,
-            self.seconds,
-            self.error,
-            self.why,
-        )
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -273,31 +259,6 @@ def load_scenarios(
             except ScenarioError as exc:
                 errors.append(exc)
     return scenarios, errors
-
-
-def run_files(
-    paths: Sequence[str | os.PathLike[str]],
-    project: str | os.PathLike[str] | None = None,
-    *,
-    runner: ScenarioRunner,
-    progress: Callable[[ScenarioResult], object] | None = None,
-    started: Callable[[Scenario], object] | None = None,
-) -> list[ScenarioResult]:
-    """Load every scenario at ``paths`` first (bad files raise one :class:`ScenarioError` naming
-    each of them, before anything runs), then run them one by one; ``started(scenario)`` is called
-    before each and ``progress(result)`` after."""
-    scenarios, errors = load_scenarios(paths)
-    if errors:
-        raise ScenarioError("\n".join(str(e) for e in errors))
-    results = []
-    for s in scenarios:
-        if started is not None:
-            started(s)
-        result = runner.run(s, project)
-        results.append(result)
-        if progress is not None:
-            progress(result)
-    return results
 
 
 def _first_line(text: str) -> str:
