@@ -188,7 +188,7 @@ def runs() -> Iterator[list[Run]]:
 
 
 HOLDING_TEST = """
-from pytest_goproxy import NginxRelay
+from pytest_goproxy.outage.relay import NginxRelay
 
 
 def test_holds_everything(goproxy, network, go):
