@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 __all__ = [
     "Subcommand",
+    "add_go_option",
+    "add_width_option",
     "check_modules",
     "non_negative_seconds",
     "positive_int",
@@ -32,6 +34,19 @@ def check_modules(path: str | None, option: str = "--modules") -> None:
         ModuleSource.of(path)
     except ModuleSourceError as exc:
         raise UsageError(f"{option} {path}: {exc}") from None
+
+
+def add_go_option(parser: argparse.ArgumentParser) -> None:
+    """``--go``, the go binary of the commands that run the user's go (probe, run): written
+    once so that it means the same in each."""
+    parser.add_argument("--go", default=None, help="the go binary (default: go on PATH)")
+
+
+def add_width_option(parser: argparse.ArgumentParser) -> None:
+    """``--width`` of the commands that print a table (probe, run), checked like a count."""
+    parser.add_argument(
+        "--width", type=positive_int, default=None, help="table width (default: the terminal's)"
+    )
 
 
 def positive_int(text: str) -> int:

@@ -6,7 +6,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pytest_goproxy.cli.command import Subcommand, positive_int, positive_seconds
+from pytest_goproxy.cli.command import (
+    Subcommand,
+    add_go_option,
+    add_width_option,
+    positive_seconds,
+)
 
 __all__ = ["COMMAND"]
 
@@ -37,10 +42,8 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         "--timeout", type=positive_seconds, default=3.0, help="seconds per step (default 3)"
     )
     parser.add_argument("--write-scenario", default=None, metavar="FILE")
-    parser.add_argument("--go", default=None, help="the go binary (default: go on PATH)")
-    parser.add_argument(
-        "--width", type=positive_int, default=None, help="table width (default: terminal)"
-    )
+    add_go_option(parser)
+    add_width_option(parser)
 
 
 #: ``pytest-goproxy probe``

@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pytest_goproxy.cli.command import Subcommand, positive_int
+from pytest_goproxy.cli.command import Subcommand, add_go_option, add_width_option
 
 __all__ = ["COMMAND", "EXIT_BAD_INPUT", "EXIT_INTERRUPTED", "EXIT_MISMATCH"]
 
@@ -173,7 +173,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="run every scenario on this Go project instead of the file's",
     )
-    parser.add_argument("--go", default=None, help="the go binary (default: go on PATH)")
+    add_go_option(parser)
     parser.add_argument("--toxiproxy-bin", default=None, help="toxiproxy server binary")
     parser.add_argument(
         "--json", default=None, metavar="FILE", help="also write results (with the why) as JSON"
@@ -181,9 +181,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="print the why of every scenario"
     )
-    parser.add_argument(
-        "--width", type=positive_int, default=None, help="table width (default: the terminal's)"
-    )
+    add_width_option(parser)
 
 
 #: ``pytest-goproxy run``

@@ -14,13 +14,14 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pytest_goproxy.errors import GoNotFoundError
 from pytest_goproxy.gorun.environment import disable_telemetry
 
-__all__ = ["GoBinary", "find_go", "go_version"]
+__all__ = ["GoBinary", "find_go", "go_env", "go_version"]
 
 _HOW_TO = (
     "install Go (https://go.dev/dl/) and put `go` on PATH, or point pytest-goproxy at a go "
@@ -55,6 +56,26 @@ class GoBinary:
         return f"{self.version} ({self.path})"
 
 
+def go_env(
+    path: str | os.PathLike[str],
+    *args: str,
+    env: Mapping[str, str],
+    cwd: str | os.PathLike[str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """``go env ARGS...`` run with exactly ``env``, its output as text. A go that has not
+    answered in 60 s (a toolchain download that hangs, a wedged GOROOT) is as good as missing.
+    OSError and TimeoutExpired go to the caller, who says what they mean there."""
+    return subprocess.run(
+        [str(path), "env", *args],
+        env=dict(env),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 @functools.lru_cache(maxsize=32)
 def go_version(path: Path) -> tuple[str, str]:
     """``(GOVERSION, GOROOT)`` of the go binary at ``path``; GoNotFoundError if it can't run."""
@@ -73,15 +94,7 @@ def go_version(path: Path) -> tuple[str, str]:
         if os.name == "nt":  # pragma: no cover - Windows
             env["SYSTEMROOT"] = os.environ.get("SYSTEMROOT", "")
         try:
-            proc = subprocess.run(
-                [str(path), "env", "GOVERSION", "GOROOT"],
-                env=env,
-                cwd=home,
-                capture_output=True,
-                text=True,
-                timeout=60,
-                check=False,
-            )
+            proc = go_env(path, "GOVERSION", "GOROOT", env=env, cwd=home)
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise GoNotFoundError(f"{path} could not be run as go ({exc}); {_HOW_TO}") from exc
     lines = proc.stdout.splitlines()

@@ -11,6 +11,7 @@ that answer first, so they inherit 404s, 410s and everything else the protocol d
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
 import threading
@@ -207,6 +208,22 @@ class HTTPFaults:
 # -- players: one function per fault --------------------------------------------------------
 
 Player = Callable[[HTTPFaults, HTTPFaultHandle, ProxyRequest, Request], Response]
+#: A change to an answer the proxy served: (faults, handle, the request, the normal answer).
+Change = Callable[[HTTPFaults, HTTPFaultHandle, ProxyRequest, Response], Response]
+
+
+def _on_served(change: Change) -> Player:
+    """The player that applies ``change`` to what the proxy would serve, and only to a served
+    answer (200): a 404 or 410 stays as it is, so what go does on them is not the fault's."""
+
+    @functools.wraps(change)
+    def play(
+        faults: HTTPFaults, handle: HTTPFaultHandle, record: ProxyRequest, request: Request
+    ) -> Response:
+        normal = faults.normal(record)
+        return normal if normal.status_code != 200 else change(faults, handle, record, normal)
+
+    return play
 
 
 def _body(response: Response) -> bytes:
@@ -281,12 +298,10 @@ def _damaged_zip(data: bytes) -> bytes:
     return bytes(damaged)
 
 
+@_on_served
 def _play_corrupt_zip(
-    faults: HTTPFaults, handle: HTTPFaultHandle, record: ProxyRequest, request: Request
+    faults: HTTPFaults, handle: HTTPFaultHandle, record: ProxyRequest, normal: Response
 ) -> Response:
-    normal = faults.normal(record)
-    if normal.status_code != 200:
-        return normal
     if handle.spec.params["not_zip"]:
         return _with_body(normal, _NOT_A_ZIP)
     return _with_body(normal, _damaged_zip(_body(normal)))
@@ -306,12 +321,10 @@ def _wrong_zip(data: bytes, prefix: str) -> bytes:
     return out.getvalue()
 
 
+@_on_served
 def _play_wrong_zip(
-    faults: HTTPFaults, handle: HTTPFaultHandle, record: ProxyRequest, request: Request
+    faults: HTTPFaults, handle: HTTPFaultHandle, record: ProxyRequest, normal: Response
 ) -> Response:
-    normal = faults.normal(record)
-    if normal.status_code != 200:
-        return normal
     key = (record.module, record.version)
     with faults._lock:
         cached = handle._cache.get(key)
@@ -398,13 +411,13 @@ def _play_redirect(
     return response
 
 
+@_on_served
 def _play_stale_list(
-    faults: HTTPFaults, handle: HTTPFaultHandle, record: ProxyRequest, request: Request
+    faults: HTTPFaults, handle: HTTPFaultHandle, record: ProxyRequest, normal: Response
 ) -> Response:
     """The list without its newest ``hide`` versions; ``@latest`` chosen among the rest the way
     :meth:`ModuleStore.latest` chooses (release, else pre-release, else pseudo-version)."""
-    normal = faults.normal(record)
-    if normal.status_code != 200 or record.module is None:
+    if record.module is None:
         return normal
     store = faults._store
     tagged = store.list_versions(record.module)

@@ -56,6 +56,7 @@ from pytest_goproxy.gomod.goenv import ProxyEntry, parse_goproxy
 from pytest_goproxy.gomod.patterns import match_prefix_patterns
 from pytest_goproxy.gomod.semver import is_valid
 from pytest_goproxy.gorun import GoBinary, find_go
+from pytest_goproxy.gorun.binary import go_env
 
 #: The module asked for when the user names none: small, public, on every public proxy.
 DEFAULT_MODULE = "golang.org/x/text"
@@ -504,14 +505,7 @@ def read_go_env(
     """``go env -json`` of the user's own setup (``env`` replaces the process environment)."""
     binary = find_go(go)
     try:
-        done = subprocess.run(
-            [str(binary.path), "env", "-json", *GO_ENV_KEYS],
-            env=dict(os.environ if env is None else env),
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        done = go_env(binary.path, "-json", *GO_ENV_KEYS, env=os.environ if env is None else env)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ProbeError(f"`go env -json` could not run: {exc}") from None
     if done.returncode != 0:
