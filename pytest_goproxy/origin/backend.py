@@ -38,8 +38,9 @@ from pytest_goproxy.lifecycle import Closing, outlive_guard, release
 from pytest_goproxy.origin.repos import git_exec_path
 from pytest_goproxy.serving.answers import status_line, text_answer
 from pytest_goproxy.serving.httpserver import SERVER_LOG
+from pytest_goproxy.serving.wsgi import KEEP_ALIVE
 
-__all__ = ["KEEP_ALIVE", "GitBackend", "group_alive"]
+__all__ = ["GitBackend", "group_alive"]
 
 _CHUNK = 64 * 1024
 #: The most a CGI header block may take before the answer is a 502 (http-backend's are ~200 B).
@@ -50,9 +51,6 @@ _MAX_STDERR = 16 * 1024
 _EXIT_GRACE = 10.0
 #: Headers that describe one hop, not the answer: the server writes its own.
 _HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "te", "upgrade"})
-#: Set to False in a request's environ when its body may still be half read (the copy into git
-#: did not finish): the origin's connection cannot carry another request then.
-KEEP_ALIVE = "pytest_goproxy.keep_alive"
 
 
 class GitBackend(Closing):

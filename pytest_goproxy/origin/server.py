@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import functools
 import hmac
 import html
@@ -43,12 +42,10 @@ import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from http import HTTPStatus
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request, Response
-from werkzeug.wsgi import LimitedStream
 
 from pytest_goproxy.errors import (
     GoProxyError,
@@ -68,7 +65,7 @@ from pytest_goproxy.gomod.gomodfile import (
 )
 from pytest_goproxy.gomod.store import default_files
 from pytest_goproxy.lifecycle import Starting, remove_temp_dir, temp_dir
-from pytest_goproxy.origin.backend import KEEP_ALIVE, GitBackend
+from pytest_goproxy.origin.backend import GitBackend
 from pytest_goproxy.origin.layout import (
     ModuleLayout,
     RepoRoot,
@@ -85,13 +82,7 @@ from pytest_goproxy.origin.repos import (
     read_dir,
 )
 from pytest_goproxy.serving.answers import not_found, text_answer
-from pytest_goproxy.serving.httpserver import (
-    MAX_TARGET,
-    SERVER_LOG,
-    QuickStopHTTPServer,
-    QuietNoDelayHandler,
-    tune_server,
-)
+from pytest_goproxy.serving.httpserver import QuickStopHTTPServer
 from pytest_goproxy.serving.requestlog import LoggedBody, RequestLog
 from pytest_goproxy.serving.tls import LOOPBACK_NAMES, session_ca
 
@@ -136,8 +127,11 @@ class OriginVersion:
 
 
 class _OriginHTTPServer(QuickStopHTTPServer):
-    """pytest-httpserver's threaded server handing every request to the origin, unread: a
-    request body streams into git (the base class would read it whole and log it)."""
+    """pytest-httpserver's server handing every request to the origin, unread: a request body
+    streams into git (the base class would read it whole and log it). Connections persist, as a
+    code host keeps them (the connection layer's :mod:`~pytest_goproxy.serving.wsgi`): git
+    (curl) reuses one for the requests of a command, and each new one costs go's git a CONNECT
+    through the guard and a TLS handshake, in which curl (GnuTLS) reads its CA files again."""
 
     def __init__(
         self, handler: Callable[[Request], Response], ssl_context: ssl.SSLContext | None
@@ -147,173 +141,6 @@ class _OriginHTTPServer(QuickStopHTTPServer):
 
     def application(self, request: Request) -> Response:
         return self._handler(request)
-
-
-#: How long a kept-alive connection may wait for its next request before the origin closes it.
-_IDLE_TIMEOUT = 30.0
-#: How long the rest of a request body that nobody read may take to arrive, and how much of it
-#: the origin reads to keep the connection (a push refused, a 401 to a POST); else it closes.
-_DRAIN_TIMEOUT = 5.0
-_MAX_DRAIN = 1 << 20
-
-
-def _no_write(data: bytes) -> object:
-    """WSGI's ``write()``, which the origin's application never uses."""
-    raise NotImplementedError("the origin's answers are iterables")
-
-
-class _KeepAliveHandler(QuietNoDelayHandler):
-    """Persistent HTTP/1.1 connections for the origin, as a code host keeps them.
-
-    werkzeug's development server closes every connection (``Connection: close``). git (curl)
-    reuses its connection for the requests of one command (``ls-remote``: ``info/refs`` and
-    ``ls-refs``; ``fetch``: three), and each new connection costs go's git a CONNECT through
-    the guard and a TLS handshake, in which curl (GnuTLS) reads its CA files again. Here an
-    answer of unknown length is sent chunked, the rest of a request body is read after the
-    answer, and the connection then waits for the next request (``_IDLE_TIMEOUT``); it closes
-    when the client asks (``Connection: close``, HTTP/1.0), when the answer has no length a
-    client could find its end by, or on any error.
-    """
-
-    protocol_version = "HTTP/1.1"
-    _served = 0
-
-    def handle_one_request(self) -> None:
-        if self._served:  # a kept connection: wait for the next request, but not forever
-            self.connection.settimeout(_IDLE_TIMEOUT)
-        self._served += 1
-        super().handle_one_request()
-
-    def run_wsgi(self) -> None:
-        self.connection.settimeout(None)
-        if len(self.path) > MAX_TARGET:
-            self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG, f"over {MAX_TARGET} bytes")
-            self.close_connection = True
-            return
-        if self.headers.get("Expect", "").lower().strip() == "100-continue":
-            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-        environ = self.environ = self.make_environ()
-        body = self._body(environ)
-        answer: list[tuple[str, list[tuple[str, str]]]] = []
-
-        def start_response(
-            status: str, headers: list[tuple[str, str]], exc_info: object = None
-        ) -> Callable[[bytes], object]:
-            answer[:] = [(status, headers)]
-            return _no_write
-
-        sent = False
-        try:
-            chunks = self.server.app(environ, start_response)
-            try:
-                sent = self._send_body(environ, answer, chunks)
-            finally:
-                closer = getattr(chunks, "close", None)
-                if closer is not None:
-                    closer()
-        except OSError:  # the client went away (or a TLS error on the way)
-            self.close_connection = True
-            return
-        except Exception:
-            self.close_connection = True
-            SERVER_LOG.debug("the origin's answer to %s failed", self.path, exc_info=True)
-            if not sent:
-                with contextlib.suppress(OSError):
-                    self.wfile.write(
-                        b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n"
-                        b"Connection: close\r\n\r\n"
-                    )
-            return
-        if not self.close_connection and not environ.get(KEEP_ALIVE, True):
-            self.close_connection = True
-        if not self.close_connection and body is not None:
-            self._drain(body)
-
-    @staticmethod
-    def _body(environ: dict[str, Any]) -> Any:
-        """The request body as the application reads it (None without one): a chunked body is
-        werkzeug's ``DechunkedInput``; a ``Content-Length`` one is limited here (and marked
-        terminated) so that what is left of it can be read after the answer."""
-        if environ.get("wsgi.input_terminated"):
-            return environ["wsgi.input"]
-        length = environ.get("CONTENT_LENGTH", "")
-        if not length:
-            return None
-        if not length.isdigit():
-            return None  # no framing we can trust: werkzeug reads nothing, and we close
-        stream = LimitedStream(environ["wsgi.input"], int(length))
-        environ["wsgi.input"] = stream
-        environ["wsgi.input_terminated"] = True
-        return stream
-
-    def _send_body(
-        self,
-        environ: dict[str, Any],
-        answer: list[tuple[str, list[tuple[str, str]]]],
-        chunks: Any,
-    ) -> bool:
-        """Write the answer: its head with the first chunk, then the rest, chunked when its
-        length is unknown. True once anything was written."""
-        status, headers = answer[0]
-        code = int(status.split(None, 1)[0])
-        names = {name.lower() for name, _ in headers}
-        bodiless = environ["REQUEST_METHOD"] == "HEAD" or 100 <= code < 200 or code in (204, 304)
-        length = None
-        chunked = False
-        if "content-length" in names:
-            value = next(v for n, v in headers if n.lower() == "content-length")
-            length = int(value) if value.strip().isdigit() else None
-        if not bodiless and length is None:
-            chunked = self.request_version == "HTTP/1.1" and "content-length" not in names
-            if not chunked:
-                self.close_connection = True  # the end of the body is the end of the connection
-        if environ.get("CONTENT_LENGTH", "").strip() and not environ.get("wsgi.input_terminated"):
-            self.close_connection = True  # a body of unknown framing was left unread
-        lines = [f"{self.protocol_version} {status}"]
-        lines += [f"{name}: {value}" for name, value in headers]
-        if "server" not in names:
-            lines.append(f"Server: {self.version_string()}")
-        if "date" not in names:
-            lines.append(f"Date: {self.date_time_string()}")
-        if chunked:
-            lines.append("Transfer-Encoding: chunked")
-        if self.close_connection:
-            lines.append("Connection: close")
-        pending = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        written = 0
-        for chunk in chunks:
-            if not chunk or bodiless:
-                continue
-            written += len(chunk)
-            if chunked:
-                chunk = b"%x\r\n%s\r\n" % (len(chunk), chunk)
-            self.wfile.write(pending + chunk)
-            pending = b""
-        if chunked:
-            pending += b"0\r\n\r\n"
-        if pending:
-            self.wfile.write(pending)
-        if length is not None and not bodiless and written != length:
-            self.close_connection = True
-        return True
-
-    def _drain(self, body: Any) -> None:
-        """Read what is left of the request body (git http-backend read all of it; a 401 or
-        404 read none), so that the next request starts where it should; close instead when
-        it is long or slow."""
-        taken = 0
-        try:
-            self.connection.settimeout(_DRAIN_TIMEOUT)
-            while data := body.read(64 * 1024):
-                taken += len(data)
-                if taken > _MAX_DRAIN:
-                    self.close_connection = True
-                    return
-        except Exception:
-            self.close_connection = True
-        finally:
-            with contextlib.suppress(OSError):
-                self.connection.settimeout(None)
 
 
 def _blob(module: str, name: str, data: object) -> Blob:
@@ -455,9 +282,6 @@ class FakeOrigin(Starting):
         server = _OriginHTTPServer(self._handle, context)
         server.start()
         self._server = server
-        tune_server(server)
-        assert server.server is not None
-        server.server.RequestHandlerClass = _KeepAliveHandler
 
     def close(self) -> None:
         """Stop serving, end every git process, remove the repositories (idempotent)."""

@@ -1,47 +1,46 @@
-"""Serving tweaks shared by our pytest-httpserver servers (the fake proxy, the checksum database).
+r"""pytest-httpserver's ``HTTPServer`` as the public face of our fakes, carried by the connection
+layer (:class:`~pytest_goproxy.serving.wsgi.WSGIServer`) instead of werkzeug's development server.
 
-Four costs of werkzeug's development server matter when the go command downloads hundreds of
-modules in parallel (measured in issue 2, see benchmarks/bench_download.py):
+FakeGoProxy, the checksum database and the origin *are* pytest-httpserver ``HTTPServer``\ s: its
+``application``/``dispatch``, ``expect_request`` handlers, ``url_for`` and request log work as
+users know them. Only the transport under it is ours (:class:`QuickStopHTTPServer` overrides
+``start``/``stop``/``is_running``), because werkzeug's server costs what a Go download of
+hundreds of modules cannot pay, and we had to override its undocumented ``run_wsgi`` to stop
+paying it (measured in issues 2 and 17; ``benchmarks/bench_download.py``, ``bench_peers.py``):
 
-- It writes the headers and the body in separate ``send`` calls; with Nagle on, the body waits for
-  the ACK of the headers, which the client delays by up to 40 ms (a naive server was 26x slower
-  than ``GOPROXY=file://``). We turn Nagle off.
-- It closes every connection (``Connection: close``) and then lingers 10 ms per request draining
-  the socket, so go dials a new connection and the server starts a new thread for each request.
-  For plain GETs the fake proxy can answer itself (``fast_answer``): one write for the headers and
-  the first body chunk, and the connection kept alive for the next request, as a real proxy does.
-  Everything else (hand-made handlers, HTTP faults, HEAD, request bodies) takes werkzeug's path.
-- It stops only at its next poll, up to 0.5 s after ``shutdown()``: :class:`QuickStopHTTPServer`
-  polls every 20 ms.
-- It logs every request through ``logging``, which pytest captures into every report; our servers
-  keep request logs of their own.
+- it closed every connection (``Connection: close``) and lingered 10 ms per request draining the
+  socket; ours keeps connections alive, as a real proxy does;
+- it wrote headers and body in separate sends with Nagle on (40 ms per answer waiting for a
+  delayed ACK); ours writes them together, Nagle off;
+- it stopped only at its next poll, up to 0.5 s after ``shutdown()``; ours stops at once and
+  joins every connection's thread;
+- it logged every request through ``logging`` and wrote clients' garbage to stderr; ours answers
+  garbage with a status line and logs nothing.
 
-Quiet means quiet: a client's garbage (a bad request line, a dropped connection, a body werkzeug
-could not read) is not our servers' news, yet werkzeug's handler, its server and socketserver each
-wrote such lines to stderr (430 of them in one fuzz run). They all go to the
-``pytest_goproxy.serving`` logger at debug level instead (:data:`SERVER_LOG`), where
-``--log-level=DEBUG`` finds them. :class:`QuietThreadingHTTPServer` does the same for
-``http.server`` endpoints (``serve``'s control endpoint).
+For plain GETs the fake proxy can answer without a WSGI environ (``fast_answer``, given to
+:func:`tune_server`). :class:`QuietThreadingHTTPServer` keeps ``http.server``'s endpoints
+(``serve``'s control endpoint) quiet the same way; their lines go to :data:`SERVER_LOG` at debug
+level.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from http import HTTPStatus
+from collections.abc import Callable, Iterable
 from http.server import ThreadingHTTPServer
 from typing import Any
 
 from pytest_httpserver import HTTPServer
-from werkzeug.serving import WSGIRequestHandler
-from werkzeug.wrappers import Response
+from pytest_httpserver.httpserver import HTTPServerError
+from werkzeug.wrappers import Request, Response
+
+from pytest_goproxy.serving.wsgi import MAX_TARGET, WSGIServer
 
 __all__ = [
     "MAX_TARGET",
     "SERVER_LOG",
     "FastAnswer",
     "QuickStopHTTPServer",
-    "QuietNoDelayHandler",
     "QuietThreadingHTTPServer",
     "log_handler_error",
     "tune_server",
@@ -50,100 +49,71 @@ __all__ = [
 #: Where our HTTP servers' own lines go, at debug level (see the module docstring).
 SERVER_LOG = logging.getLogger("pytest_goproxy.serving")
 
-#: The longest request target our servers take (nginx's and Apache's default limits are 8 KiB).
-#: go never sends one near it; longer ones are a 414 before werkzeug copies them a dozen times
-#: (http.server reads up to 64 KiB): a fuzzer's 60 KiB paths grew a long ``serve`` by tens of MB.
-MAX_TARGET = 8 * 1024
-
-#: ``fast_answer(method, request_target)``: a complete response, or None for werkzeug's path.
+#: A complete answer: status line, headers, body.
+Answer = tuple[str, list[tuple[str, str]], Iterable[bytes]]
+#: ``fast_answer(method, request_target)``: a complete response, or None for the WSGI path.
 FastAnswer = Callable[[str, str], "Response | None"]
 
 
-class QuietNoDelayHandler(WSGIRequestHandler):
-    """werkzeug's request handler with Nagle off, quiet, a keep-alive fast path, and a status
-    line on every answer (public: the origin's keep-alive handler builds on it)."""
-
-    disable_nagle_algorithm = True
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        """Requests are logged by the server that answered them, not on stderr."""
-
-    def log(self, type: str, message: str, *args: Any) -> None:
-        """werkzeug's one funnel for a handler's lines (``code 400, message Bad request
-        syntax``...): to :data:`SERVER_LOG` at debug level, not to stderr."""
-        SERVER_LOG.debug("%s: " + message.rstrip(), self.address_string(), *args)
-
-    def parse_request(self) -> bool:
-        """HTTP/1.x only: a request line naming no version (HTTP/0.9) is a 400 with a status
-        line, as Go's net/http answers, not a bare body (go never sends one)."""
-        if not super().parse_request():
-            return False
-        if self.request_version == "HTTP/0.9":
-            self.send_error(HTTPStatus.BAD_REQUEST, "HTTP/0.9 is not served: send HTTP/1.1")
-            return False
-        return True
-
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """http.server's refusal with a status line: before it has read a request's version it
-        answers as HTTP/0.9, a bare HTML page no client can tell from a body."""
-        if self.request_version == "HTTP/0.9":
-            self.request_version = "HTTP/1.0"
-        super().send_error(code, message, explain)
-
-    def run_wsgi(self) -> None:
-        if len(self.path) > MAX_TARGET:
-            self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG, f"over {MAX_TARGET} bytes")
-            return
-        fast: FastAnswer | None = getattr(self.server, "fast_answer", None)
-        has_body = "Content-Length" in self.headers or "Transfer-Encoding" in self.headers
-        if fast is None or has_body or "Expect" in self.headers:
-            super().run_wsgi()
-            return
-        response = fast(self.command, self.path)
-        if response is None:
-            super().run_wsgi()
-            return
-        self._send(response)
-
-    def _send(self, response: Response) -> None:
-        """Write ``response`` over HTTP/1.1, keeping the connection when its length is known."""
-        if response.content_length is None:
-            self.close_connection = True
-            response.headers["Connection"] = "close"
-        head = f"{self.protocol_version} {response.status}\r\n"
-        head += "".join(f"{name}: {value}\r\n" for name, value in response.headers.items())
-        chunks = response.iter_encoded()
-        try:
-            first = next(chunks, b"")
-            self.wfile.write(head.encode("latin-1") + b"\r\n" + first)
-            for chunk in chunks:
-                self.wfile.write(chunk)
-        finally:
-            response.close()
-
-
 class QuickStopHTTPServer(HTTPServer):
-    """pytest-httpserver's server, stopping in milliseconds instead of up to half a second.
+    """pytest-httpserver's server on the connection layer (see the module docstring): it stops
+    at once, keeps connections alive and answers a client's garbage with a status line."""
 
-    ``serve_forever`` notices ``shutdown()`` only between polls, every 0.5 s by default; a matrix
-    cell starts and stops three servers, which made that wait most of a cell's cost.
-    """
+    #: the proxy's answer to a plain GET without a WSGI environ (see :func:`tune_server`)
+    fast_path: FastAnswer | None = None
+    _wsgi: WSGIServer | None = None
 
-    POLL_INTERVAL = 0.02
+    def wsgi_app(self) -> Callable[..., Iterable[bytes]]:
+        """The WSGI application served: pytest-httpserver's ``application``, wrapped by
+        werkzeug's ``Request.application`` as its own ``start()`` does."""
+        return Request.application(self.application)
 
-    def thread_target(self) -> None:
-        assert self.server is not None
-        self.server.serve_forever(poll_interval=self.POLL_INTERVAL)
+    def is_running(self) -> bool:
+        return self._wsgi is not None
+
+    def start(self) -> None:
+        if self.is_running():
+            raise HTTPServerError("Server is already running")
+        server = WSGIServer(
+            self.wsgi_app(),
+            host=self.host,
+            port=self.port,
+            ssl_context=self.ssl_context,
+            fast_answer=self._fast,
+            name=type(self).__name__,
+        )
+        self.port = server.port
+        self._wsgi = server.start()
+
+    def stop(self) -> None:
+        server, self._wsgi = self._wsgi, None
+        if server is None:
+            raise HTTPServerError("Server is not running")
+        server.close()
+
+    def _fast(
+        self, method: str, target: str
+    ) -> tuple[str, list[tuple[str, str]], Iterable[bytes]] | None:
+        fast = self.fast_path
+        if fast is None or len(target) > MAX_TARGET:
+            return None
+        response = fast(method, target)
+        if response is None:
+            return None
+        return response.status, list(response.headers.items()), _closing(response)
+
+
+def _closing(response: Response) -> Iterable[bytes]:
+    """A response's encoded body, closed when sent (or abandoned)."""
+    try:
+        yield from response.iter_encoded()
+    finally:
+        response.close()
 
 
 def log_handler_error(request: object, client_address: object) -> None:
     """socketserver's ``handle_error`` (a traceback on stderr), at debug level instead."""
     SERVER_LOG.debug("a connection from %s ended in an error", client_address, exc_info=True)
-
-
-def _log_server_line(type: str, message: str, *args: Any) -> None:
-    """werkzeug's server-level lines (``Error on request:`` and a traceback), at debug level."""
-    SERVER_LOG.debug(message.rstrip(), *args)
 
 
 class QuietThreadingHTTPServer(ThreadingHTTPServer):
@@ -156,17 +126,7 @@ class QuietThreadingHTTPServer(ThreadingHTTPServer):
         log_handler_error(request, client_address)
 
 
-def tune_server(server: HTTPServer, fast_answer: FastAnswer | None = None) -> None:
-    """Switch a started server to the quiet, no-delay handler (and its fast path, if given), and
-    make the server itself quiet.
-
-    The handler class is read per connection, and nobody knows the port before ``start()``
-    returns, so no request can reach the old handler. pytest-httpserver builds the werkzeug
-    server itself, so its two error outlets are replaced on the instance.
-    """
-    assert server.server is not None, "tune_server() needs a started server"
-    wsgi = server.server
-    wsgi.RequestHandlerClass = QuietNoDelayHandler
-    wsgi.fast_answer = fast_answer  # type: ignore[attr-defined]
-    wsgi.log = _log_server_line  # type: ignore[method-assign]
-    wsgi.handle_error = log_handler_error  # type: ignore[method-assign]
+def tune_server(server: QuickStopHTTPServer, fast_answer: FastAnswer | None = None) -> None:
+    """Give a server its fast path (the proxy's plain GETs): read per request, so a started
+    server takes it at once."""
+    server.fast_path = fast_answer
