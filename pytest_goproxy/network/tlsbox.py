@@ -247,17 +247,8 @@ class TLSBox(Starting):
 
     def _terminate(self, conn: Connection) -> None:
         assert self._context is not None and self._server is not None
-        context = self._context
-        # The SSLSocket takes the descriptor over; the connection owns it from now on, so the
-        # box's close() can wake a handshake that waits.
-        try:
-            conn.wrap(
-                lambda sock: context.wrap_socket(
-                    sock, server_side=True, do_handshake_on_connect=False
-                )
-            )
-            assert isinstance(conn.sock, ssl.SSLSocket)
-            conn.sock.do_handshake()
+        try:  # the box's close() wakes a handshake that waits (Connection.start_tls)
+            conn.start_tls(self._context, server_side=True)
         except ssl.SSLError as exc:
             with self._lock:
                 self._handshakes.append(exc.reason or str(exc))
@@ -292,15 +283,8 @@ class TLSBox(Starting):
             return None
         if self._upstream_context is None:
             return upstream
-        context = self._upstream_context
         try:
-            upstream.wrap(
-                lambda sock: context.wrap_socket(
-                    sock, server_hostname=host, do_handshake_on_connect=False
-                )
-            )
-            assert isinstance(upstream.sock, ssl.SSLSocket)
-            upstream.sock.do_handshake()
+            upstream.start_tls(self._upstream_context, server_hostname=host)
         except OSError:
             upstream.close()
             return None

@@ -96,13 +96,28 @@ class Connection:
                 with contextlib.suppress(OSError):
                     socket.socket.shutdown(self.sock, how)
 
-    def wrap(self, wrapper: Callable[[socket.socket], socket.socket]) -> None:
-        """Hand the socket to ``wrapper`` (``SSLContext.wrap_socket``), which takes its
-        descriptor over; the connection owns what it returns."""
+    def start_tls(
+        self,
+        context: ssl.SSLContext,
+        *,
+        server_side: bool = False,
+        server_hostname: str | None = None,
+    ) -> None:
+        """TLS on this connection: the socket is handed to ``context`` (which takes its
+        descriptor over; the connection owns the TLS socket from then on) and the handshake is
+        made outside the lock, so that ``close()`` of the server can wake a handshake that
+        waits. ``ssl.SSLError`` or ``OSError`` when it fails."""
         with self._lock:
             if self._closed:
                 raise OSError("the connection is closed")
-            self.sock = wrapper(self.sock)
+            tls = context.wrap_socket(
+                self.sock,
+                server_side=server_side,
+                server_hostname=server_hostname,
+                do_handshake_on_connect=False,
+            )
+            self.sock = tls
+        tls.do_handshake()
 
     def close(self) -> None:
         """Close the socket (idempotent)."""

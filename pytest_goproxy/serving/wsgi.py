@@ -215,15 +215,8 @@ class WSGIServer:
 
     def _connection(self, conn: Connection) -> None:
         if self.ssl_context is not None:
-            context = self.ssl_context
             try:
-                conn.wrap(
-                    lambda sock: context.wrap_socket(
-                        sock, server_side=True, do_handshake_on_connect=False
-                    )
-                )
-                assert isinstance(conn.sock, ssl.SSLSocket)
-                conn.sock.do_handshake()  # not under the connection's lock: close() wakes it
+                conn.start_tls(self.ssl_context, server_side=True)
             except OSError:  # a failed handshake, a client that went away
                 return
         conn.nodelay()

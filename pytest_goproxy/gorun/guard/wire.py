@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 from urllib.parse import urlsplit
 
-from pytest_goproxy.serving.http1 import MAX_HEAD, split_head
+from pytest_goproxy.serving.http1 import Head, read_head
 from pytest_goproxy.serving.tcp import CHUNK, Connection
 
 __all__ = [
@@ -88,27 +88,19 @@ def origin_form(method: str, target: str, version: str, header_lines: list[str])
     return ("\r\n".join([*lines, "Connection: close"]) + "\r\n\r\n").encode("latin-1")
 
 
-def closing_response(data: bytes) -> bytes:
-    """The server's response head with ``Connection: close`` (see :func:`origin_form`)."""
-    split = split_head(data)
-    if split is None:
-        return data
-    head, rest = split
-    lines = head.decode("latin-1").replace("\r\n", "\n").split("\n")
-    lines = [lines[0], *without_hop_headers(lines[1:]), "Connection: close"]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + rest
+def closing_response(head: Head) -> bytes:
+    """The server's response head with ``Connection: close`` (see :func:`origin_form`), and
+    what came after it; what came, as it came, when it was no whole head."""
+    if not head.complete:
+        return head.raw
+    lines = [head.lines[0], *without_hop_headers(head.lines[1:]), "Connection: close"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + head.rest
 
 
 def forward_response(upstream: Connection, client: Connection) -> None:
     """Copy a forwarded plain request's response to the client, its head with
     ``Connection: close`` (see :func:`origin_form`), then end the client's side."""
-    head = b""
-    while split_head(head) is None and len(head) < MAX_HEAD:
-        data = upstream.recv(CHUNK)
-        if not data:
-            break
-        head += data
-    if client.sendall(closing_response(head)):
+    if client.sendall(closing_response(read_head(upstream))):
         while data := upstream.recv(CHUNK):
             if not client.sendall(data):
                 break
