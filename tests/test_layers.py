@@ -178,3 +178,43 @@ def test_no_import_cycles_among_our_modules() -> None:
 def test_the_cycle_finder_finds_a_cycle() -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert cycles(graph) == [["a", "b", "c"]]
+
+
+#: Who may open, accept or multiplex sockets outside the connection layer (``serving/``), and
+#: why: nothing else frames HTTP or shuts threads down its own way (issue 23).
+SOCKETS_ALLOWED = {
+    # the probe dials the user's real proxies (ARCHITECTURE: the one exception)
+    "probe/observe.py": "the probe",
+    # a pidfd, not a socket: a go process's exit wakes its wait
+    "gorun/process.py": "the pidfd wait",
+    # a stand-alone script git runs as ssh (the standard library only)
+    "gorun/guard/ssh_stub.py": "the ssh stub",
+    # serve's control endpoint, still on http.server: next to move onto serving/
+    "serve.py": "pending",
+}
+_SOCKET_USE = (
+    "socket.socket(",
+    "socket.create_connection(",
+    "socket.create_server(",
+    "import select\n",
+    "import selectors\n",
+    "socketserver",
+    "http.server",
+    "PyThreadState_SetAsyncExc",
+)
+
+
+def test_sockets_are_the_connection_layers() -> None:
+    outside = {}
+    for path in ROOT.rglob("*.py"):
+        rel = path.relative_to(ROOT).as_posix()
+        if rel.startswith("serving/") or rel in SOCKETS_ALLOWED:
+            continue
+        text = path.read_text(encoding="utf-8")
+        used = [needle.strip() for needle in _SOCKET_USE if needle in text]
+        if used:
+            outside[rel] = used
+    assert outside == {}, "use pytest_goproxy.serving (tcp, http1, wsgi) instead"
+    for rel in SOCKETS_ALLOWED:  # the list shrinks as code moves: no stale entries
+        text = (ROOT / rel).read_text(encoding="utf-8")
+        assert any(needle in text for needle in _SOCKET_USE), f"{rel} needs no exception now"

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
-import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -30,6 +29,7 @@ from pytest_goproxy.lifecycle import Closing
 from pytest_goproxy.network.client import ProxyInfo, ToxiproxyClient
 from pytest_goproxy.network.faults import Fault, get_fault
 from pytest_goproxy.network.tlsbox import TLSBox, parse_address
+from pytest_goproxy.serving.tcp import StuckListener
 
 __all__ = ["Endpoint", "FaultHandle", "Network", "upstream_of"]
 
@@ -119,49 +119,6 @@ class FaultHandle(Closing):
     def __repr__(self) -> str:
         state = "active" if self.active else "removed"
         return f"<FaultHandle {self.fault.name} {self.params} {state}>"
-
-
-class _StuckListener:
-    """A loopback listener that never answers a SYN: its accept queue is full and never drained.
-
-    ``listen(0)`` plus connections that are never accepted fill the queue; Linux then drops new
-    SYNs (tcp_conn_request: ``sk_acceptq_is_full`` -> drop), so a client's connect waits for its own
-    timeout instead of being refused. The fill loop stops at the first connect that times out.
-    """
-
-    def __init__(self) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.fillers: list[socket.socket] = []
-        try:
-            self.sock.bind(("127.0.0.1", 0))
-            self.sock.listen(0)
-            self.port: int = self.sock.getsockname()[1]
-            for _ in range(16):
-                filler = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-                filler.settimeout(0.25)
-                try:
-                    filler.connect(("127.0.0.1", self.port))
-                except TimeoutError:
-                    filler.close()
-                    return
-                except OSError:
-                    filler.close()
-                    raise
-                self.fillers.append(filler)
-        except BaseException:
-            self.close()
-            raise
-        self.close()
-        raise FaultError(
-            "dial_timeout: could not fill a loopback listener's accept queue (16 connections were "
-            "all accepted by the kernel); this fault needs Linux-like SYN dropping"
-        )
-
-    def close(self) -> None:
-        for filler in self.fillers:
-            filler.close()
-        self.fillers.clear()
-        self.sock.close()
 
 
 class Endpoint:
@@ -289,7 +246,7 @@ class Endpoint:
         elif mechanism == "dns":
             self._set_override(handle, host=f"goproxy-{self.uid}.invalid")
         elif mechanism == "stuck_listener":
-            listener = _StuckListener()
+            listener = StuckListener()
             handle._on_remove(listener.close)
             self._set_override(handle, port=listener.port)
         elif mechanism == "down_for":

@@ -17,7 +17,6 @@ import atexit
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -36,6 +35,7 @@ from pytest_goproxy.lifecycle import (
     remove_temp_dir,
     temp_dir,
 )
+from pytest_goproxy.serving.tcp import free_port
 
 __all__ = [
     "TOXIPROXY_MODULE",
@@ -44,7 +44,6 @@ __all__ = [
     "build_toxiproxy",
     "default_cache_dir",
     "find_toxiproxy",
-    "free_port",
     "resolve_toxiproxy",
 ]
 
@@ -63,14 +62,6 @@ def default_cache_dir() -> Path:
     """Where a toxiproxy we build is kept: shared by every project of the user, per version."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "pytest-goproxy" / f"toxiproxy-{TOXIPROXY_VERSION}"
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A port that was free a moment ago (the OS picks it; the caller retries on a lost race)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _is_executable(path: Path) -> bool:

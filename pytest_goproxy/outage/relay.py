@@ -22,7 +22,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import stat
 import subprocess
 import tempfile
@@ -41,6 +40,7 @@ from pytest_goproxy.lifecycle import (
     remove_temp_dir,
     temp_dir,
 )
+from pytest_goproxy.serving.tcp import free_port
 from pytest_goproxy.serving.tls import session_ca
 
 __all__ = ["NginxRelay", "RelayError", "find_nginx"]
@@ -93,13 +93,6 @@ def _children(pid: int) -> set[int]:
             with contextlib.suppress(OSError):
                 found.update(int(c) for c in (task / "children").read_text().split())
     return found
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 #: A host name or IPv4 address nginx's ``set`` may hold: nothing that ends a string or a directive.
@@ -318,7 +311,7 @@ http {{
             return self
         last = ""
         for _ in range(5):
-            self.port = _free_port()
+            self.port = free_port()
             conf = self._write_config()
             process = subprocess.Popen(
                 [

@@ -34,7 +34,18 @@ import ssl
 import threading
 from collections.abc import Callable, Iterator
 
-__all__ = ["CHUNK", "Connection", "TCPServer", "dial", "pipe", "pump"]
+from pytest_goproxy.errors import FaultError
+
+__all__ = [
+    "CHUNK",
+    "Connection",
+    "StuckListener",
+    "TCPServer",
+    "dial",
+    "free_port",
+    "pipe",
+    "pump",
+]
 
 #: How much one read takes.
 CHUNK = 64 * 1024
@@ -133,6 +144,15 @@ class Connection:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port that was free a moment ago (the OS picks it; the caller retries on a lost race),
+    for a server of another program (toxiproxy, nginx) that must be told its port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def dial(address: tuple[str, int], timeout: float | None = None) -> Connection:
@@ -408,3 +428,46 @@ class TCPServer:
         with self._lock:
             self._threads.add(thread)
         thread.start()
+
+
+class StuckListener:
+    """A loopback listener that never answers a SYN: its accept queue is full and never drained.
+
+    ``listen(0)`` plus connections that are never accepted fill the queue; Linux then drops new
+    SYNs (tcp_conn_request: ``sk_acceptq_is_full`` -> drop), so a client's connect waits for its own
+    timeout instead of being refused. The fill loop stops at the first connect that times out.
+    """
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.fillers: list[socket.socket] = []
+        try:
+            self.sock.bind(("127.0.0.1", 0))
+            self.sock.listen(0)
+            self.port: int = self.sock.getsockname()[1]
+            for _ in range(16):
+                filler = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                filler.settimeout(0.25)
+                try:
+                    filler.connect(("127.0.0.1", self.port))
+                except TimeoutError:
+                    filler.close()
+                    return
+                except OSError:
+                    filler.close()
+                    raise
+                self.fillers.append(filler)
+        except BaseException:
+            self.close()
+            raise
+        self.close()
+        raise FaultError(
+            "dial_timeout: could not fill a loopback listener's accept queue (16 connections were "
+            "all accepted by the kernel); this fault needs Linux-like SYN dropping"
+        )
+
+    def close(self) -> None:
+        for filler in self.fillers:
+            filler.close()
+        self.fillers.clear()
+        self.sock.close()

@@ -364,6 +364,20 @@ class WSGIServer:
         return environ
 
 
+_DATE: list[tuple[int, str]] = [(0, "")]
+
+
+def _http_date() -> str:
+    """The ``Date`` header's value, made once a second (formatting it was a tenth of the fast
+    path's time per answer; nginx caches it the same way)."""
+    now = int(time.time())
+    second, text = _DATE[0]
+    if second != now:
+        text = formatdate(now, usegmt=True)
+        _DATE[0] = (now, text)
+    return text
+
+
 def _not_http(data: bytes) -> bool:
     """Whether ``data`` cannot start an HTTP/1.x request: a TLS record (a handshake is 0x16),
     or a first line that is not ``METHOD TARGET HTTP/x.y``."""
@@ -408,7 +422,7 @@ def _write(
         keep = False
     lines = [f"{version} {status}", *(f"{name}: {value}" for name, value in headers)]
     if "date" not in names:
-        lines.append(f"Date: {formatdate(usegmt=True)}")
+        lines.append(f"Date: {_http_date()}")
     if chunked:
         lines.append("Transfer-Encoding: chunked")
     if not keep and "connection" not in names:
