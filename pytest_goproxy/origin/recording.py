@@ -90,9 +90,13 @@ def _bypass(host: str, no_proxy: str) -> bool:
     return False
 
 
-def _ask(env: Mapping[str, str], path: str) -> RepoRoot | None:
-    """The live page of ``path``, None when it cannot be had or names no repository."""
+def _ask(env: Mapping[str, str], path: str, unreachable: set[str]) -> RepoRoot | None:
+    """The live page of ``path``, None when it cannot be had or names no repository. A host
+    that could not be reached once is not asked again (``unreachable``): behind a firewall that
+    drops it, every module of that host would cost the whole timeout."""
     host = path.split("/", 1)[0]
+    if host in unreachable:
+        return None
     no_proxy = env.get("NO_PROXY") or env.get("no_proxy") or ""
     direct = bool(no_proxy) and _bypass(host, no_proxy)
     try:
@@ -100,7 +104,10 @@ def _ask(env: Mapping[str, str], path: str) -> RepoRoot | None:
             {k: v for k, v in env.items() if not (direct and "proxy" in k.lower())}
         ) as client:
             answer = client.get(f"https://{path}", params={"go-get": "1"})
-    except (httpx.HTTPError, OSError, ValueError):
+    except (httpx.TransportError, OSError):
+        unreachable.add(host)
+        return None
+    except (httpx.HTTPError, ValueError):
         return None
     if answer.status_code != 200:
         return None
@@ -117,8 +124,10 @@ def find_repositories(
     dynamic = [m for m in modules if static_root(m) is None]
     pages: dict[str, RepoRoot | None] = {}
     if ask_pages and dynamic:
+        unreachable: set[str] = set()
         with ThreadPoolExecutor(max_workers=8) as pool:
-            pages = dict(zip(dynamic, pool.map(lambda m: _ask(run_env, m), dynamic), strict=True))
+            found = pool.map(lambda m: _ask(run_env, m, unreachable), dynamic)
+            pages = dict(zip(dynamic, found, strict=True))
     asked = [r for r in pages.values() if r is not None]
     from_info = roots_of(store)
     entries: dict[str, tuple[RepoRoot, str, list[str]]] = {}

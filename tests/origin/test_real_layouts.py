@@ -10,15 +10,17 @@ beside its v1 in one repository. go fetches each directly (``GOPROXY=direct``).
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 
 import pytest
 
 from pytest_goproxy.errors import UsageError
 from pytest_goproxy.gorun import GoRunner
-from pytest_goproxy.origin import FakeOrigin
+from pytest_goproxy.origin import FakeOrigin, recording
 from pytest_goproxy.origin.layout import RepoRoot, layout_of, repo_root, root_from_origin
 from pytest_goproxy.origin.log import OriginRequestKind
+from pytest_goproxy.origin.recording import _ask, parse_go_import
 
 HOSTS = ("github.com", "golang.org", "go.googlesource.com", "go.uber.org", "gopkg.in")
 DIRECT = {"GOPROXY": "direct", "GOSUMDB": "off", "GOFLAGS": "-mod=mod"}
@@ -189,3 +191,33 @@ def test_go_fetches_every_real_layout_directly(go: GoRunner, hosts: FakeOrigin) 
     got.assert_ok()
     version = json.loads(got.stdout)["Version"]
     assert version.startswith("v1.5.1-0.") and version.endswith(pseudo_commit[:12])
+
+
+def test_the_go_import_tag_that_holds_the_path_is_read_as_cmd_go_reads_it() -> None:
+    page = """<html><head>
+    <meta name="go-source" content="golang.org/x/sys https://github.com/golang/sys x y">
+    <meta name="go-import" content="golang.org/x/sys mod https://proxy.example">
+    <META content='golang.org/x/sys git https://go.googlesource.com/sys' name='go-import'>
+    <meta name="go-import" content="golang.org/x/sysx git https://elsewhere.example/sysx">
+    </head></html>"""
+    assert parse_go_import(page, "golang.org/x/sys/unix") == RepoRoot(
+        "golang.org/x/sys", "https://go.googlesource.com/sys"
+    )
+    assert parse_go_import(page, "golang.org/x/net") is None
+
+
+def test_a_host_that_cannot_be_reached_is_asked_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Behind a proxy that refuses (here: nothing listens where HTTPS_PROXY points), the first
+    page of a host fails and the host's other modules are not asked: no timeout each."""
+    with socket.socket() as sock:  # a loopback port with nothing listening
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {"HTTPS_PROXY": f"http://127.0.0.1:{port}"}
+    clients = []
+    real_client = recording._client
+    monkeypatch.setattr(recording, "_client", lambda e: clients.append(e) or real_client(e))
+    unreachable: set[str] = set()
+    assert _ask(env, "corp.example/lib", unreachable) is None
+    assert unreachable == {"corp.example"}
+    assert _ask(env, "corp.example/other", unreachable) is None
+    assert len(clients) == 1  # the second module of the host was not asked
