@@ -189,8 +189,6 @@ SOCKETS_ALLOWED = {
     "gorun/process.py": "the pidfd wait",
     # a stand-alone script git runs as ssh (the standard library only)
     "gorun/guard/ssh_stub.py": "the ssh stub",
-    # serve's control endpoint, still on http.server: next to move onto serving/
-    "serve.py": "pending",
 }
 _SOCKET_USE = (
     "socket.socket(",

@@ -18,17 +18,14 @@ paying it (measured in issues 2 and 17; ``benchmarks/bench_download.py``, ``benc
   garbage with a status line and logs nothing.
 
 For plain GETs the fake proxy can answer without a WSGI environ (``fast_answer``, given to
-:func:`tune_server`). :class:`QuietThreadingHTTPServer` keeps ``http.server``'s endpoints
-(``serve``'s control endpoint) quiet the same way; their lines go to :data:`SERVER_LOG` at debug
-level.
+:func:`tune_server`). The servers' own lines (a handler that failed, a client's garbage) go to
+:data:`SERVER_LOG` at debug level, ``serve``'s control endpoint's too.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from http.server import ThreadingHTTPServer
-from typing import Any
 
 from pytest_httpserver import HTTPServer
 from pytest_httpserver.httpserver import HTTPServerError
@@ -41,7 +38,6 @@ __all__ = [
     "SERVER_LOG",
     "FastAnswer",
     "QuickStopHTTPServer",
-    "QuietThreadingHTTPServer",
     "log_handler_error",
     "tune_server",
 ]
@@ -114,16 +110,6 @@ def _closing(response: Response) -> Iterable[bytes]:
 def log_handler_error(request: object, client_address: object) -> None:
     """socketserver's ``handle_error`` (a traceback on stderr), at debug level instead."""
     SERVER_LOG.debug("a connection from %s ended in an error", client_address, exc_info=True)
-
-
-class QuietThreadingHTTPServer(ThreadingHTTPServer):
-    """``http.server``'s threaded server for our small endpoints: daemon threads (a held
-    connection never keeps the process alive), and a handler's error at debug level."""
-
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        log_handler_error(request, client_address)
 
 
 def tune_server(server: QuickStopHTTPServer, fast_answer: FastAnswer | None = None) -> None:

@@ -265,7 +265,7 @@ def test_a_body_that_stops_coming_is_a_408(
     server: OutageServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert server.control is not None
-    monkeypatch.setattr(server.control.RequestHandlerClass, "timeout", 0.5)
+    monkeypatch.setattr(server.control, "read_timeout", 0.5)
     head = f"POST /faults HTTP/1.1\r\nHost: 127.0.0.1\r\n{JSON}Content-Length: 100\r\n\r\n"
     answer = send(server, head.encode() + b'{"name"')
     assert answer.status == 408
@@ -276,7 +276,7 @@ def test_a_request_trickled_in_byte_by_byte_gets_a_408_at_the_deadline(
     server: OutageServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Slowloris: each byte comes before the read timeout, so only a deadline ends it."""
-    monkeypatch.setattr("pytest_goproxy.serve.CONTROL_TIMEOUT", 1.0)
+    monkeypatch.setattr("pytest_goproxy.serve.control.CONTROL_TIMEOUT", 1.0)
     began = time.monotonic()
     received = b""
     with socket.create_connection(("127.0.0.1", server.control_port), timeout=5) as sock:
