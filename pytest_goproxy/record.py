@@ -381,13 +381,7 @@ def _same_repo(url: str) -> str:
 def _origin_module(mv: ModuleVersion, noproxy: str, contacted: set[str]) -> OriginModule | None:
     """``mv`` as an origin module when go fetched it from its origin (see the module
     docstring), with the ``Origin`` of its ``.info``; None when a proxy served it."""
-    origin: dict[str, object] = {}
-    try:
-        info = json.loads(mv.info or b"{}")
-    except ValueError:
-        info = {}
-    if isinstance(info, dict) and isinstance(info.get("Origin"), dict):
-        origin = info["Origin"]
+    origin = mv.origin
     url = origin.get("URL")
     direct = isinstance(url, str) and _same_repo(url) in contacted
     if not direct and (not noproxy or match_prefix_patterns(noproxy, mv.path) is None):

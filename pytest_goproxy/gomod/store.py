@@ -181,6 +181,18 @@ class ModuleVersion:
     mod_hash: str | None
     source: str = "files"
 
+    @property
+    def origin(self) -> dict[str, object]:
+        """The ``Origin`` object of the ``.info`` (``VCS``, ``URL``, ``Subdir``, ``Ref``,
+        ``Hash``, as go writes it for what it fetched itself and proxy.golang.org keeps for
+        what it serves), or ``{}`` when there is none."""
+        try:
+            info = json.loads(self.info or b"{}")
+        except ValueError:
+            return {}
+        found = info.get("Origin") if isinstance(info, dict) else None
+        return found if isinstance(found, dict) else {}
+
     def go_sum_lines(self) -> tuple[str, str]:
         """The two go.sum lines ``go`` will write for this version, from the served bytes."""
         if self.zip_hash is None:

@@ -32,7 +32,6 @@ with its own port, request log and faults).
 
 from __future__ import annotations
 
-import json
 import ssl
 import zipfile
 from collections.abc import Collection, Iterable, Mapping
@@ -60,16 +59,6 @@ def module_hosts(store: ModuleStore, modules: Collection[str] | None = None) -> 
     return tuple(sorted({module.split("/", 1)[0] for module in paths}))
 
 
-def origin_field(mv: ModuleVersion) -> dict[str, object]:
-    """The ``Origin`` object of a version's ``.info`` (what a proxy or go wrote), or ``{}``."""
-    try:
-        info = json.loads(mv.info or b"{}")
-    except ValueError:
-        return {}
-    origin = info.get("Origin") if isinstance(info, dict) else None
-    return origin if isinstance(origin, dict) else {}
-
-
 def roots_of(store: ModuleStore, recorded: Iterable[RepoRoot] = ()) -> dict[str, RepoRoot]:
     """Module path -> where go finds its repository: a ``recorded`` root holding it, else the
     ``Origin`` (``URL``, ``Subdir``) of its newest version that has one, else cmd/go's rules."""
@@ -80,7 +69,7 @@ def roots_of(store: ModuleStore, recorded: Iterable[RepoRoot] = ()) -> dict[str,
         if root not in known:
             for version in reversed(sort_versions(store.versions(module))):
                 mv = store.get(module, version)
-                origin = origin_field(mv) if mv is not None else {}
+                origin = mv.origin if mv is not None else {}
                 url, vcs = origin.get("URL"), origin.get("VCS", "git")
                 if isinstance(url, str) and url and vcs == "git":
                     subdir = origin.get("Subdir")

@@ -33,7 +33,7 @@ from pytest_goproxy.origin.layout import (
     repo_root,
     static_root,
 )
-from pytest_goproxy.origin.mirror import origin_field, roots_of
+from pytest_goproxy.origin.mirror import roots_of
 
 __all__ = ["find_repositories", "host_counts", "parse_go_import", "record_bundles"]
 
@@ -179,7 +179,7 @@ def _wants(store: ModuleStore, repo: RecordedRepository) -> tuple[BundleWants, s
                 wants.tags.add(prefix + version.removesuffix("+incompatible"))
                 continue
             mv = store.get(module, version)
-            origin = origin_field(mv) if mv is not None else {}
+            origin = mv.origin if mv is not None else {}
             full = origin.get("Hash")
             wants.commits.add(
                 full if isinstance(full, str) and len(full) == 40 else pseudo_version_rev(version)
