@@ -74,12 +74,13 @@ def read_head(conn: Connection, limit: int = MAX_HEAD) -> Head:
     return Head(raw, rest, split is not None, lines)
 
 
-def answer(conn: Connection, status: int, text: str) -> bool:
-    """A short plain-text answer that closes the connection; False if it could not be sent."""
-    body = (text + "\n").encode()
+def answer(conn: Connection, status: int, text: str, *, version: str = "HTTP/1.1") -> bool:
+    """A short plain-text answer (no body for an empty ``text``) that closes the connection;
+    False if it could not be sent."""
+    body = (text + "\n").encode() if text else b""
     phrase = http.HTTPStatus(status).phrase
     head = (
-        f"HTTP/1.1 {status} {phrase}\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        f"{version} {status} {phrase}\r\nContent-Type: text/plain; charset=utf-8\r\n"
         f"Connection: close\r\nContent-Length: {len(body)}\r\n\r\n"
     )
-    return conn.sendall(head.encode() + body)
+    return conn.sendall(head.encode("latin-1") + body)

@@ -41,6 +41,7 @@ __all__ = [
     "Connection",
     "StuckListener",
     "TCPServer",
+    "copy",
     "dial",
     "free_port",
     "pipe",
@@ -160,7 +161,9 @@ def dial(address: tuple[str, int], timeout: float | None = None) -> Connection:
     return Connection(socket.create_connection(address, timeout=timeout), address)
 
 
-def _copy(src: Connection, dst: Connection) -> None:
+def copy(src: Connection, dst: Connection) -> None:
+    """Copy ``src`` to ``dst`` until ``src`` ends (or ``dst`` takes no more), then pass the end
+    on (``shutdown(SHUT_WR)``): one direction of :func:`pipe`, or a forwarded request's body."""
     while data := src.recv(CHUNK):
         if not dst.sendall(data):
             break
@@ -180,8 +183,8 @@ def pipe(
     buffers). ``spawn(target, name)`` starts the second thread (a server's
     :meth:`TCPServer.spawn`, so its ``close()`` joins it); this thread copies ``b`` to ``a``."""
     start = spawn or _daemon
-    upstream = start(lambda: _copy(a, b), "pipe")
-    _copy(b, a)
+    upstream = start(lambda: copy(a, b), "pipe")
+    copy(b, a)
     upstream.join()
 
 

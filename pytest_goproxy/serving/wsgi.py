@@ -39,7 +39,7 @@ from email.utils import formatdate
 from http import HTTPStatus
 from typing import Any
 
-from pytest_goproxy.serving.http1 import MAX_HEAD, split_head
+from pytest_goproxy.serving.http1 import MAX_HEAD, answer, split_head
 from pytest_goproxy.serving.tcp import CHUNK, Connection, TCPServer
 
 __all__ = [
@@ -285,9 +285,9 @@ class WSGIServer:
         has_body = chunked or bool(length_text and int(length_text))
         expect = fields.get("expect", "").lower()
         if not has_body and not expect and self.fast_answer is not None:
-            answer = self.fast_answer(method, target)
-            if answer is not None:
-                status, answer_headers, body = answer
+            fast = self.fast_answer(method, target)
+            if fast is not None:
+                status, answer_headers, body = fast
                 return _write(conn, version, method, status, answer_headers, body, keep)
         if expect == "100-continue":
             conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
@@ -455,9 +455,4 @@ def _write_simple(conn: Connection, version: str, status: HTTPStatus, text: str)
     """A refusal that ends the connection, logged at debug level (a client's garbage is not
     news on stderr; ``--log-level=DEBUG`` shows it)."""
     _LOG.debug("%s: code %d, message %s", conn.peer, status.value, text or status.phrase)
-    body = (f"{status.value} {status.phrase}: {text}\n" if text else "").encode()
-    head = (
-        f"{version} {status.value} {status.phrase}\r\nContent-Type: text/plain; charset=utf-8\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-    )
-    conn.sendall(head.encode("latin-1") + body)
+    answer(conn, status, f"{status.value} {status.phrase}: {text}" if text else "", version=version)

@@ -37,7 +37,7 @@ from pytest_goproxy.gorun.guard.wire import (
 )
 from pytest_goproxy.lifecycle import Closing
 from pytest_goproxy.serving.http1 import answer, read_head
-from pytest_goproxy.serving.tcp import Connection, TCPServer, dial, pipe
+from pytest_goproxy.serving.tcp import Connection, TCPServer, copy, dial, pipe
 
 __all__ = ["REFUSAL", "Door", "NetworkGuard"]
 
@@ -148,18 +148,10 @@ class _Listener:
             return
         if not upstream.sendall(origin_form(method, target, version, header_lines) + rest):
             return
-        requests = self.server.spawn(lambda: _copy_body(conn, upstream), "up")
+        requests = self.server.spawn(lambda: copy(conn, upstream), "up")  # the body
         forward_response(upstream, conn)
         conn.shutdown()  # the response is all there is: end the request side too
         requests.join()
-
-
-def _copy_body(src: Connection, dst: Connection) -> None:
-    """The rest of a forwarded request (its body), then its end passed on."""
-    while data := src.recv():
-        if not dst.sendall(data):
-            break
-    dst.shutdown(1)  # SHUT_WR
 
 
 class Door:
