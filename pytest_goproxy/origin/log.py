@@ -51,6 +51,8 @@ class OriginRequest:
     service: str | None = None
     #: the ``Git-Protocol`` header (``version=2``), None when git sent none (protocol v0)
     git_protocol: str | None = None
+    #: ``"HTTP/2"`` or ``"HTTP/1.1"``: what the client (go, git) spoke
+    protocol: str = "HTTP/1.1"
     status: int = 0
     bytes_sent: int = 0
     duration: float = 0.0

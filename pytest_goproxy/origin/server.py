@@ -216,9 +216,10 @@ class FakeOrigin(Starting):
     serves); the certificate covers them all. ``tls=False`` serves plain HTTP (go then needs
     ``GOINSECURE``); an ``ssl.SSLContext`` serves with that context. ``auth=(user, password)``
     makes every repository private: git's requests without those HTTP Basic credentials are
-    answered ``401`` (the meta tags stay public). ``workdir`` is where the
-    origin makes its directory of repositories (default: the system's temp dir); ``close()``
-    removes it and ends every git process still running.
+    answered ``401`` (the meta tags stay public). Over HTTPS it offers ``h2`` by ALPN, as
+    code hosts do (go and git's curl pick it); ``http2=False`` offers HTTP/1.1 alone.
+    ``workdir`` is where the origin makes its directory of repositories (default: the
+    system's temp dir); ``close()`` removes it and ends every git process still running.
 
     Modules can be added before or after :meth:`start`. The layout of repositories and tags is
     :mod:`pytest_goproxy.origin.layout`'s; commits are reproducible
@@ -234,10 +235,12 @@ class FakeOrigin(Starting):
         auth: tuple[str, str] | None = None,
         repos: Repositories | None = None,
         roots: Iterable[RepoRoot] = (),
+        http2: bool = True,
     ) -> None:
         __tracebackhide__ = True
         self._hosts = _hosts(hosts)
         self._tls = tls
+        self._http2 = http2
         self._auth = _auth(auth)
         git = find_git() if repos is None else repos.git
         #: None when the repositories are another's (a shared mirror, read-only here)
@@ -276,7 +279,7 @@ class FakeOrigin(Starting):
         if isinstance(self._tls, ssl.SSLContext):
             context = self._tls
         elif self._tls:
-            context = session_ca().server_context(*self._hosts, *LOOPBACK_NAMES)
+            context = session_ca().server_context(*self._hosts, *LOOPBACK_NAMES, http2=self._http2)
         else:
             context = None
         server = _OriginHTTPServer(self._handle, context)
@@ -687,6 +690,7 @@ class FakeOrigin(Starting):
             kind=OriginRequestKind.OTHER,
             host=self._host_of(request),
             git_protocol=request.headers.get("Git-Protocol"),
+            protocol=str(request.environ.get("SERVER_PROTOCOL") or "HTTP/1.1"),
         )
         self.request_log.append(record)
         try:

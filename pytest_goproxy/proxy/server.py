@@ -37,6 +37,7 @@ from pytest_goproxy.gomod.semver import is_pseudo_version, pseudo_version_rev
 from pytest_goproxy.gomod.store import ModuleStore, ModuleVersion, TxtarDefaults
 from pytest_goproxy.httpfaults import HTTPFaultHandle, HTTPFaults
 from pytest_goproxy.serving.answers import not_found, status_line, text_answer
+from pytest_goproxy.serving.http2 import CONNECTION_REQUEST
 from pytest_goproxy.serving.httpserver import QuickStopHTTPServer, tune_server
 from pytest_goproxy.serving.requestlog import LoggedBody, ProxyRequest, RequestKind, RequestLog
 from pytest_goproxy.serving.tls import server_context
@@ -59,7 +60,7 @@ class SumDBHandler(Protocol):
     @property
     def name(self) -> str: ...
 
-    def handle(self, path: str) -> tuple[int, Mapping[str, str], bytes]: ...
+    def handle(self, path: str, *, protocol: str = ...) -> tuple[int, Mapping[str, str], bytes]: ...
 
 
 def _answered_as(record: ProxyRequest) -> tuple[RequestKind, bool] | None:
@@ -92,7 +93,10 @@ class FakeGoProxy(QuickStopHTTPServer):
 
     ``tls=True`` serves ``https://`` with a certificate of the session CA
     (:func:`~pytest_goproxy.serving.tls.session_ca`) for 127.0.0.1, ::1 and localhost, which
-    every hermetic go run trusts; an ``ssl.SSLContext`` serves with that context instead.
+    every hermetic go run trusts; an ``ssl.SSLContext`` serves with that context instead. Over
+    HTTPS it offers ``h2`` and ``http/1.1`` by ALPN and serves HTTP/2 to a client that picks it,
+    as real proxies do (go does); ``http2=False`` offers HTTP/1.1 alone. Each request record
+    says which was spoken (:attr:`ProxyRequest.protocol`).
     """
 
     def __init__(
@@ -103,8 +107,11 @@ class FakeGoProxy(QuickStopHTTPServer):
         port: int = 0,
         workdir: Path | None = None,
         tls: bool | ssl.SSLContext = False,
+        http2: bool = True,
     ) -> None:
-        super().__init__(host=host, port=port, threaded=True, ssl_context=server_context(tls))
+        super().__init__(
+            host=host, port=port, threaded=True, ssl_context=server_context(tls, http2=http2)
+        )
         self._owns_store = store is None
         self.store: ModuleStore = store if store is not None else ModuleStore(workdir)
         #: every request, oldest first (``request_log.limit`` keeps only the last N; see
@@ -297,10 +304,14 @@ class FakeGoProxy(QuickStopHTTPServer):
 
     def _answer_request(self, request: Request) -> Response:
         """:meth:`_answer` for a WSGI request (its target as sent, before werkzeug decodes it)."""
-        raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.path
-        return self._answer(request.method, raw, request)
+        environ = request.environ
+        raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or request.path
+        protocol = str(environ.get("SERVER_PROTOCOL") or "HTTP/1.1")
+        return self._answer(
+            request.method, raw, request, protocol, int(environ.get(CONNECTION_REQUEST, 0))
+        )
 
-    def fast_answer(self, method: str, target: str) -> Response | None:
+    def fast_answer(self, method: str, target: str, protocol: str = "HTTP/1.1") -> Response | None:
         """The answer to a plain ``GET target``, for the keep-alive fast path of
         :mod:`pytest_goproxy.serving.httpserver`; None when the request needs the full WSGI path
         (hand-made handlers or HTTP faults are active, or it is not a GET)."""
@@ -313,7 +324,7 @@ class FakeGoProxy(QuickStopHTTPServer):
             or self.faults.active
         ):
             return None
-        return self._answer(method, target, None)
+        return self._answer(method, target, None, protocol)
 
     def _hand_made_first(self, request: Request) -> bool:
         return bool(
@@ -323,10 +334,19 @@ class FakeGoProxy(QuickStopHTTPServer):
             or self.handlers.match(request)
         )
 
-    def _answer(self, method: str, target: str, request: Request | None) -> Response:
+    def _answer(
+        self,
+        method: str,
+        target: str,
+        request: Request | None,
+        protocol: str,
+        connection_request: int = 0,
+    ) -> Response:
         """Parse, log, let an active fault answer (``request`` given) or serve; the body is
         wrapped so the log learns the bytes sent and the duration."""
         record = self._parse(method, target)
+        record.protocol = protocol
+        record.connection_request = connection_request
         self.request_log.append(record)
         try:
             faulty = None if request is None else self.faults.answer(record, request)
@@ -380,7 +400,7 @@ class FakeGoProxy(QuickStopHTTPServer):
         if req.method not in ("GET", "HEAD"):
             return text_answer(405, f"method {req.method} not allowed: a module proxy serves GET\n")
         if req.kind is RequestKind.SUMDB:
-            return self._serve_sumdb(req.path)
+            return self._serve_sumdb(req.path, req.protocol)
         if req.kind is RequestKind.OTHER or req.module is None:
             return not_found(req.error or "not a module proxy request")
         if (req.module, None) in self._gone or (req.module, req.version) in self._gone:
@@ -447,13 +467,13 @@ class FakeGoProxy(QuickStopHTTPServer):
             body = _file_chunks(found.zip_path)
         return Response(body, status=200, headers=headers, content_type="application/zip")
 
-    def _serve_sumdb(self, path: str) -> Response:
+    def _serve_sumdb(self, path: str, protocol: str) -> Response:
         """Forward ``/sumdb/<name>/<rest>`` to the database named ``<name>`` (which may itself
         contain slashes, e.g. ``example.com/sumdb``); it answers ``/supported`` too, so its
         misbehaviour (a 404 there) reaches go through the proxy as well."""
         for name, db in self._sumdbs.items():
             prefix = f"/sumdb/{name}/"
             if path.startswith(prefix):
-                status, headers, body = db.handle("/" + path[len(prefix) :])
+                status, headers, body = db.handle("/" + path[len(prefix) :], protocol=protocol)
                 return Response(body, status=status_line(status), headers=dict(headers))
         return not_found(f"this proxy serves no checksum database at {path}")

@@ -47,8 +47,9 @@ SERVER_LOG = logging.getLogger("pytest_goproxy.serving")
 
 #: A complete answer: status line, headers, body.
 Answer = tuple[str, list[tuple[str, str]], Iterable[bytes]]
-#: ``fast_answer(method, request_target)``: a complete response, or None for the WSGI path.
-FastAnswer = Callable[[str, str], "Response | None"]
+#: ``fast_answer(method, request_target, protocol)``: a complete response, or None for the WSGI
+#: path (``protocol``: ``HTTP/1.1``, ``HTTP/1.0`` or ``HTTP/2``).
+FastAnswer = Callable[[str, str, str], "Response | None"]
 
 
 class QuickStopHTTPServer(HTTPServer):
@@ -88,12 +89,12 @@ class QuickStopHTTPServer(HTTPServer):
         server.close()
 
     def _fast(
-        self, method: str, target: str
+        self, method: str, target: str, protocol: str
     ) -> tuple[str, list[tuple[str, str]], Iterable[bytes]] | None:
         fast = self.fast_path
         if fast is None or len(target) > MAX_TARGET:
             return None
-        response = fast(method, target)
+        response = fast(method, target, protocol)
         if response is None:
             return None
         return response.status, list(response.headers.items()), _closing(response)

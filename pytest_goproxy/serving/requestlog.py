@@ -52,6 +52,10 @@ class ProxyRequest:
     faulted: bool = False
     error: str | None = None
     started: float = field(default_factory=time.monotonic)
+    #: ``"HTTP/2"`` or ``"HTTP/1.1"`` (``"HTTP/1.0"``): what the client spoke
+    protocol: str = "HTTP/1.1"
+    #: the request's number on its connection (1 for the first; 0 when not known)
+    connection_request: int = 0
 
     def matches(
         self,

@@ -26,6 +26,7 @@ import trustme
 from pytest_goproxy.lifecycle import remove_temp_dir, temp_dir
 
 __all__ = [
+    "ALPN_HTTP2",
     "LOOPBACK_NAMES",
     "SessionCA",
     "corporate_bundle",
@@ -35,6 +36,8 @@ __all__ = [
     "system_roots_file",
 ]
 
+#: What an HTTPS fake offers by ALPN: HTTP/2 first, as proxy.golang.org and every CDN do.
+ALPN_HTTP2: tuple[str, ...] = ("h2", "http/1.1")
 #: What a fake server's certificate covers: every name go may use for this machine.
 LOOPBACK_NAMES: tuple[str, ...] = ("127.0.0.1", "::1", "localhost")
 
@@ -99,10 +102,14 @@ class SessionCA:
         *hosts: str,
         not_before: datetime.datetime | None = None,
         not_after: datetime.datetime | None = None,
+        http2: bool = False,
     ) -> ssl.SSLContext:
         """A server ``SSLContext`` presenting a certificate of this CA for ``hosts`` (default:
-        :data:`LOOPBACK_NAMES`); made once per set of arguments."""
-        return _server_context(self, tuple(hosts or LOOPBACK_NAMES), not_before, not_after)
+        :data:`LOOPBACK_NAMES`); made once per set of arguments. ``http2`` offers ``h2`` and
+        ``http/1.1`` by ALPN, as real proxies do (a client that picks ``h2`` is served
+        HTTP/2); without it no ALPN protocol is offered and clients speak HTTP/1.1."""
+        alpn = ALPN_HTTP2 if http2 else ()
+        return _server_context(self, tuple(hosts or LOOPBACK_NAMES), not_before, not_after, alpn)
 
     def client_context(self) -> ssl.SSLContext:
         """A client ``SSLContext`` trusting this CA alone (for httpx, urllib, a relay)."""
@@ -137,18 +144,22 @@ def _server_context(
     hosts: tuple[str, ...],
     not_before: datetime.datetime | None,
     not_after: datetime.datetime | None,
+    alpn: tuple[str, ...],
 ) -> ssl.SSLContext:
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue(*hosts, not_before=not_before, not_after=not_after).configure_cert(ctx)
+    if alpn:
+        ctx.set_alpn_protocols(list(alpn))
     return ctx
 
 
-def server_context(tls: bool | ssl.SSLContext) -> ssl.SSLContext | None:
+def server_context(tls: bool | ssl.SSLContext, *, http2: bool = True) -> ssl.SSLContext | None:
     """What a fake server's ``tls=`` argument means: False plain HTTP, True the session CA's
-    loopback certificate, a context itself."""
+    loopback certificate (offering ``h2`` by ALPN unless ``http2`` is False), a context itself
+    (its own ALPN protocols decide: HTTP/2 is served when a client picks ``h2``)."""
     if isinstance(tls, ssl.SSLContext):
         return tls
-    return session_ca().server_context() if tls else None
+    return session_ca().server_context(http2=http2) if tls else None
 
 
 _cas: dict[str, SessionCA] = {}

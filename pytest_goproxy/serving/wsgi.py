@@ -35,11 +35,11 @@ import sys
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
-from email.utils import formatdate
 from http import HTTPStatus
 from typing import Any
 
-from pytest_goproxy.serving.http1 import MAX_HEAD, answer, split_head
+from pytest_goproxy.serving.http1 import MAX_HEAD, answer, http_date, split_head
+from pytest_goproxy.serving.http2 import CONNECTION_REQUEST, serve_http2
 from pytest_goproxy.serving.tcp import CHUNK, Connection, TCPServer
 
 __all__ = [
@@ -70,9 +70,10 @@ _MAX_DRAIN = 1 << 20
 _DRAIN_TIMEOUT = 5.0
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-#: ``fast_answer(method, request_target)``: ``(status line, headers, body)`` for a request the
-#: caller answers itself, or None for the WSGI path.
-FastAnswer = Callable[[str, str], "tuple[str, list[tuple[str, str]], Iterable[bytes]] | None"]
+#: ``fast_answer(method, request_target, protocol)``: ``(status line, headers, body)`` for a
+#: request the caller answers itself, or None for the WSGI path; ``protocol`` is the request's
+#: ``HTTP/1.1`` (``HTTP/1.0``) or ``HTTP/2``.
+FastAnswer = Callable[[str, str, str], "tuple[str, list[tuple[str, str]], Iterable[bytes]] | None"]
 
 
 class _Stream:
@@ -219,15 +220,19 @@ class WSGIServer:
                 conn.start_tls(self.ssl_context, server_side=True)
             except OSError:  # a failed handshake, a client that went away
                 return
+            conn.nodelay()
+            if getattr(conn.sock, "selected_alpn_protocol", lambda: None)() == "h2":
+                serve_http2(conn, self)
+                return
         conn.nodelay()
         stream = _Stream(conn)
-        first = True
+        number = 0
         while True:
-            head = self._head(stream, first)
+            head = self._head(stream, number == 0)
             if head is None:
                 return
-            first = False
-            if not self._request(conn, stream, head):
+            number += 1
+            if not self._request(conn, stream, head, number):
                 return
 
     def _head(self, stream: _Stream, first: bool) -> bytes | None:
@@ -252,7 +257,7 @@ class WSGIServer:
         head, stream.buffer = split
         return head.lstrip(b"\r\n")
 
-    def _request(self, conn: Connection, stream: _Stream, raw: bytes) -> bool:
+    def _request(self, conn: Connection, stream: _Stream, raw: bytes, number: int) -> bool:
         """Answer one request; True to keep the connection for the next one."""
         lines = raw.decode("latin-1").split("\n")
         words = lines[0].strip().split()
@@ -285,14 +290,15 @@ class WSGIServer:
         has_body = chunked or bool(length_text and int(length_text))
         expect = fields.get("expect", "").lower()
         if not has_body and not expect and self.fast_answer is not None:
-            fast = self.fast_answer(method, target)
+            fast = self.fast_answer(method, target, version)
             if fast is not None:
                 status, answer_headers, body = fast
                 return _write(conn, version, method, status, answer_headers, body, keep)
         if expect == "100-continue":
             conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
         body_input = _Input(stream, None if chunked else int(length_text or 0))
-        environ = self._environ(conn, method, target, version, headers, body_input)
+        environ = self.environ(conn, method, target, version, headers, body_input)
+        environ[CONNECTION_REQUEST] = number
         written = [False]
         answer_head: list[tuple[str, list[tuple[str, str]]]] = []
 
@@ -320,15 +326,17 @@ class WSGIServer:
             return False
         return keep and body_input.drain()
 
-    def _environ(
+    def environ(
         self,
         conn: Connection,
         method: str,
         target: str,
         version: str,
         headers: list[tuple[str, str]],
-        body: _Input,
+        body: Any,
     ) -> dict[str, Any]:
+        """The WSGI environ of one request (over HTTP/1.x or HTTP/2); ``body`` is its
+        ``wsgi.input``."""
         path, _, query = target.partition("?")
         if "://" in path:  # an absolute target: its path
             path = urllib.parse.urlsplit(path).path or "/"
@@ -362,20 +370,6 @@ class WSGIServer:
             key = f"HTTP_{key}"
             environ[key] = f"{environ[key]},{value}" if key in environ else value
         return environ
-
-
-_DATE: list[tuple[int, str]] = [(0, "")]
-
-
-def _http_date() -> str:
-    """The ``Date`` header's value, made once a second (formatting it was a tenth of the fast
-    path's time per answer; nginx caches it the same way)."""
-    now = int(time.time())
-    second, text = _DATE[0]
-    if second != now:
-        text = formatdate(now, usegmt=True)
-        _DATE[0] = (now, text)
-    return text
 
 
 def _not_http(data: bytes) -> bool:
@@ -422,7 +416,7 @@ def _write(
         keep = False
     lines = [f"{version} {status}", *(f"{name}: {value}" for name, value in headers)]
     if "date" not in names:
-        lines.append(f"Date: {_http_date()}")
+        lines.append(f"Date: {http_date()}")
     if chunked:
         lines.append("Transfer-Encoding: chunked")
     if not keep and "connection" not in names:

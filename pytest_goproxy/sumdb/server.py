@@ -142,6 +142,13 @@ class SumDBRequest:
     via: str
     module: str | None = None
     version: str | None = None
+    #: ``"HTTP/2"`` or ``"HTTP/1.1"``: what the client spoke (to the proxy, when via it)
+    protocol: str = "HTTP/1.1"
+
+
+def _protocol(request: Request) -> str:
+    """What the client spoke: ``SERVER_PROTOCOL`` (``HTTP/2`` over h2)."""
+    return str(request.environ.get("SERVER_PROTOCOL") or "HTTP/1.1")
 
 
 def _counted_as(request: SumDBRequest) -> tuple[str, str]:
@@ -299,6 +306,7 @@ class ChecksumDB(Closing):
         host: str = "127.0.0.1",
         port: int = 0,
         tls: bool | ssl.SSLContext = False,
+        http2: bool = True,
     ) -> None:
         if isinstance(key, Signer):
             signer = key
@@ -326,7 +334,7 @@ class ChecksumDB(Closing):
         self.request_log: RequestLog[SumDBRequest, tuple[str, str]] = RequestLog(_counted_as)
         self.misbehave = Misbehaviour(wrong_hash=self._set_wrong, fork=self._fork)
         self._server = _DatabaseServer(
-            self._wsgi, host=host, port=port, ssl_context=server_context(tls)
+            self._wsgi, host=host, port=port, ssl_context=server_context(tls, http2=http2)
         )
 
     @staticmethod
@@ -617,7 +625,9 @@ class ChecksumDB(Closing):
 
     # -- serving --------------------------------------------------------------------------------
 
-    def handle(self, path: str, *, via: str = "proxy") -> tuple[int, dict[str, str], bytes]:
+    def handle(
+        self, path: str, *, via: str = "proxy", protocol: str = "HTTP/1.1"
+    ) -> tuple[int, dict[str, str], bytes]:
         """Answer a request for ``path`` relative to the database root (``/lookup/m@v``,
         ``/latest``, ``/tile/8/0/000.p/3``, ``/supported``): (status, headers, body).
 
@@ -631,7 +641,7 @@ class ChecksumDB(Closing):
             path = "/" + path
         kind, module, version = self._classify(path)
         status, headers, body = self._answer(path, kind, module, version, via)
-        self.request_log.append(SumDBRequest(path, kind, status, via, module, version))
+        self.request_log.append(SumDBRequest(path, kind, status, via, module, version, protocol))
         return status, headers, body
 
     @staticmethod
@@ -722,13 +732,15 @@ class ChecksumDB(Closing):
         """The database's own server: GET and HEAD are the protocol, anything else a 405."""
         if request.method not in _METHODS:
             allowed = ", ".join(_METHODS)
-            self.request_log.append(SumDBRequest(request.path, "other", 405, "direct"))
+            self.request_log.append(
+                SumDBRequest(request.path, "other", 405, "direct", protocol=_protocol(request))
+            )
             return text_answer(
                 405,
                 f"method {request.method} not allowed: a checksum database serves {allowed}\n",
                 {"Allow": allowed},
             )
-        status, headers, body = self.handle(request.path, via="direct")
+        status, headers, body = self.handle(request.path, via="direct", protocol=_protocol(request))
         return Response(body, status=status_line(status), headers=headers)
 
     def __repr__(self) -> str:
