@@ -267,7 +267,14 @@ class _Session:
         try:
             events = self.h2.receive_data(data)
         except h2.exceptions.ProtocolError:
-            self.out += self.h2.data_to_send()
+            answer = self.h2.data_to_send()
+            if not answer:
+                # h2 sends nothing for a bad preface (RFC 9113 3.4 allows that); nginx says
+                # GOAWAY PROTOCOL_ERROR, and so do we
+                with contextlib.suppress(h2.exceptions.ProtocolError):
+                    self.h2.close_connection(ErrorCode.PROTOCOL_ERROR)
+                answer = self.h2.data_to_send()
+            self.out += answer
             self._flush()
             return False
         for event in events:
@@ -302,7 +309,10 @@ class _Session:
             stream.has_body = False
             stream.body.end()
         thread = threading.Thread(
-            target=self._work, args=(stream, headers), name=f"h2-stream-{stream_id}", daemon=True
+            target=self._work,
+            args=(stream, headers),
+            name=f"{self.server.tcp.name}-h2-{stream_id}",  # the server's own threads' prefix
+            daemon=True,
         )
         self.threads = [t for t in self.threads if t.is_alive()]
         self.threads.append(thread)
