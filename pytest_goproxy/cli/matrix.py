@@ -248,8 +248,9 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--format",
-        default="table,json,md,svg",
-        help="report formats written with --out: table,json,md,svg (default: all)",
+        default="table,json,md,svg,html",
+        help="report formats written with --out: table,json,md,svg,html (default: all; html is "
+        "one self-contained page with each cell's why, the file to publish from CI)",
     )
     parser.add_argument(
         "--out",

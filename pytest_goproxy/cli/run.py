@@ -1,5 +1,5 @@
-"""``pytest-goproxy run [PATH ...] [--project DIR] [--json FILE] [-v]``: scenario files run, with
-what was expected, what happened and why.
+"""``pytest-goproxy run [PATH ...] [--project DIR] [--json FILE] [--html FILE] [-v]``: scenario
+files run, with what was expected, what happened and why (``--html``: one page with all of it).
 
 Exit status: 0 every scenario did what its file expects; 1 a mismatch, or a scenario that could
 not run here (``unavailable`` is never a pass: in CI a missing toxiproxy must not look like a
@@ -16,8 +16,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from pytest_goproxy.cli.command import Subcommand, add_go_option, add_width_option
+
+if TYPE_CHECKING:
+    from pytest_goproxy.scenarios.runner import ScenarioResult
 
 __all__ = ["COMMAND", "EXIT_BAD_INPUT", "EXIT_INTERRUPTED", "EXIT_MISMATCH"]
 
@@ -75,6 +80,37 @@ def _paths_and_project(args: argparse.Namespace) -> tuple[list[str], str | None,
     return paths, project, problems
 
 
+def _html(results: Sequence[ScenarioResult], go_version: str | None) -> str:
+    """The scenario results as one self-contained HTML page (``--html FILE``)."""
+    import datetime
+
+    from pytest_goproxy.outage.cell import Cell
+    from pytest_goproxy.report.html import ScenarioRow, scenarios_html
+
+    rows = [
+        ScenarioRow(
+            r.scenario.name,
+            Cell(
+                r.scenario.faults_label(),
+                r.scenario.config_label(),
+                r.verdict,
+                r.failure,
+                r.seconds,
+                r.error,
+                details=r.details,
+            ),
+            r.scenario.expected_label(),
+            r.passed,
+            r.mismatch,
+            str(r.scenario.path) if r.scenario.path else None,
+            r.why,
+        )
+        for r in results
+    ]
+    when = [text for text in (go_version, datetime.date.today().isoformat()) if text]
+    return scenarios_html(rows, caption=", ".join(when))
+
+
 def _run(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
@@ -85,7 +121,6 @@ def _run(args: argparse.Namespace) -> int:
     from pytest_goproxy.report.lines import PlainProgress
     from pytest_goproxy.report.terminal import RunningProgress, fits
     from pytest_goproxy.scenarios.runner import (
-        ScenarioResult,
         ScenarioRunner,
         load_scenarios,
         result_lines,
@@ -113,6 +148,7 @@ def _run(args: argparse.Namespace) -> int:
     console = Console(width=args.width)
     terminal = sys.stdout.isatty() and console.is_terminal
     results: list[ScenarioResult] = []
+    runner_go: str | None = None
     interrupted = False
     display: RunningProgress | PlainProgress
     if terminal:
@@ -131,6 +167,7 @@ def _run(args: argparse.Namespace) -> int:
 
     try:
         with display, ScenarioRunner(go=args.go, toxiproxy_bin=args.toxiproxy_bin) as runner:
+            runner_go = runner.runner.version
             for s in scenarios:
                 display.begin(s.name)
                 finished(runner.run(s, project))
@@ -151,6 +188,9 @@ def _run(args: argparse.Namespace) -> int:
     print(summary_line(results, interrupted=interrupted), flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps([r.to_dict() for r in results], indent=2) + "\n")
+    if args.html:
+        Path(args.html).write_text(_html(results, runner_go), encoding="utf-8")
+        print(f"html: {args.html}", file=sys.stderr)
     if interrupted:
         print(
             f"pytest-goproxy: interrupted after {len(results)} of {len(scenarios)} scenarios",
@@ -177,6 +217,13 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--toxiproxy-bin", default=None, help="toxiproxy server binary")
     parser.add_argument(
         "--json", default=None, metavar="FILE", help="also write results (with the why) as JSON"
+    )
+    parser.add_argument(
+        "--html",
+        default=None,
+        metavar="FILE",
+        help="also write the results as one self-contained HTML page (each scenario's "
+        "environment, faults, requests and go's error lines)",
     )
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="print the why of every scenario"

@@ -2,6 +2,7 @@
 ``__init__.py`` beside this stub loads them lazily (see :mod:`pytest_goproxy.exports`)."""
 
 from pytest_goproxy.outage.cell import Cell as Cell
+from pytest_goproxy.outage.cell import CellDetails as CellDetails
 from pytest_goproxy.outage.endpoints import EndpointPlan as EndpointPlan
 from pytest_goproxy.outage.endpoints import Endpoints as Endpoints
 from pytest_goproxy.outage.endpoints import private_pattern as private_pattern

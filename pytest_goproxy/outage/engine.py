@@ -34,7 +34,14 @@ from pytest_goproxy.gorun.verdict import error_line, verdict_of
 from pytest_goproxy.lifecycle import Closing
 from pytest_goproxy.network import Toxiproxy
 from pytest_goproxy.network.session import LazyToxiproxy
-from pytest_goproxy.outage.cell import Cell
+from pytest_goproxy.outage.cell import (
+    KEPT_LINES,
+    KEPT_REQUESTS,
+    Cell,
+    CellDetails,
+    EndpointSeen,
+    FaultPlayed,
+)
 from pytest_goproxy.outage.endpoints import EndpointPlan, Endpoints, needs_toxiproxy
 from pytest_goproxy.outage.faults import NO_FAULT, BoundFault, bind_fault
 from pytest_goproxy.outage.procedures import PROCEDURES, RunContext
@@ -43,7 +50,14 @@ from pytest_goproxy.outage.relay import find_nginx
 if TYPE_CHECKING:
     from pytest_goproxy.origin.mirror import OriginMirror
 
-__all__ = ["DEFAULT_COMMAND", "Outage", "OutageEngine", "Outcome", "config_endpoints"]
+__all__ = [
+    "DEFAULT_COMMAND",
+    "Outage",
+    "OutageEngine",
+    "Outcome",
+    "cell_details",
+    "config_endpoints",
+]
 
 #: What each cell runs by default.
 DEFAULT_COMMAND: tuple[str, ...] = ("mod", "tidy")
@@ -113,6 +127,68 @@ class Outage:
         if isinstance(self.setup, Configuration):
             return self.setup.render(values)
         return {key: template.format_map(values) for key, template in self.setup.items()}
+
+
+def _fault_played(endpoint: str, fault: BoundFault) -> FaultPlayed:
+    """The fault's parameters as bound (defaults filled in): a network fault's toxic
+    attributes, an HTTP fault's own parameters and its selectors."""
+    params: dict[str, object] = dict(fault.given)
+    if fault.network is not None:
+        params.update(fault.network)
+    if fault.http is not None:
+        params.update(fault.http.params)
+    return FaultPlayed(endpoint, fault.name, fault.layer, params)
+
+
+def _seen(endpoints: Endpoints, urls: Mapping[str, str]) -> list[EndpointSeen]:
+    """Each endpoint's requests, in plan order, as ``METHOD PATH STATUS`` lines."""
+    seen = []
+    for name, plan in endpoints.plans.items():
+        url = urls.get(name, "")
+        if name in endpoints.proxies:
+            log = endpoints.proxies[name].request_log
+            records = log.snapshot()
+            lines = [
+                f"{r.method} {r.path} {r.status or '-'}" + (" (faulted)" if r.faulted else "")
+                for r in records[:KEPT_REQUESTS]
+            ]
+            faulted = sum(1 for r in records if r.faulted)
+            seen.append(EndpointSeen(name, plan.kind, url, log.total, faulted, tuple(lines)))
+        elif name in endpoints.sumdbs:
+            asked = endpoints.sumdbs[name].requests()
+            lines = [f"GET {r.path} {r.status} (via {r.via})" for r in asked[:KEPT_REQUESTS]]
+            seen.append(EndpointSeen(name, plan.kind, url, len(asked), 0, tuple(lines)))
+        elif name in endpoints.origins:
+            olog = endpoints.origins[name].request_log
+            got = olog.snapshot()
+            lines = [
+                f"{r.method} {r.host}{r.path}{'?' + r.query if r.query else ''} {r.status or '-'}"
+                for r in got[:KEPT_REQUESTS]
+            ]
+            seen.append(EndpointSeen(name, plan.kind, url, olog.total, 0, tuple(lines)))
+    return seen
+
+
+def cell_details(
+    outage: Outage,
+    endpoints: Endpoints,
+    urls: Mapping[str, str],
+    env: Mapping[str, str],
+    result: GoResult | None,
+) -> CellDetails:
+    """What explains a finished cell (see :class:`~pytest_goproxy.outage.cell.CellDetails`),
+    read from the endpoints before they close."""
+    stderr = [] if result is None else result.stderr.splitlines()
+    kept = [line for line in stderr if line.strip() and not line.startswith("go: downloading ")]
+    return CellDetails(
+        command=outage.command,
+        env=dict(env),
+        faults=tuple(
+            _fault_played(plan.name, fault) for plan in outage.endpoints for fault in plan.faults
+        ),
+        endpoints=tuple(_seen(endpoints, urls)),
+        stderr=tuple(kept[-KEPT_LINES:]),
+    )
 
 
 @dataclass(frozen=True)
@@ -268,6 +344,7 @@ class OutageEngine(Closing):
             error = error_line(ran.result)
             if error is not None and ran.error_prefix:
                 error = ran.error_prefix + error
+            urls = {plan.name: endpoints.url(plan.name) for plan in outage.endpoints}
             cell = Cell(
                 outage.fault,
                 outage.config,
@@ -276,8 +353,8 @@ class OutageEngine(Closing):
                 ran.seconds,
                 error,
                 tuple(ctx.notes),
+                cell_details(outage, endpoints, urls, ran.env, ran.result),
             )
-            urls = {plan.name: endpoints.url(plan.name) for plan in outage.endpoints}
             if verdict == "failed" and ran.result is not None:
                 cell = self._unrecorded(cell, endpoints, ran.result)
             return Outcome(cell, ran.result, dict(ran.env), urls, tuple(endpoints.asked()))
@@ -321,7 +398,16 @@ class OutageEngine(Closing):
             "with `pytest-goproxy record --origins` (or `matrix --origins`) to serve the real "
             f"commits. go said: {cell.error or '(nothing)'}"
         )
-        return Cell(cell.fault, cell.config, "unavailable", None, cell.seconds, why, cell.notes)
+        return Cell(
+            cell.fault,
+            cell.config,
+            "unavailable",
+            None,
+            cell.seconds,
+            why,
+            cell.notes,
+            cell.details,
+        )
 
     @staticmethod
     def _unavailable(outage: Outage, why: str) -> Outcome:

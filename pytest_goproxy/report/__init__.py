@@ -1,4 +1,4 @@
-"""Matrix reports: a terminal table, JSON, Markdown and SVG, and README's generated tables.
+"""Matrix reports: a terminal table, JSON, Markdown, SVG and HTML, and README's generated tables.
 
 Every rendering answers the same question, "under each fault, does the build survive with each
 configuration?", for a different reader, one module each:
@@ -11,6 +11,9 @@ configuration?", for a different reader, one module each:
   :func:`cells_from_json`);
 * ``markdown`` — :func:`to_markdown`, the grid for a README, with a legend;
 * ``svg`` — :func:`to_svg`, a standalone heatmap (stdlib only) a person reads at a glance;
+* ``html`` — :func:`to_html`, one self-contained page (the artifact a CI run publishes): the
+  grid, and for every cell why (go's error lines, the environment, the faults' parameters,
+  the requests each endpoint saw), filterable; :func:`scenarios_html` for scenario results;
 * ``files`` — :func:`write_reports` writes the chosen formats into a directory (the CLI's
   ``--format`` and ``--out``);
 * ``cells`` — what they share: verdict styles (:data:`VERDICTS`), :func:`cell_label`, the grid's

@@ -6,6 +6,9 @@ from pytest_goproxy.report.cells import cell_label as cell_label
 from pytest_goproxy.report.files import FORMATS as FORMATS
 from pytest_goproxy.report.files import parse_formats as parse_formats
 from pytest_goproxy.report.files import write_reports as write_reports
+from pytest_goproxy.report.html import ScenarioRow as ScenarioRow
+from pytest_goproxy.report.html import scenarios_html as scenarios_html
+from pytest_goproxy.report.html import to_html as to_html
 from pytest_goproxy.report.jsonfile import cells_from_json as cells_from_json
 from pytest_goproxy.report.jsonfile import to_json as to_json
 from pytest_goproxy.report.markdown import to_markdown as to_markdown

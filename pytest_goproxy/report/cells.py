@@ -29,9 +29,11 @@ __all__ = [
     "VerdictStyle",
     "cell_detail",
     "cell_label",
+    "config_env",
     "config_shape",
     "explanation",
     "failure_text",
+    "fault_summary",
     "grid",
     "legend_lines",
     "ordered",
@@ -152,6 +154,27 @@ def config_shape(config: str) -> str | None:
 
     found = CONFIGS.get(config)
     return None if found is None else found.env.get("GOPROXY")
+
+
+def config_env(config: str) -> dict[str, str] | None:
+    """Every variable a named configuration sets, as templates (``GOPROXY={primary},direct``,
+    ``GOPRIVATE={private}``); None for a name that is not in the catalogue. A report shows it
+    for a cell that kept no details (the rendered values are in
+    :attr:`Cell.details <pytest_goproxy.outage.Cell.details>` when it did)."""
+    from pytest_goproxy.configs import CONFIGS
+
+    found = CONFIGS.get(config)
+    return None if found is None else dict(found.env)
+
+
+def fault_summary(name: str) -> str | None:
+    """The one-line summary of a catalogue fault (network or HTTP), None for ``none`` or a name
+    the catalogues do not have (a scenario's label, a fault with parameters)."""
+    from pytest_goproxy.httpfaults import HTTP_FAULTS
+    from pytest_goproxy.network import FAULTS
+
+    entry = FAULTS.get(name) or HTTP_FAULTS.get(name)
+    return None if entry is None else entry.summary
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 from pytest_goproxy.errors import ReportFormatError
 from pytest_goproxy.outage.cell import Cell
 from pytest_goproxy.report.cells import MatrixInfo, ordered
+from pytest_goproxy.report.html import to_html
 from pytest_goproxy.report.jsonfile import to_json
 from pytest_goproxy.report.markdown import to_markdown
 from pytest_goproxy.report.svg import to_svg
@@ -20,6 +21,7 @@ FORMATS: dict[str, str] = {
     "json": "matrix.json",
     "md": "matrix.md",
     "svg": "matrix.svg",
+    "html": "matrix.html",
 }
 
 
@@ -60,9 +62,11 @@ def write_reports(
 ) -> dict[str, Path]:
     """Write each format's rendering to ``out_dir`` (created); returns format -> file written.
 
-    Files: ``matrix.txt`` (table, plain text), ``matrix.json``, ``matrix.md``, ``matrix.svg``.
-    ``title`` heads the table, the Markdown and the SVG; ``info`` (a :class:`MatrixInfo`) adds
-    their caption (below the table in ``matrix.txt``). The JSON is the cells alone.
+    Files: ``matrix.txt`` (table, plain text), ``matrix.json``, ``matrix.md``, ``matrix.svg``,
+    ``matrix.html`` (self-contained, with each cell's details).
+    ``title`` heads the table, the Markdown, the SVG and the HTML; ``info`` (a
+    :class:`MatrixInfo`) adds their caption (below the table in ``matrix.txt``). The JSON is
+    the cells, with their details when they kept them.
     Formats are checked before anything is written, so a bad one leaves no partial output.
     """
     names = parse_formats(formats)
@@ -73,6 +77,7 @@ def write_reports(
         "json": lambda: to_json(cells),
         "md": lambda: to_markdown(cells, title=title, info=info),
         "svg": lambda: to_svg(cells, title=title, info=info),
+        "html": lambda: to_html(cells, title=title, info=info),
     }
     written: dict[str, Path] = {}
     for name in names:

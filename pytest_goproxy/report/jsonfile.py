@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from pytest_goproxy.errors import ReportFormatError
 from pytest_goproxy.lifecycle import Closing
-from pytest_goproxy.outage.cell import Cell
+from pytest_goproxy.outage.cell import Cell, CellDetails
 
 __all__ = ["CellLog", "cells_from_json", "to_json"]
 
@@ -28,7 +28,7 @@ class CellLog(Closing):
         self._lock = threading.Lock()
 
     def write(self, cell: Cell) -> None:
-        line = json.dumps(cell.to_dict(), ensure_ascii=False)
+        line = json.dumps(cell.to_dict(details=True), ensure_ascii=False)
         with self._lock:
             self._file.write(line + "\n")
             self._file.flush()
@@ -38,15 +38,18 @@ class CellLog(Closing):
             self._file.close()
 
 
-def to_json(cells: Sequence[Cell], *, indent: int | None = 2) -> str:
-    """The matrix for machines: a JSON list with one ``Cell.to_dict()`` object per cell."""
-    return json.dumps([cell.to_dict() for cell in cells], indent=indent, ensure_ascii=False) + "\n"
+def to_json(cells: Sequence[Cell], *, indent: int | None = 2, details: bool = True) -> str:
+    """The matrix for machines: a JSON list with one ``Cell.to_dict()`` object per cell, with
+    each cell's notes and details when it has them (so the HTML report can be made again from
+    the file); ``details=False`` keeps the six keys alone."""
+    data = [cell.to_dict(details=details) for cell in cells]
+    return json.dumps(data, indent=indent, ensure_ascii=False) + "\n"
 
 
 def cells_from_json(text: str) -> list[Cell]:
     """Cells back from :func:`to_json` output, or from a :class:`CellLog`'s JSON lines:
-    re-render a saved run without running it again (``notes``, which the JSON does not carry,
-    come back empty). A last line cut short by a kill is left out."""
+    re-render a saved run without running it again (``notes`` and ``details`` come back when
+    the file has them). A last line cut short by a kill is left out."""
     data: object
     if text.lstrip().startswith("{"):
         lines = [line for line in text.splitlines() if line.strip()]
@@ -75,6 +78,12 @@ def cells_from_json(text: str) -> list[Cell]:
                 failure=item["failure"],
                 seconds=float(item["seconds"]),
                 error=item["error"],
+                notes=tuple(str(n) for n in item.get("notes") or ()),
+                details=(
+                    CellDetails.from_dict(item["details"])
+                    if isinstance(item.get("details"), dict)
+                    else None
+                ),
             )
         )
     return cells

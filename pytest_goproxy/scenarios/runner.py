@@ -25,6 +25,7 @@ from pytest_goproxy.gorun.verdict import Verdict
 from pytest_goproxy.httpfaults import HTTP_FAULTS
 from pytest_goproxy.lifecycle import Closing
 from pytest_goproxy.network import FAULTS, Toxiproxy
+from pytest_goproxy.outage.cell import CellDetails
 from pytest_goproxy.outage.engine import OutageEngine, Outcome
 from pytest_goproxy.scenarios.format import Scenario, find_scenarios, load_scenario
 
@@ -53,6 +54,8 @@ class ScenarioResult:
     why: tuple[str, ...] = ()
     mismatch: str | None = None
     result: GoResult | None = field(default=None, repr=False, compare=False)
+    #: the environment, faults, requests and go's stderr lines (``run --html`` shows them)
+    details: CellDetails | None = field(default=None, repr=False, compare=False)
 
     @property
     def passed(self) -> bool:
@@ -151,6 +154,7 @@ class ScenarioRunner(Closing):
             tuple(why),
             _mismatch(s, cell.verdict, cell.failure, outcome.result),
             outcome.result,
+            cell.details,
         )
 
     def _load_modules(self, s: Scenario) -> None:

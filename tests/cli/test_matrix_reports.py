@@ -37,6 +37,13 @@ def test_matrix_reports_carry_title_caption_shapes_and_codes(
     assert "HTTP_STATUS 502" in markdown
     text = (out / "matrix.txt").read_text()
     assert "outage matrix: the bundled example" in text and "fault on the primary" in text
+    # html is written by default, with each cell's why: go's environment, the fault's
+    # parameters, what each endpoint was asked
+    page = (out / "matrix.html").read_text()
+    assert "outage matrix: the bundled example" in page and go.version in page
+    assert page.count('<section class="cell') == 2
+    assert "environment go ran with" in page and "code=502" in page
+    assert "requests each endpoint saw" in page and "(faulted)" in page
     assert "HTTP_STATUS 502" in run.stdout
 
 

@@ -37,7 +37,15 @@ def test_no_path_means_the_bundled_library() -> None:
 
 def test_several_paths_run_each_and_print_a_line_per_scenario(tmp_path: Path) -> None:
     first, second = copy_scenarios(tmp_path / "a", *FAST)
-    result = cli("run", str(first), str(second), "--json", str(tmp_path / "r.json"))
+    result = cli(
+        "run",
+        str(first),
+        str(second),
+        "--json",
+        str(tmp_path / "r.json"),
+        "--html",
+        str(tmp_path / "r.html"),
+    )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     lines = result.stdout.strip().splitlines()
@@ -51,6 +59,12 @@ def test_several_paths_run_each_and_print_a_line_per_scenario(tmp_path: Path) ->
     rows = json.loads((tmp_path / "r.json").read_text())
     assert [r["scenario"] for r in rows] == ["truncated_zip", "cdn_502_burst"]
     assert WHOLE_KEY.search(rows[0]["why"][0])
+    # and in the HTML page, with each scenario's environment and requests
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert page.count('<section class="cell') == 2
+    assert 'id="cell-0"' in page and "truncated_zip" in page and "cdn_502_burst" in page
+    assert "2 scenario(s): 2 as expected, 0 not." in page
+    assert "environment go ran with" in page and "requests each endpoint saw" in page
 
 
 def test_a_mismatch_exits_1_with_the_line_that_matters(tmp_path: Path) -> None:

@@ -147,12 +147,12 @@ def test_formats_are_checked(tmp_path: Path) -> None:
     with pytest.raises(ReportFormatError, match="no report format"):
         parse_formats(" , ")
     with pytest.raises(ReportFormatError):
-        write_reports(CELLS, tmp_path / "out", "html")
+        write_reports(CELLS, tmp_path / "out", "pdf")
     assert not (tmp_path / "out").exists()  # nothing half-written
 
 
 def test_write_reports_writes_every_format(tmp_path: Path) -> None:
-    written = write_reports(CELLS, tmp_path / "out", "table,json,md,svg", title="matrix")
+    written = write_reports(CELLS, tmp_path / "out", "table,json,md,svg,html", title="matrix")
     assert {name: path.name for name, path in written.items()} == FORMATS
     assert cells_from_json(written["json"].read_text(encoding="utf-8")) == CELLS
     assert written["md"].read_text(encoding="utf-8") == to_markdown(CELLS, title="matrix")
