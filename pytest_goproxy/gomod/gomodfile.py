@@ -19,6 +19,7 @@ from typing import TypedDict
 from pytest_goproxy.errors import InvalidModuleError, ModuleSourceError
 from pytest_goproxy.gomod import semver
 from pytest_goproxy.gomod.check import check_import_path, check_module_path
+from pytest_goproxy.gomod.toolchain import is_toolchain_name
 
 __all__ = [
     "DEFAULT_GO_VERSION",
@@ -139,11 +140,15 @@ def render_go_mod(
     requires: Mapping[str, str] | None = None,
     retracts: Sequence[Retract] | None = None,
     main_module: bool = False,
+    toolchain: str | None = None,
 ) -> bytes:
-    """A go.mod for ``path``: module, go directive, requires (sorted), retracts (given order).
+    """A go.mod for ``path``: module, go and toolchain directives, requires (sorted), retracts
+    (given order).
 
     With ``main_module`` the path is the module being built (a project's own go.mod), which only
     has to be an import path: ``module app`` builds, but cannot be fetched from a proxy.
+    ``toolchain`` is a toolchain name (``go1.99.0``) or ``default``; with ``GOTOOLCHAIN=auto`` a
+    newer one than the running go makes go switch to it (cmd/go/internal/toolchain).
     """
     (check_import_path if main_module else check_module_path)(path)
     lines = [f"module {auto_quote(path)}"]
@@ -153,6 +158,13 @@ def render_go_mod(
                 f'invalid go version "{go_version}": must match format 1.23.0 (modfile)'
             )
         lines += ["", f"go {go_version}"]
+    if toolchain is not None:
+        if toolchain != "default" and not is_toolchain_name(toolchain):
+            raise InvalidModuleError(
+                f'invalid toolchain version "{toolchain}": must be a toolchain name such as '
+                "go1.23.0, or default (modfile)"
+            )
+        lines += ["", f"toolchain {toolchain}"]
     reqs = sorted((requires or {}).items())
     for mod, v in reqs:
         check_module_path(mod)

@@ -37,6 +37,9 @@ class GoBinary:
     path: Path
     version: str
     goroot: str = field(default="", compare=False)
+    #: ``GOHOSTOS``/``GOHOSTARCH``: the platform whose toolchain a switch downloads
+    goos: str = field(default="", compare=False)
+    goarch: str = field(default="", compare=False)
 
     @property
     def version_info(self) -> tuple[int, int, int]:
@@ -77,8 +80,9 @@ def go_env(
 
 
 @functools.lru_cache(maxsize=32)
-def go_version(path: Path) -> tuple[str, str]:
-    """``(GOVERSION, GOROOT)`` of the go binary at ``path``; GoNotFoundError if it can't run."""
+def go_version(path: Path) -> tuple[str, str, str, str]:
+    """``(GOVERSION, GOROOT, GOHOSTOS, GOHOSTARCH)`` of the go binary at ``path`` (empty strings
+    for what it does not print); GoNotFoundError if it can't run."""
     with tempfile.TemporaryDirectory(prefix="pytest-goproxy-goversion-") as home:
         disable_telemetry(Path(home))
         env = {
@@ -94,7 +98,7 @@ def go_version(path: Path) -> tuple[str, str]:
         if os.name == "nt":  # pragma: no cover - Windows
             env["SYSTEMROOT"] = os.environ.get("SYSTEMROOT", "")
         try:
-            proc = go_env(path, "GOVERSION", "GOROOT", env=env, cwd=home)
+            proc = go_env(path, "GOVERSION", "GOROOT", "GOHOSTOS", "GOHOSTARCH", env=env, cwd=home)
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise GoNotFoundError(f"{path} could not be run as go ({exc}); {_HOW_TO}") from exc
     lines = proc.stdout.splitlines()
@@ -104,7 +108,8 @@ def go_version(path: Path) -> tuple[str, str]:
             f"{path} does not behave like the go command (`go env GOVERSION` failed: {detail}); "
             f"{_HOW_TO}"
         )
-    return lines[0].strip(), lines[1].strip() if len(lines) > 1 else ""
+    rest = [line.strip() for line in lines[1:4]] + ["", "", ""]
+    return lines[0].strip(), rest[0], rest[1], rest[2]
 
 
 def _resolve(spec: str | os.PathLike[str], origin: str) -> Path:
@@ -143,5 +148,5 @@ def find_go(explicit: GoBinary | str | os.PathLike[str] | None = None) -> GoBina
         if not found:
             raise GoNotFoundError(f"no `go` command on PATH; {_HOW_TO}")
         path = Path(found).absolute()
-    version, goroot = go_version(path)
-    return GoBinary(path=path, version=version, goroot=goroot)
+    version, goroot, goos, goarch = go_version(path)
+    return GoBinary(path=path, version=version, goroot=goroot, goos=goos, goarch=goarch)

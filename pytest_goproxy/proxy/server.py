@@ -21,6 +21,7 @@ not mixed (the shape of go-internal's ``goproxytest``).
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import ssl
 import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping
@@ -35,6 +36,12 @@ from pytest_goproxy.gomod.escape import unescape_path, unescape_version
 from pytest_goproxy.gomod.gomodfile import GoModOptions
 from pytest_goproxy.gomod.semver import is_pseudo_version, pseudo_version_rev
 from pytest_goproxy.gomod.store import ModuleStore, ModuleVersion, TxtarDefaults
+from pytest_goproxy.gomod.toolchain import (
+    TOOLCHAIN_MODULE,
+    synthetic_toolchain_files,
+    toolchain_version,
+)
+from pytest_goproxy.gorun.binary import GoBinary, find_go
 from pytest_goproxy.httpfaults import HTTPFaultHandle, HTTPFaults
 from pytest_goproxy.serving.answers import not_found, status_line, text_answer
 from pytest_goproxy.serving.http2 import CONNECTION_REQUEST
@@ -208,6 +215,36 @@ class FakeGoProxy(QuickStopHTTPServer):
         """Serve every module of a ``$GOMODCACHE/cache/download`` tree, byte for byte."""
         __tracebackhide__ = True  # the user's call is the frame that matters
         return self.store.add_module_cache(Path(download_dir))
+
+    def add_toolchain(
+        self, name: str = "go1.99.0", *, go: GoBinary | str | os.PathLike[str] | None = None
+    ) -> ModuleVersion:
+        """Serve a synthetic Go toolchain ``name`` for the platform of the local go.
+
+        go downloads a toolchain it switches to (a ``toolchain`` or ``go`` line newer than
+        itself, with ``GOTOOLCHAIN=auto``...) as the module ``golang.org/toolchain`` at
+        ``v0.0.1-<name>.<GOOS>-<GOARCH>`` through GOPROXY; this serves that module as cmd/go's
+        own tests fake it: a small zip whose ``bin/go`` runs the local go (``go``: a path or
+        :class:`~pytest_goproxy.gorun.GoBinary`, by default the one the ``go`` fixture finds).
+        A checksum database attached to this proxy signs it like any module, and go always
+        verifies a toolchain there. ``go version`` in the switched run prints ``name``; any
+        other command is the local go's, so a project whose ``go`` line is newer than the local
+        go needs a real toolchain (see :mod:`pytest_goproxy.gomod.toolchain`).
+        """
+        __tracebackhide__ = True  # the user's call is the frame that matters
+        binary = find_go(go)
+        files = synthetic_toolchain_files(
+            name,
+            go=str(binary.path),
+            goroot=binary.goroot,
+            local_toolchain=binary.version,
+            goos=binary.goos,
+            goarch=binary.goarch,
+        )
+        version = toolchain_version(name, binary.goos, binary.goarch)
+        return self.store.add_module(
+            TOOLCHAIN_MODULE, version, files, go_mod=f"module {TOOLCHAIN_MODULE}\n"
+        )
 
     def go_sum_lines(self, path: str, version: str) -> tuple[str, str]:
         """The two go.sum lines go writes for ``path@version``, from the bytes served."""
