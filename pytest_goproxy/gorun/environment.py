@@ -34,6 +34,10 @@ What a run gets, exactly:
                        seconds faster (cmd/go/internal/cache).
 ``GOTOOLCHAIN``        ``local``: the running ``go`` never downloads another toolchain
                        (cmd/go/internal/toolchain); a ``go 1.99`` line is then a clear error.
+                       A test may choose ``auto``, ``path``, ``go1.99.0+auto``... (the runner's
+                       ``gotoolchain=``); then ``GODEBUG`` gets ``toolchaintrace=1`` as well, so
+                       go says on stderr which toolchain it chose and ran
+                       (:func:`trace_toolchain`).
 ``GOFLAGS``            ``-modcacherw`` (plus whatever the test passes): module cache directories
                        stay writable so they can be removed (cmd/go/internal/modfetch/fetch.go
                        makes them read-only otherwise; we also ``chmod -R u+w`` before removing).
@@ -119,6 +123,7 @@ __all__ = [
     "layer_env",
     "merge_env",
     "relevant_env",
+    "trace_toolchain",
 ]
 
 #: Inherited from the parent environment, when set there. Nothing else is.
@@ -313,6 +318,23 @@ def build_env(
         no_capath.mkdir(parents=True, exist_ok=True)
         env["GIT_SSL_CAPATH"] = str(no_capath)
     return merge_env(env, extra)
+
+
+def trace_toolchain(env: dict[str, str]) -> dict[str, str]:
+    """Add ``toolchaintrace=1`` to ``GODEBUG`` in place when ``GOTOOLCHAIN`` lets go switch.
+
+    go then states its choice on stderr (select.go, exec.go): ``go: upgrading toolchain to
+    go1.99.0 (required by toolchain line in go.mod; ...)``, ``go: using go1.99.0 toolchain from
+    cache located at ...`` or ``go: using local toolchain go1.26.8``. That is the only word of a
+    switch to a toolchain already in the module cache (no download, no request), and what
+    :attr:`GoResult.switched_to <pytest_goproxy.gorun.GoResult.switched_to>` reads. A
+    ``toolchaintrace`` the test set itself is kept as it is."""
+    if env.get("GOTOOLCHAIN", "local") == "local":
+        return env
+    godebug = env.get("GODEBUG", "")
+    if "toolchaintrace=" not in godebug:
+        env["GODEBUG"] = ",".join(filter(None, [godebug, "toolchaintrace=1"]))
+    return env
 
 
 def relevant_env(env: Mapping[str, str]) -> dict[str, str]:

@@ -36,6 +36,7 @@ class RunOptions(TypedDict, total=False):
     modcache: ModuleCache | None
     gopath: str | os.PathLike[str] | None
     routes: Mapping[str, object] | None
+    gotoolchain: str | None
 
 
 class ProjectRunner(Protocol):
@@ -58,13 +59,15 @@ class ProjectRunner(Protocol):
 VCS_DIRS = (*sorted(modzip.VCS_DIRS), ".jj")
 
 
-def render_go_mod(module: str, requires: Mapping[str, str], go_version: str) -> str:
+def render_go_mod(
+    module: str, requires: Mapping[str, str], go_version: str, toolchain: str | None = None
+) -> str:
     """The go.mod of a new project, as ``go mod tidy`` lays it out; GoProjectError if a path,
-    version or the go version breaks a Go rule (checked and written by
+    version, the go version or the toolchain breaks a Go rule (checked and written by
     :func:`pytest_goproxy.gomod.gomodfile.render_go_mod`, the writer the fake proxy uses too)."""
     try:
         text = gomodfile.render_go_mod(
-            module, go_version=go_version, requires=requires, main_module=True
+            module, go_version=go_version, requires=requires, main_module=True, toolchain=toolchain
         )
     except InvalidModuleError as exc:
         raise GoProjectError(f"cannot make the project's go.mod: {exc}") from None
@@ -187,13 +190,19 @@ def create_project(
     env: Mapping[str, str | None] | None,
     modcache: ModuleCache | None,
     gopath: str | os.PathLike[str] | None = None,
+    toolchain: str | None = None,
 ) -> GoProject:
     __tracebackhide__ = True
     requires = dict(requires or {})
-    go_mod = render_go_mod(module, requires, go_version)  # checks before anything is made
+    go_mod = render_go_mod(module, requires, go_version, toolchain)  # checked before it is made
     project = GoProject(runner, directory, env=env, modcache=modcache, gopath=gopath)  # env too
     directory.mkdir(parents=True)
     files = dict(files) if files is not None else {"main.go": render_main(requires)}
+    if toolchain is not None and "go.mod" in files:
+        raise GoProjectError(
+            "toolchain= writes the toolchain line of the generated go.mod, and files has a "
+            "go.mod of its own: put the toolchain line in that go.mod instead"
+        )
     if "go.mod" not in files:
         project.write("go.mod", go_mod)
     for name, content in files.items():

@@ -21,6 +21,14 @@ _JSON_ERROR = re.compile(r'"(?:Error|Err)": ("(?:[^"\\]|\\.)*")')
 #: writes each line with the runtime's ``print`` straight to stderr, so a line may also land in
 #: the middle of one of go's own lines; the match runs to the end of its line.
 _RESOLVER_LINE = re.compile(r"go package net: [^\n]*")
+#: What go prints before it fetches a toolchain (modfetch/fetch.go ``Download``): ``go:
+#: downloading go1.99.0 (linux/amd64)``.
+_TOOLCHAIN_DOWNLOAD = re.compile(r"^go: downloading (go\S+) \([^/\s]+/[^)\s]+\)$", re.M)
+#: What go prints with ``GODEBUG=toolchaintrace=1`` as it execs another toolchain
+#: (toolchain/exec.go ``execGoToolchain``): from the module cache, or found on PATH.
+_TOOLCHAIN_EXEC = re.compile(
+    r"^go: using (\S+) toolchain (?:from cache located at|located in system PATH) ", re.M
+)
 
 
 def json_errors(stdout: str) -> list[str]:
@@ -113,6 +121,12 @@ class GoResult:
         return self.classification.tls_problem if self.classification else None
 
     @property
+    def h2_error(self) -> str | None:
+        """The HTTP/2 error code go reported (``INTERNAL_ERROR`` of a stream reset, ``NO_ERROR``
+        of a GOAWAY, its own ``PROTOCOL_ERROR``), when the failure happened over HTTP/2."""
+        return self.classification.h2_error if self.classification else None
+
+    @property
     def refused_by_guard(self) -> bool:
         """The failure is the network guard's refusal, not a server's answer.
 
@@ -139,6 +153,25 @@ class GoResult:
         (net/conf.go): the check troubleshooting guides start with when a name does not resolve.
         """
         return tuple(m.group(0).rstrip() for m in _RESOLVER_LINE.finditer(self.stderr))
+
+    @property
+    def toolchain_download(self) -> str | None:
+        """The toolchain go set out to download for this run (``go1.99.0``), whether or not the
+        download worked; None when it downloaded none (no switch, or one already cached)."""
+        m = _TOOLCHAIN_DOWNLOAD.search(self.stderr)
+        return m.group(1) if m else None
+
+    @property
+    def switched_to(self) -> str | None:
+        """The toolchain go switched to and ran this command with (``go1.99.0``), None when
+        the local go ran it.
+
+        Read from go's own word: the runner sets ``GODEBUG=toolchaintrace=1`` whenever
+        ``GOTOOLCHAIN`` is not ``local``, and go then prints ``go: using go1.99.0 toolchain
+        from cache located at ...`` as it execs the toolchain (downloaded now or earlier). A
+        run given ``toolchaintrace=0`` by the test says nothing, and this is None."""
+        m = _TOOLCHAIN_EXEC.search(self.stderr)
+        return m.group(1) if m else None
 
     @property
     def relevant_env(self) -> dict[str, str]:

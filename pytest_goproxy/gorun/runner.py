@@ -14,9 +14,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from pytest_goproxy.errors import GoProjectError
+from pytest_goproxy.gomod.toolchain import check_gotoolchain
 from pytest_goproxy.gorun.binary import GoBinary, find_go
 from pytest_goproxy.gorun.cache import ModuleCache
-from pytest_goproxy.gorun.environment import build_env, check_env, disable_telemetry, layer_env
+from pytest_goproxy.gorun.environment import (
+    build_env,
+    check_env,
+    disable_telemetry,
+    layer_env,
+    trace_toolchain,
+)
 from pytest_goproxy.gorun.guard import BAD_GATEWAY, Door, NetworkGuard
 from pytest_goproxy.gorun.guard.routes import route_table
 from pytest_goproxy.gorun.process import run_process
@@ -70,7 +77,9 @@ class GoRunner(Closing):
     the test lets it, ssh included (GOPROXY still defaults to ``off``, and ``GOVCS`` and
     ``GIT_ALLOW_PROTOCOL`` still shut out every VCS but git and every git transport but https and
     ssh). ``timeout`` is checked by :func:`check_timeout`, every ``env`` by
-    :func:`~pytest_goproxy.gorun.environment.check_env`. ``close()`` (or leaving ``with``)
+    :func:`~pytest_goproxy.gorun.environment.check_env`. ``gotoolchain`` is ``GOTOOLCHAIN``
+    for every run (``local`` unless given: go never switches toolchains); ``auto``, ``path``,
+    ``go1.99.0+auto``... let it switch, as :meth:`run` says. ``close()`` (or leaving ``with``)
     removes every directory the runner made, read-only module caches included, and stops the
     guard.
     """
@@ -85,11 +94,14 @@ class GoRunner(Closing):
         *,
         build_cache: Path | str | None = None,
         kill_grace: float = 1.0,
+        gotoolchain: str = "local",
     ) -> None:
         __tracebackhide__ = True
         self.timeout = check_timeout(timeout)
         self.kill_grace = check_timeout(kill_grace, "kill_grace", allow_zero=True)
         self.env: dict[str, str | None] = check_env(env)
+        #: ``GOTOOLCHAIN`` of every run that does not choose its own
+        self.gotoolchain = check_gotoolchain(gotoolchain)
         self.binary = find_go(go)
         if workdir is not None:
             Path(workdir).mkdir(parents=True, exist_ok=True)
@@ -197,6 +209,7 @@ class GoRunner(Closing):
         env: Mapping[str, str | None] | None = None,
         modcache: ModuleCache | None = None,
         gopath: str | os.PathLike[str] | None = None,
+        toolchain: str | None = None,
     ) -> GoProject:
         """A new module ``module`` requiring ``requires`` (path -> version).
 
@@ -204,7 +217,9 @@ class GoRunner(Closing):
         each required module (so ``go mod tidy`` and ``go build`` need them all). With ``files``
         (name -> text or bytes) exactly those are written, plus a generated ``go.mod`` unless
         ``files`` has one. ``go_version`` is the ``go`` line (default 1.21, or the binary's own
-        language version if that is older).
+        language version if that is older); ``toolchain`` the ``toolchain`` line
+        (``go1.99.0``), which a run with ``gotoolchain="auto"`` switches to when it is newer
+        than the running go.
         """
         __tracebackhide__ = True
         if go_version is None:
@@ -227,6 +242,7 @@ class GoRunner(Closing):
             env=env,
             modcache=modcache,
             gopath=gopath,
+            toolchain=toolchain,
         )
 
     def project_from_dir(
@@ -257,6 +273,7 @@ class GoRunner(Closing):
         modcache: ModuleCache | None = None,
         gopath: str | os.PathLike[str] | None = None,
         routes: Mapping[str, object] | None = None,
+        gotoolchain: str | None = None,
     ) -> GoResult:
         """Run ``go ARGS...`` in ``cwd`` (an empty directory by default) and return what happened.
 
@@ -275,12 +292,18 @@ class GoRunner(Closing):
         socket of its own, closed when the run ends), so runs of one runner at the same time can
         each play ``corp.example`` with their own server, and its ``escapes`` and ``routed`` are
         exactly its own, git's requests included.
+
+        ``gotoolchain`` is this run's ``GOTOOLCHAIN`` (None: the runner's, ``local`` unless it
+        was given another); a ``GOTOOLCHAIN`` in ``env`` wins over both. When it lets go switch,
+        the run also gets ``GODEBUG=toolchaintrace=1``, and the result says which toolchain go
+        downloaded and ran (``toolchain_download``, ``switched_to``).
         """
         __tracebackhide__ = True
         if isinstance(args, str):
             raise TypeError("args must be a sequence of arguments, e.g. ['mod', 'tidy']")
         limit = self.timeout if timeout is None else check_timeout(timeout)
-        extra = layer_env(self.env, env)
+        chosen = self.gotoolchain if gotoolchain is None else check_gotoolchain(gotoolchain)
+        extra = layer_env({"GOTOOLCHAIN": chosen}, layer_env(self.env, env))
         if routes is not None:
             self._router()
             route_table(routes)  # checked before anything is made
@@ -323,6 +346,7 @@ class GoRunner(Closing):
             # the session CA alone while guarded; the system's roots too when not
             ca_bundle=session_ca().bundle(system_roots=self._guard is None),
         )
+        trace_toolchain(full_env)
         started = time.monotonic()
         try:
             outcome = run_process(

@@ -43,8 +43,11 @@ _CAUSES: tuple[str, ...] = (
     "zip: ",
     "not found",
 )
-#: go's context lines, which name no cause (``go: a@v1 requires``: the cause is on the next line).
-_CONTEXT = re.compile(r"( imports| requires|^go: (finding|downloading|extracting) .*)$")
+#: go's context lines, which name no cause (``go: a@v1 requires``: the cause is on the next line),
+#: and its toolchain trace (``go: upgrading toolchain to ...``, ``go: using ... toolchain ...``).
+_CONTEXT = re.compile(
+    r"( imports| requires|^go: (finding|downloading|extracting|upgrading toolchain|using) .*)$"
+)
 
 
 def error_line(result: GoResult) -> str | None:
