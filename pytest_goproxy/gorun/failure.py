@@ -156,6 +156,7 @@ protocol that comes at once.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import http
 import re
@@ -259,6 +260,8 @@ class Classification:
     line: str | None = None
     #: which TLS problem, when the failure or its ``cause`` is ``TLS`` or a TLS handshake timeout
     tls_problem: TLSProblem | None = None
+    #: for TOOLCHAIN, the toolchain go wanted: ``go1.99.0`` (see :func:`_toolchain_named`)
+    toolchain: str | None = None
 
 
 _F = Failure
@@ -266,6 +269,17 @@ _TOOLCHAIN = re.compile(
     r"requires go >= \S+ \(running go \S+|module requires Go \d|go: download go\d\S*:"
     r"|toolchain not available|invalid toolchain|GOTOOLCHAIN=\S+: (?:invalid|unknown)"
     r"|cannot find \"go\d[^\"]*\" in PATH"
+)
+#: Where go names the toolchain it wanted (select.go ``Exec``, gover's ``TooNewError``), measured
+#: with go1.26.8 (tests/gorun/test_toolchain_real.py): ``go: download go1.99.0 for linux/amd64:
+#: toolchain not available`` (the proxy's 404/410, GOPROXY=off), ``go: download go1.99.0:
+#: golang.org/toolchain@v0.0.1-go1.99.0.linux-amd64: verifying module: checksum database
+#: disabled by GOSUMDB=off``, ``go: download go1.99.0: ...: reading URL: 504 Gateway Timeout``,
+#: ``go: go.mod requires go >= 1.99.0 (running go 1.26.8; GOTOOLCHAIN=local)``, ``go: cannot
+#: find "go1.99.0" in PATH`` (GOTOOLCHAIN=path).
+_TOOLCHAIN_NAME = re.compile(
+    r"go: download (go\S+?)(?: for \S+)?:|requires go >= (\S+) \(running go"
+    r"|cannot find \"(go[^\"]+)\" in PATH|invalid toolchain: (go\S+) is a language version"
 )
 _SUMDB_MISBEHAVIOR = re.compile(r"server misbehavior|verifying tree|inconsistent tree")
 _CHECKSUM = re.compile(r"SECURITY ERROR|checksum mismatch")
@@ -569,6 +583,28 @@ def _result(
     )
 
 
+def _toolchain_named(text: str, line: str, inner: _Found | None) -> Classification:
+    """TOOLCHAIN with the toolchain go wanted and why it could not have it: ``cause`` is the
+    network failure underneath (as for SUMDB), else NOT_FOUND for ``toolchain not available``
+    (what go makes of a 404/410 from every proxy, and of GOPROXY=off), else SUMDB for
+    ``verifying module: checksum database disabled by GOSUMDB=off``: go verifies a toolchain
+    in the checksum database even when GOSUMDB=off or GONOSUMDB says not to (modfetch/sumdb.go
+    ``useSumDB``), and GOSUMDB=off makes that lookup fail."""
+    named = _TOOLCHAIN_NAME.search(text)
+    name = next((g for g in named.groups() if g), None) if named else None
+    if name is not None and not name.startswith("go"):
+        name = "go" + name
+    if inner is not None:
+        found = _result(_F.TOOLCHAIN, line, cause=inner.failure, tls_problem=inner.tls_problem)
+    elif "toolchain not available" in text:
+        found = _result(_F.TOOLCHAIN, line, cause=_F.NOT_FOUND)
+    elif _SUMDB.search(text):
+        found = _result(_F.TOOLCHAIN, line, cause=_F.SUMDB)
+    else:
+        found = _result(_F.TOOLCHAIN, line)
+    return dataclasses.replace(found, toolchain=name)
+
+
 def _policy(text: str) -> Classification | None:
     """POLICY, if a local rule refused the fetch: the line is the rule's, the host the module's
     (GOVCS) or that of the URL git was given (its transport refused)."""
@@ -617,6 +653,8 @@ def classify(stderr: str) -> Classification:
             inner = _network(rest)
             if inner is not None:
                 line = _line_at(rest, inner.pos)
+        if failure is _F.TOOLCHAIN:
+            return _toolchain_named(text, line, inner)
         if inner is None:
             return _result(failure, line)
         return _result(failure, line, cause=inner.failure, tls_problem=inner.tls_problem)
