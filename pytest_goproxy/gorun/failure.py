@@ -179,10 +179,15 @@ class Failure(enum.Enum):
     ``HANDSHAKE_TIMEOUT``; why it is no ``TLS``: see the module docstring)."""
     RESET = "reset"
     """The peer dropped the connection: ``connection reset by peer``, ``broken pipe``, or
-    ``Get "URL": EOF`` (closed before any response)."""
+    ``Get "URL": EOF`` (closed before any response); over HTTP/2, the server reset the stream
+    or sent GOAWAY and closed the connection before the answer's headers (``Get "URL": stream
+    error: stream ID 1; INTERNAL_ERROR; received from peer``, ``http2: server sent GOAWAY and
+    closed the connection; LastStreamID=1, ErrCode=NO_ERROR``; ``h2_error`` has the code)."""
     TRUNCATED = "truncated"
     """A response cut short: ``unexpected EOF`` (body shorter than Content-Length), malformed
-    chunked encoding."""
+    chunked encoding; over HTTP/2, a stream reset or a GOAWAY-and-close in the middle of the
+    body (``read "URL": stream error: stream ID 5; INTERNAL_ERROR; received from peer``, which
+    go never retries; ``h2_error`` has the code)."""
     TLS = "tls"
     """The TLS handshake failed: ``tls: ...``, ``x509: ...`` (unknown CA, expired, wrong name), a
     plain HTTP server behind an ``https://`` URL; ``tls_problem`` says which."""
@@ -214,7 +219,8 @@ class Failure(enum.Enum):
     INVALID_RESPONSE = "invalid_response"
     """An answer go cannot use: bad JSON for ``.info``/``@latest``, a ``.zip`` that is not a zip
     or is damaged (``zip: checksum error``, ``flate: corrupt input``), a ``.mod`` for another
-    module, a redirect loop (``stopped after 10 redirects``)."""
+    module, a redirect loop (``stopped after 10 redirects``), HTTP/2 frames that break the
+    protocol (go resets the stream itself: ``stream error: stream ID 1; PROTOCOL_ERROR``)."""
     TOOLCHAIN = "toolchain"
     """The module needs a newer Go than the one running with ``GOTOOLCHAIN=local``, or a
     toolchain switch failed."""
@@ -262,6 +268,9 @@ class Classification:
     tls_problem: TLSProblem | None = None
     #: for TOOLCHAIN, the toolchain go wanted: ``go1.99.0`` (see :func:`_toolchain_named`)
     toolchain: str | None = None
+    #: the HTTP/2 error code go reported (``INTERNAL_ERROR``, ``NO_ERROR`` of a GOAWAY,
+    #: ``PROTOCOL_ERROR``...), when the failure happened on an HTTP/2 stream or connection
+    h2_error: str | None = None
 
 
 _F = Failure
@@ -359,6 +368,16 @@ _TLS: tuple[tuple[TLSProblem, Failure, re.Pattern[str]], ...] = (
     ),
 )
 
+#: What go says when an HTTP/2 server ended a stream (RST_STREAM: ``stream error: stream ID 5;
+#: INTERNAL_ERROR; received from peer``) or the connection with the stream in flight (``http2:
+#: server sent GOAWAY and closed the connection; LastStreamID=5, ErrCode=NO_ERROR, debug=""``).
+_H2_PEER = (
+    r"(?:stream error: stream ID \d+; [A-Z_]+; received from peer"
+    r"|server sent GOAWAY and closed the connection)"
+)
+#: The HTTP/2 error code in go's text: a stream error's, or a GOAWAY's ``ErrCode``.
+_H2_CODE = re.compile(r"stream error: stream ID \d+; ([A-Z_]+)\b|GOAWAY[^\n]*ErrCode=([A-Z_]+)")
+
 _TRANSPORT: tuple[tuple[Failure, re.Pattern[str]], ...] = (
     (
         _F.DNS,
@@ -383,6 +402,14 @@ _TRANSPORT: tuple[tuple[Failure, re.Pattern[str]], ...] = (
     ),
     (
         _F.RESET,
+        # HTTP/2 (net/http's h2_bundle.go, measured with go1.26.8 against serving/http2.py):
+        # the server reset the stream, or sent GOAWAY and closed the connection, before the
+        # answer's headers came (``Get "URL": ...``); after them (``read "URL": ...``), the
+        # body was cut: TRUNCATED below
+        re.compile(r"(?:Get|Head) \"[^\"]+\": (?:http2: )?" + _H2_PEER),
+    ),
+    (
+        _F.RESET,
         re.compile(
             r"(?i:connection reset by peer)|forcibly closed by the remote host|broken pipe"
             r"|(?:Get|Head) \"[^\"]+\": EOF$|connection was aborted"
@@ -398,7 +425,7 @@ _TRANSPORT: tuple[tuple[Failure, re.Pattern[str]], ...] = (
         _F.TRUNCATED,
         re.compile(
             r"unexpected EOF|malformed chunked encoding|invalid byte in chunk length"
-            r"|unexpected end of JSON input"
+            r"|unexpected end of JSON input|" + _H2_PEER +
             # curl: a TLS record cut short (GnuTLS -9, measured under toxiproxy's limit_data, in
             # the handshake and in the pack), the peer gone mid-answer (GnuTLS -110 on a read,
             # OpenSSL 3), a body shorter than announced (curl 18)
@@ -415,6 +442,10 @@ _TRANSPORT: tuple[tuple[Failure, re.Pattern[str]], ...] = (
 # like a bad body it is a server answering wrongly, and a ``|`` list falls back past it.
 _INVALID = re.compile(
     r"invalid response from proxy|(?<![.\w])zip: |malformed HTTP|flate: corrupt input"
+    # go reset an HTTP/2 stream itself, as the server's frames broke the protocol (``stream
+    # error: stream ID 1; PROTOCOL_ERROR``, after ``protocol error: received DATA before a
+    # HEADERS frame``): the server answered with something go cannot use
+    r"|stream error: stream ID \d+; [A-Z_]+\b(?!; received from peer)"
     r"|stopped after \d+ redirects"
     r"|@\S+: parsing go\.mod:|unexpected module path|invalid character .* looking for"
 )
@@ -572,6 +603,7 @@ def _result(
     url = url or _url(line)
     if failure is _F.HTTP_STATUS and cause is None:
         cause = _proxy_cause(line, code)
+    h2 = _H2_CODE.search(line)
     return Classification(
         failure=failure,
         url=url,
@@ -580,6 +612,7 @@ def _result(
         cause=cause,
         line=line,
         tls_problem=tls_problem,
+        h2_error=None if h2 is None else h2.group(1) or h2.group(2),
     )
 
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from pytest_goproxy.entries import Param, bind_params, by_name, lookup, markdown_table
 from pytest_goproxy.errors import FaultError
+from pytest_goproxy.serving.http2 import HTTP2
 from pytest_goproxy.serving.requestlog import ProxyRequest, RequestKind
 
 __all__ = [
@@ -100,7 +101,10 @@ class HTTPFault:
 
     ``kinds`` are the request kinds the fault can play on; they are also the default ``kind``
     selector. ``failure`` is the :class:`~pytest_goproxy.gorun.Failure` name go's error is
-    classified as ("" when go succeeds).
+    classified as ("" when go succeeds). ``go_http2`` is what go says when the request came over
+    HTTP/2, where that differs ("" when it does not). ``http2_only`` faults play on HTTP/2
+    requests alone: over HTTP/1.1 they do not exist, so an HTTP/1.1 request is never counted nor
+    faulted (``GODEBUG=http2client=0`` makes them vanish, as it does in the wild).
     """
 
     name: str
@@ -112,6 +116,17 @@ class HTTPFault:
     pipe: str
     kinds: tuple[RequestKind, ...] = ALL_KINDS
     params: tuple[AnyParam, ...] = ()
+    go_http2: str = ""
+    http2_only: bool = False
+
+    def applies(self, record: ProxyRequest, params: Mapping[str, ParamValue]) -> bool:
+        """Whether the fault can play on ``record`` at all (before any selector): an
+        HTTP/2-only fault on an HTTP/2 request, and one that waits for ``after`` requests on a
+        connection once they went by."""
+        if self.http2_only and record.protocol != HTTP2:
+            return False
+        after = params.get("after")
+        return not isinstance(after, int) or record.connection_request > after
 
     def param_names(self) -> list[str]:
         return [p.name for p in self.params]
@@ -161,6 +176,17 @@ SELECTOR_NAMES: tuple[str, ...] = (
 )
 
 _COMMA_STOPS = "go stops with this error: `,` falls back only on a 404 or 410 answer."
+_H2_ONLY = " HTTP/2 only: over HTTP/1.1 (`http2=False`, `GODEBUG=http2client=0`) it never plays."
+#: HTTP/2's error codes (RFC 9113 section 7), the ``error`` of ``rst_stream``.
+_H2_ERROR = Param(
+    "error",
+    2,
+    "HTTP/2 error code",
+    "the RST_STREAM error code (2: INTERNAL_ERROR, 7: REFUSED_STREAM, 1: PROTOCOL_ERROR, "
+    "8: CANCEL, 11: ENHANCE_YOUR_CALM)",
+    0,
+    13,
+)
 _PIPE_FALLS = "go falls back to the next entry and succeeds if that one works."
 _SLOW_OK = "Succeeds, slower (go has no timeout for proxy requests)."
 
@@ -234,8 +260,12 @@ HTTP_FAULTS: dict[str, HTTPFault] = by_name(
         name="cut_body",
         summary="The body is cut short: Content-Length promises more, the connection closes.",
         how="The normal answer with its full Content-Length, but only `fraction` of the "
-        "body is sent before the server closes the connection.",
+        "body is sent before the server closes the connection (over HTTP/2: resets the "
+        "stream).",
         go='`read "<url>": unexpected EOF` (proxy.go wraps body read errors).',
+        go_http2='`read "<url>": stream error: stream ID N; INTERNAL_ERROR; received from peer` '
+        "(`h2_error` INTERNAL_ERROR): the server resets the stream whose body came short, as "
+        "nginx does when its upstream breaks.",
         failure="TRUNCATED",
         comma=_COMMA_STOPS,
         pipe=_PIPE_FALLS,
@@ -303,6 +333,97 @@ HTTP_FAULTS: dict[str, HTTPFault] = by_name(
         pipe="Succeeds with the older version (nothing to fall back on).",
         kinds=(RequestKind.LIST, RequestKind.LATEST),
         params=(Param("hide", 1, "versions", "newest tagged versions left out", minimum=1),),
+    ),
+    HTTPFault(
+        name="rst_stream",
+        summary="The stream is reset: RST_STREAM `error` after `after_bytes` of the body "
+        "(0: before the headers)." + _H2_ONLY,
+        how="The HTTP/2 server sends the headers and `after_bytes` of the body (all of a "
+        "shorter one), then RST_STREAM with `error`; with `after_bytes=0`, RST_STREAM "
+        "instead of the headers.",
+        go='Before the headers (`after_bytes=0`): `Get "<url>": stream error: stream ID N; '
+        'INTERNAL_ERROR; received from peer`. Mid-body: `read "<url>": stream error: stream '
+        "ID N; INTERNAL_ERROR; received from peer`, the text of golang/go#51323. Another "
+        "`error` is named the same way (`ENHANCE_YOUR_CALM`). go retries neither",
+        failure="RESET before the headers, TRUNCATED mid-body (`h2_error`: the code)",
+        comma=_COMMA_STOPS,
+        pipe=_PIPE_FALLS,
+        params=(_H2_ERROR, Param("after_bytes", 0, "bytes", "body bytes sent before the reset")),
+        http2_only=True,
+    ),
+    HTTPFault(
+        name="goaway",
+        summary="GOAWAY naming the stream in flight as the last, then the connection closes "
+        "before it is answered (after `after` requests on the connection)." + _H2_ONLY,
+        how="On a matching request that is past the `after`th on its connection, the server "
+        "sends GOAWAY (NO_ERROR, last stream = this one) and closes the connection without "
+        "answering it.",
+        go='`Get "<url>": http2: server sent GOAWAY and closed the connection; LastStreamID=N, '
+        'ErrCode=NO_ERROR, debug=""`: the stream in flight is lost, and go does not retry it.',
+        failure="RESET (`h2_error` NO_ERROR)",
+        comma=_COMMA_STOPS,
+        pipe=_PIPE_FALLS,
+        params=(Param("after", 0, "requests", "requests on the connection before it plays"),),
+        http2_only=True,
+    ),
+    HTTPFault(
+        name="goaway_graceful",
+        summary="GOAWAY that spares the stream in flight: it is answered, and the next "
+        "request needs a new connection." + _H2_ONLY,
+        how="The server sends GOAWAY (NO_ERROR, last stream = this one), answers the stream, "
+        "does not answer streams opened after it, and closes the connection when the last "
+        "one it kept is done.",
+        go="Nothing: the stream is answered and go opens a new connection for the next request "
+        "(measured with every request of a download played on).",
+        failure="",
+        comma="Succeeds: a negative control, go recovers on its own.",
+        pipe="Succeeds: a negative control, go recovers on its own.",
+        params=(Param("after", 0, "requests", "requests on the connection before it plays"),),
+        http2_only=True,
+    ),
+    HTTPFault(
+        name="refused_stream",
+        summary="RST_STREAM REFUSED_STREAM before the headers: the server did not process "
+        "the request." + _H2_ONLY,
+        how="The server resets the stream with REFUSED_STREAM (7) instead of answering.",
+        go="Nothing: go's transport retries the request itself (REFUSED_STREAM means it was not "
+        "processed), waiting 0, 1, 2, 4... s between tries. Without a `times` limit it retries "
+        "for ever: the run hangs (measured: 5 tries in 15 s).",
+        failure="",
+        comma="With `times`: succeeds after the retries (a negative control). Without: hangs, "
+        "as there is no error to fall back on.",
+        pipe="With `times`: succeeds after the retries (a negative control). Without: hangs, "
+        "as there is no error to fall back on.",
+        http2_only=True,
+    ),
+    HTTPFault(
+        name="h2_protocol_error",
+        summary="A DATA frame before the HEADERS frame: a broken HTTP/2 server or "
+        "middlebox." + _H2_ONLY,
+        how="The server writes a DATA frame on the stream (with hyperframe, as h2 refuses to) "
+        "and nothing else on it.",
+        go="go logs `protocol error: received DATA before a HEADERS frame` on stderr, resets "
+        'the stream itself and fails: `Get "<url>": stream error: stream ID N; '
+        "PROTOCOL_ERROR`.",
+        failure="INVALID_RESPONSE (`h2_error` PROTOCOL_ERROR)",
+        comma=_COMMA_STOPS,
+        pipe=_PIPE_FALLS,
+        http2_only=True,
+    ),
+    HTTPFault(
+        name="h2_stall",
+        summary="The stream stalls mid-body, as if the flow-control window never opened; the "
+        "connection stays alive." + _H2_ONLY,
+        how="The server sends the headers and `after_bytes` of the body, then nothing more "
+        "on the stream (PINGs and other streams are still answered) until the fault is "
+        "removed or the connection ends.",
+        go="Nothing: go waits for the rest of the body for ever (cmd/go's HTTP/2 client has "
+        "no read-idle timeout); the runner's deadline ends the run (`hung`).",
+        failure="none: the run hangs (verdict `hung`)",
+        comma="Hangs: there is no error to fall back on.",
+        pipe="Hangs: there is no error to fall back on.",
+        params=(Param("after_bytes", 0, "bytes", "body bytes sent before the stall"),),
+        http2_only=True,
     ),
 )
 
@@ -452,7 +573,7 @@ def http_fault_table_markdown() -> str:
                 kinds,
                 fault.summary,
                 fault.how,
-                fault.go,
+                fault.go + (f" Over HTTP/2: {fault.go_http2}" if fault.go_http2 else ""),
                 fault.failure or "succeeds",
                 fault.comma,
                 fault.pipe,

@@ -27,6 +27,12 @@ from pytest_goproxy.gomod.store import ModuleStore
 from pytest_goproxy.httpfaults.catalogue import HTTPFault, HTTPFaultSpec, ParamValue, Selection
 from pytest_goproxy.lifecycle import Closing
 from pytest_goproxy.serving.answers import not_found, status_line, text_answer
+from pytest_goproxy.serving.http2 import (
+    STREAM_ACTION,
+    ErrorCode,
+    StreamAction,
+    StreamActionKind,
+)
 from pytest_goproxy.serving.requestlog import ProxyRequest, RequestKind
 
 __all__ = ["HOP_QUERY", "HTTPFaultHandle", "HTTPFaults"]
@@ -106,7 +112,7 @@ class HTTPFaultHandle(Closing):
     def _decide(self, record: ProxyRequest) -> bool:
         """Count ``record`` if it matches and say whether to play on it (owner's lock held)."""
         sel = self.spec.selection
-        if not sel.matches(record):
+        if not self.spec.fault.applies(record, self.spec.params) or not sel.matches(record):
             return False
         self._seen += 1
         play = self._seen % sel.every == 0
@@ -436,7 +442,33 @@ def _play_stale_list(
     return not_found(f"module {record.module}: no versions")
 
 
+def _stream_action(kind: StreamActionKind, **fields: str | int) -> Player:
+    """The player of an HTTP/2 fault: the normal answer, with the order to the HTTP/2 server
+    that plays the fault on its stream (``serving/http2.py``); ``fields`` are the
+    :class:`StreamAction`'s, each a value or the name of the fault parameter that holds it."""
+
+    def play(
+        faults: HTTPFaults, handle: HTTPFaultHandle, record: ProxyRequest, request: Request
+    ) -> Response:
+        params = handle.spec.params
+        bound = {k: int(params[v]) if isinstance(v, str) else v for k, v in fields.items()}
+        request.environ[STREAM_ACTION] = StreamAction(
+            kind,
+            error=ErrorCode(bound.get("error", ErrorCode.INTERNAL_ERROR)),
+            after_bytes=bound.get("after_bytes", 0),
+        )
+        return faults.normal(record)
+
+    return play
+
+
 _PLAYERS: dict[str, Player] = {
+    "rst_stream": _stream_action(StreamActionKind.RESET, error="error", after_bytes="after_bytes"),
+    "goaway": _stream_action(StreamActionKind.GOAWAY),
+    "goaway_graceful": _stream_action(StreamActionKind.GOAWAY_GRACEFUL),
+    "refused_stream": _stream_action(StreamActionKind.RESET, error=ErrorCode.REFUSED_STREAM),
+    "h2_protocol_error": _stream_action(StreamActionKind.DATA_BEFORE_HEADERS),
+    "h2_stall": _stream_action(StreamActionKind.STALL, after_bytes="after_bytes"),
     "status": _play_status,
     "invalid_body": _play_invalid_body,
     "corrupt_zip": _play_corrupt_zip,

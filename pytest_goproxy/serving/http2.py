@@ -381,7 +381,9 @@ class _Session:
                     self.h2.send_data(stream.id, chunk[:size])
                     stream.sent += size
                     stream.queued -= size
-                if limit is not None and stream.sent >= limit:
+                whole = stream.finished and not stream.chunks
+                if limit is not None and (stream.sent >= limit or whole):
+                    # ``after_bytes`` went out (or all of a shorter body, without its end)
                     if action is not None and action.kind is StreamActionKind.RESET:
                         self._reset(stream, action.error)
                     return  # a stall: nothing more, ever
@@ -427,7 +429,7 @@ class _Session:
         if "date" not in names:
             fields.append(("date", http_date()))
         bodiless = stream.finished and not stream.chunks and not stream.failed
-        bodiless = bodiless and (stream.length in (None, 0))
+        bodiless = bodiless and stream.length in (None, 0) and kind not in _CUT_SHORT
         self.h2.send_headers(stream.id, fields, end_stream=bodiless)
         if bodiless:
             stream.closed = True
