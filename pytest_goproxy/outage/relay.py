@@ -11,6 +11,13 @@ The upstream is set through a variable (``proxy_pass http://$upstream``), so it 
 reload when a fault changes the primary's URL (``dns``, ``dial_timeout``); an unresolvable name
 then fails inside nginx at request time, as a real outage of the name would. The cache key is
 ``$request_uri`` alone, so such a change does not empty the cache.
+
+With ``tls=True`` it faces go as the public proxies do: HTTPS with a certificate of the session
+CA, ``h2`` offered by ALPN (``listen ... ssl http2``), and ``keepalive_requests`` streams per
+HTTP/2 connection, after which nginx sends ``GOAWAY NO_ERROR`` and closes the connection once
+its streams are done (nginx's default is 1000: the ``LastStreamID=1999`` of the reports in
+issue 24). A small ``keepalive_requests`` makes that GOAWAY come within one ``go mod download``:
+a real server's GOAWAY, against which our own ``goaway`` fault is checked.
 """
 
 from __future__ import annotations
@@ -193,6 +200,8 @@ class NginxRelay(Closing):
         list_valid: float = 1.0,
         connect_timeout: float = 2.0,
         read_timeout: float = 5.0,
+        tls: bool = False,
+        keepalive_requests: int = 1000,
     ) -> None:
         binary = find_nginx(nginx)
         if binary is None:
@@ -208,6 +217,12 @@ class NginxRelay(Closing):
         self.list_valid = max(1, math.ceil(list_valid))
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
+        #: HTTPS (and HTTP/2) towards go
+        self.tls = tls
+        if keepalive_requests < 1:
+            raise RelayError(f"keepalive_requests must be 1 or more, got {keepalive_requests}")
+        #: requests (HTTP/2: streams) per connection before nginx closes it (GOAWAY over h2)
+        self.keepalive_requests = keepalive_requests
         _quoted(workdir if workdir is not None else tempfile.gettempdir())  # before anything exists
         if workdir is not None:
             Path(workdir).mkdir(parents=True, exist_ok=True)
@@ -226,7 +241,8 @@ class NginxRelay(Closing):
     @property
     def url(self) -> str:
         """The value for GOPROXY."""
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     @property
     def error_log(self) -> str:
@@ -237,7 +253,9 @@ class NginxRelay(Closing):
             return ""
 
     def access_log(self) -> list[str]:
-        """One line per request: ``<uri> <status> <cache status>`` (HIT, MISS, STALE...)."""
+        """One line per request: ``<uri> <status> <protocol> <connection> <its request number>
+        <cache status>`` (protocol ``HTTP/2.0`` or ``HTTP/1.1``; cache status HIT, MISS,
+        STALE...)."""
         try:
             return (self.root / "access.log").read_text(errors="replace").splitlines()
         except OSError:
@@ -269,14 +287,21 @@ class NginxRelay(Closing):
             proxy_http_version 1.1;
             proxy_set_header Connection "";
             add_header X-Cache-Status $upstream_cache_status;"""
-        return f"""# written by pytest-goproxy (pytest_goproxy/relay.py)
+        listen = f"listen 127.0.0.1:{self.port};"
+        if self.tls:
+            pem = q("relay.pem")
+            listen = f"""listen 127.0.0.1:{self.port} ssl http2;
+        ssl_certificate {pem};
+        ssl_certificate_key {pem};"""
+        return f"""# written by pytest-goproxy (pytest_goproxy/outage/relay.py)
 {user}
 worker_processes 1;
 pid {q("nginx.pid")};
 error_log {q("error.log")} warn;
 events {{ worker_connections 256; }}
 http {{
-    log_format relay '$request_uri $status $upstream_cache_status';
+    log_format relay '$request_uri $status $server_protocol $connection $connection_requests '
+                     '$upstream_cache_status';
     access_log {q("access.log")} relay;
     client_body_temp_path {q("client_body", c)};
     proxy_temp_path {q("proxy_temp", c)};
@@ -286,8 +311,9 @@ http {{
     proxy_cache_path {q("cache", c)} levels=1:2 keys_zone=goproxy:10m max_size=2g inactive=30d
                      use_temp_path=off;
     {_resolver()}
+    keepalive_requests {self.keepalive_requests};
     server {{
-        listen 127.0.0.1:{self.port};
+        {listen}
         set $upstream "{self.upstream}";
         location = {_STATUS_PATH} {{ return 200 "$upstream"; }}
         location ~ (/@v/list|/@latest)$ {{
@@ -301,6 +327,10 @@ http {{
 """
 
     def _write_config(self) -> Path:
+        if self.tls:  # the master reads it (as root, before it hands over to its workers)
+            pem = self.root / "relay.pem"
+            session_ca().issue().private_key_and_cert_chain_pem.write_to_path(str(pem))
+            pem.chmod(0o600)
         path = self.root / "nginx.conf"
         path.write_text(self._config())
         return path
@@ -352,7 +382,7 @@ http {{
             if self._process is None or self._process.poll() is not None:
                 return False
             try:
-                with urllib.request.urlopen(self.url + _STATUS_PATH, timeout=1) as response:
+                with self._open(_STATUS_PATH, timeout=1) as response:
                     if response.read().decode() == expected:
                         return True
             except (OSError, urllib.error.URLError):
@@ -387,7 +417,7 @@ http {{
         A body cut short (a fault between nginx and its upstream) counts as no answer.
         """
         try:
-            with urllib.request.urlopen(self.url + path, timeout=timeout) as response:
+            with self._open(path, timeout=timeout) as response:
                 return response.status, response.read()
         except urllib.error.HTTPError as exc:
             try:
@@ -396,6 +426,14 @@ http {{
                 return exc.code, b""
         except (OSError, http.client.HTTPException):
             return 0, b""
+
+    def _open(self, path: str, timeout: float) -> http.client.HTTPResponse:
+        """``GET path`` on the relay (over HTTPS trusting the session CA alone, when ``tls``)."""
+        context = session_ca().client_context() if self.tls else None
+        response: http.client.HTTPResponse = urllib.request.urlopen(
+            self.url + path, timeout=timeout, context=context
+        )
+        return response
 
     def _kill(self) -> None:
         process, self._process = self._process, None
