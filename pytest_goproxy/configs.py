@@ -51,7 +51,7 @@ __all__ = [
     "get_config",
 ]
 
-Procedure = Literal["plain", "warm_cache", "retry", "relay"]
+Procedure = Literal["plain", "warm_cache", "retry", "relay", "toolchain_cached"]
 
 #: Every placeholder an environment template may use, and what it becomes.
 PLACEHOLDERS: Mapping[str, str] = {
@@ -342,6 +342,31 @@ CONFIGS: dict[str, Configuration] = {
             env={"GOPROXY": "off", **_PROXY},
             procedure="warm_cache",
             expect="Survives every fault: it never asks the proxy.",
+        ),
+        Configuration(
+            name="gotoolchain_local",
+            summary="GOTOOLCHAIN=local: never download a toolchain (the posted fix).",
+            docs="The fix posted for a toolchain download that fails in CI: go runs whatever "
+            "go is installed and never switches (cmd/go/internal/toolchain `Select`). A "
+            "`toolchain` line is then only a preference, but a `go` line newer than the local go "
+            "fails at once with `go.mod requires go >= 1.N.P (running go 1.M; "
+            "GOTOOLCHAIN=local)`. The modules still come from the proxy.",
+            env={"GOPROXY": "{primary}", **_PROXY, "GOTOOLCHAIN": "local"},
+            expect="Survives a toolchain outage by never downloading one; useless when the go "
+            "line needs the newer Go.",
+        ),
+        Configuration(
+            name="toolchain_cached",
+            summary="The toolchain already in the module cache (a CI cache), the modules not.",
+            docs="`go version` runs once fault-free, which downloads the toolchain the project "
+            "switches to into GOMODCACHE (as a restored CI cache holding "
+            "`golang.org/toolchain` would), then the command runs under the fault with that "
+            "cache. go finds the toolchain in the cache and switches without asking the proxy "
+            "(cmd/go/internal/modfetch `Download`); its modules still come from the proxy. "
+            "Without a switch (no `--toolchain`) it is `single`.",
+            env={"GOPROXY": "{primary}", **_PROXY},
+            procedure="toolchain_cached",
+            expect="The switch survives the outage; the modules still need the proxy.",
         ),
         Configuration(
             name="retry",

@@ -88,6 +88,19 @@ def _project(args: argparse.Namespace) -> MatrixProject:
     )
 
 
+def _toolchain(name: str | None) -> str | None:
+    """``--toolchain``'s value, a UsageError when go could not download it."""
+    from pytest_goproxy.errors import UsageError
+    from pytest_goproxy.gomod.toolchain import check_toolchain_name
+
+    if name is None:
+        return None
+    try:
+        return check_toolchain_name(name)
+    except ValueError as exc:
+        raise UsageError(f"--toolchain: {exc}") from None
+
+
 def _matrix(args: argparse.Namespace) -> int:
     from rich.console import Console
 
@@ -113,6 +126,7 @@ def _matrix(args: argparse.Namespace) -> int:
     )
 
     formats = parse_formats(args.format)  # a typo fails before minutes of go runs
+    toolchain = _toolchain(args.toolchain)
     faults = _names(args.faults, DEFAULT_FAULTS, all_fault_names())
     configs = _names(args.configs, DEFAULT_CONFIGS, config_names())
     check_names(faults, configs)
@@ -122,6 +136,8 @@ def _matrix(args: argparse.Namespace) -> int:
     private = project.private_caption()
     title = f"pytest-goproxy outage matrix: {where}" + (" over HTTPS" if args.tls else "")
     title += f" ({private})"
+    if toolchain is not None:
+        title += f", switching to a synthetic {toolchain}"
     go_version: str | None = None
 
     console = Console()
@@ -168,6 +184,7 @@ def _matrix(args: argparse.Namespace) -> int:
                 toxiproxy_bin=args.toxiproxy_bin,
                 timeout=args.timeout,
                 tls=args.tls,
+                toolchain=toolchain,
             ) as matrix,
         ):
             matrix.store()  # build the zips once, before any cell starts its clock
@@ -295,6 +312,14 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="serve every proxy and checksum database over HTTPS (a session test CA go trusts), "
         "as real ones are",
+    )
+    parser.add_argument(
+        "--toolchain",
+        metavar="NAME",
+        help="start every cell with a toolchain switch to NAME (e.g. go1.99.0): the proxies "
+        "serve it as a synthetic toolchain that runs the local go, the project's go.mod gets "
+        "`toolchain NAME` and go runs with GOTOOLCHAIN=auto (Go's default) unless a "
+        "configuration sets its own (gotoolchain_local)",
     )
     parser.add_argument("--go", help="go binary (default: $GO_BINARY, else go on PATH)")
     parser.add_argument(

@@ -184,6 +184,25 @@ def render_go_mod(
     return ("\n".join(lines) + "\n").encode()
 
 
+_TOOLCHAIN_LINE = re.compile(r"^toolchain[ \t]+\S+[ \t]*(?://.*)?$", re.M)
+_GO_LINE = re.compile(r"^go[ \t]+\S+[ \t]*(?://.*)?$", re.M)
+
+
+def with_toolchain_line(text: str, toolchain: str) -> str:
+    """``text`` (a go.mod) with its ``toolchain`` line set to ``toolchain``: the line replaced
+    when there is one, else written after the ``go`` line (or at the end), as ``go get
+    toolchain@...`` writes it."""
+    if toolchain != "default" and not is_toolchain_name(toolchain):
+        raise InvalidModuleError(f'invalid toolchain version "{toolchain}"')
+    line = f"toolchain {toolchain}"
+    if _TOOLCHAIN_LINE.search(text):
+        return _TOOLCHAIN_LINE.sub(line, text, count=1)
+    go = _GO_LINE.search(text)
+    if go is None:
+        return text.rstrip("\n") + f"\n\n{line}\n"
+    return f"{text[: go.end()]}\n\n{line}{text[go.end() :]}"
+
+
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'", "a": "\a",
             "b": "\b", "f": "\f", "v": "\v"}  # fmt: skip
 

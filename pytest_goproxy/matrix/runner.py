@@ -35,6 +35,7 @@ from pytest_goproxy.errors import (
 from pytest_goproxy.gomod.snapshot import is_snapshot
 from pytest_goproxy.gomod.sources import ModuleSource, ModuleSourceLike
 from pytest_goproxy.gomod.store import ModuleStore
+from pytest_goproxy.gomod.toolchain import check_toolchain_name
 from pytest_goproxy.gorun import GoBinary, GoRunner
 from pytest_goproxy.gorun.runner import check_timeout
 from pytest_goproxy.lifecycle import Closing
@@ -228,7 +229,9 @@ class MatrixRunner(Closing):
     defaults per fault (e.g. ``{"down_for": {"seconds": 3}}``), checked here. ``private`` is the
     pattern of the project's private modules (default: the project's own, see
     :class:`MatrixProject`), which only their origin serves; it is the ``{private}`` value
-    (without private modules: the first path elements of the project's modules).
+    (without private modules: the first path elements of the project's modules). ``toolchain``
+    (``go1.99.0``) makes every cell start with a switch to that toolchain
+    (:attr:`Outage.toolchain <pytest_goproxy.outage.Outage.toolchain>`).
     """
 
     def __init__(
@@ -246,8 +249,11 @@ class MatrixRunner(Closing):
         nginx: str | os.PathLike[str] | None = None,
         workdir: str | os.PathLike[str] | None = None,
         tls: bool = False,
+        toolchain: str | None = None,
     ) -> None:
         timeout = check_timeout(timeout)
+        #: the toolchain every cell switches to first, or None
+        self.toolchain = None if toolchain is None else check_toolchain_name(toolchain)
         #: every endpoint over HTTPS (the session CA's certificates, which go trusts)
         self.tls = tls
         if isinstance(command, str):
@@ -305,7 +311,14 @@ class MatrixRunner(Closing):
         cfg = config if isinstance(config, Configuration) else get_config(config)
         check_names([fault], [])
         bound = self._faults.get(fault) or fault
-        return Outage.cell(bound, cfg, command=self.command, timeout=self.timeout, tls=self.tls)
+        return Outage.cell(
+            bound,
+            cfg,
+            command=self.command,
+            timeout=self.timeout,
+            tls=self.tls,
+            toolchain=self.toolchain,
+        )
 
     def run_cell(self, fault: str, config: str | Configuration) -> Cell:
         """Run one cell and return its verdict; unknown names raise FaultError / ConfigError."""
@@ -368,6 +381,7 @@ def run_matrix(
     workdir: str | os.PathLike[str] | None = None,
     tls: bool = False,
     cap: int = DEFAULT_CAP,
+    toolchain: str | None = None,
 ) -> list[Cell]:
     """Run every (fault, config) cell for ``project``; cells in fault-major, then config order.
 
@@ -398,6 +412,7 @@ def run_matrix(
         nginx=nginx,
         workdir=workdir,
         tls=tls,
+        toolchain=toolchain,
     ) as matrix:
         matrix.store()  # build the zips once, before any cell starts its clock
         return matrix.run_cells(

@@ -26,10 +26,13 @@ from typing import TYPE_CHECKING
 
 from pytest_goproxy.configs import Configuration
 from pytest_goproxy.errors import FaultError, RelayError, ToolUnavailable
+from pytest_goproxy.gomod.gomodfile import with_toolchain_line
 from pytest_goproxy.gomod.sources import ModuleSource, ModuleSourceLike
 from pytest_goproxy.gomod.store import ModuleStore
+from pytest_goproxy.gomod.toolchain import TOOLCHAIN_MODULE, toolchain_version
 from pytest_goproxy.gorun import DEFAULT_TIMEOUT, GoBinary, GoProject, GoResult, GoRunner
 from pytest_goproxy.gorun.cache import remove_tree
+from pytest_goproxy.gorun.toolchain import add_synthetic_toolchain
 from pytest_goproxy.gorun.verdict import error_line, verdict_of
 from pytest_goproxy.lifecycle import Closing
 from pytest_goproxy.network import Toxiproxy
@@ -88,6 +91,10 @@ class Outage:
     setup: Configuration | Mapping[str, str]
     command: tuple[str, ...] = DEFAULT_COMMAND
     timeout: float = 60.0
+    #: a toolchain every go run starts by switching to (``go1.99.0``): the primary and backup
+    #: serve it as a synthetic toolchain, the project's go.mod gets that ``toolchain`` line and
+    #: go runs with ``GOTOOLCHAIN=auto`` (Go's default) unless the configuration sets its own
+    toolchain: str | None = None
 
     @classmethod
     def cell(
@@ -98,16 +105,18 @@ class Outage:
         command: tuple[str, ...] = DEFAULT_COMMAND,
         timeout: float = 60.0,
         tls: bool = False,
+        toolchain: str | None = None,
     ) -> Outage:
         """A matrix cell: the endpoints ``config`` needs (over HTTPS with ``tls``), ``fault``
-        on the primary (``"none"`` for the baseline); a fault name is bound with its defaults."""
+        on the primary (``"none"`` for the baseline); a fault name is bound with its defaults.
+        ``toolchain``: every run starts with a switch to it (see :attr:`toolchain`)."""
         bound = bind_fault(fault) if isinstance(fault, str) and fault != NO_FAULT else fault
         plans = []
         for name, kind in config_endpoints(config).items():
             faults = (bound,) if name == "primary" and isinstance(bound, BoundFault) else ()
             plans.append(EndpointPlan(name, kind, faults, tls))  # type: ignore[arg-type]
         label = bound.name if isinstance(bound, BoundFault) else NO_FAULT
-        return cls(label, config.name, tuple(plans), config, tuple(command), timeout)
+        return cls(label, config.name, tuple(plans), config, tuple(command), timeout, toolchain)
 
     @property
     def procedure(self) -> str:
@@ -325,8 +334,10 @@ class OutageEngine(Closing):
             )
             if outage.procedure == "relay":
                 endpoints.add(store.close)
+            if outage.toolchain is not None:
+                self._serve_toolchain(store, outage.toolchain)
             endpoints.start()
-            go_project = self._project(project, store)
+            go_project = self._project(project, store, outage.toolchain)
             ctx = RunContext(
                 endpoints,
                 go_project,
@@ -338,6 +349,7 @@ class OutageEngine(Closing):
                 retry=outage.setup.retry if isinstance(outage.setup, Configuration) else None,
                 nginx=str(self.nginx) if self.nginx is not None else None,
                 workdir=str(self.workdir) if self.workdir is not None else None,
+                gotoolchain=None if outage.toolchain is None else "auto",
             )
             ran = PROCEDURES[outage.procedure](ctx)
             verdict, failure = verdict_of(ran.result)
@@ -372,15 +384,31 @@ class OutageEngine(Closing):
             if go_project is not None:
                 remove_tree(go_project.path)
 
-    def _project(self, project: str | os.PathLike[str] | None, store: ModuleStore) -> GoProject:
+    def _serve_toolchain(self, store: ModuleStore, toolchain: str) -> None:
+        """The synthetic ``toolchain`` in ``store``, built once per store (stores are shared by
+        the cells; the relay's own is new each time)."""
+        binary = self.runner.binary
+        with self._lock:
+            if store.get(
+                TOOLCHAIN_MODULE, toolchain_version(toolchain, binary.goos, binary.goarch)
+            ):
+                return
+            add_synthetic_toolchain(store, toolchain, binary)
+
+    def _project(
+        self, project: str | os.PathLike[str] | None, store: ModuleStore, toolchain: str | None
+    ) -> GoProject:
         if project is not None:
-            return self.runner.project_from_dir(project)
+            copied = self.runner.project_from_dir(project)
+            if toolchain is not None and copied.go_mod is not None:
+                copied.write("go.mod", with_toolchain_line(copied.go_mod, toolchain))
+            return copied
         requires = {}
         for module in store.modules():
             latest = store.latest(module)
-            if latest is not None:
+            if latest is not None and module != TOOLCHAIN_MODULE:
                 requires[module] = latest.version
-        return self.runner.project(requires=requires)
+        return self.runner.project(requires=requires, toolchain=toolchain)
 
     @staticmethod
     def _unrecorded(cell: Cell, endpoints: Endpoints, result: GoResult) -> Cell:

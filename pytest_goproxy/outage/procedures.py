@@ -12,7 +12,11 @@ scenario files and the pytest matrix cells all run it from here, with the same d
   (:func:`attempt_limit`);
 * ``relay``: a real nginx caching relay in front of the primary is warmed fault-free, the
   primary gets a newer version of one dependency and the faults, and go runs through the relay
-  once its cached version list has expired.
+  once its cached version list has expired;
+* ``toolchain_cached``: ``go version`` runs once fault-free with the primary, which puts the
+  toolchain the project switches to in a module cache (a CI cache restored with the toolchain
+  but not the modules); then the faults go in and the command runs with that cache. Without a
+  switch the warm-up leaves the cache empty, and the cell is ``plain``.
 
 Adding a procedure means a function here, its name in :data:`PROCEDURES` and in
 :data:`~pytest_goproxy.configs.Procedure`.
@@ -57,6 +61,9 @@ class RunContext:
     workdir: str | None = None
     caches: list[ModuleCache] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: GOTOOLCHAIN of every run (None: the runner's); ``auto`` when the cell starts with a
+    #: toolchain switch. A configuration's own GOTOOLCHAIN wins (gotoolchain_local).
+    gotoolchain: str | None = None
 
     def env(self, **extra: str) -> dict[str, str]:
         """go's environment from the endpoints' values now (a ``dns`` fault changes a URL, so
@@ -88,9 +95,24 @@ class RunContext:
         self, env: Mapping[str, str], timeout: float, modcache: ModuleCache | None = None
     ) -> GoResult:
         """The command once, with the endpoints' routes (origins and databases by name)."""
+        return self.run(self.command, env, timeout, modcache)
+
+    def run(
+        self,
+        command: tuple[str, ...],
+        env: Mapping[str, str],
+        timeout: float,
+        modcache: ModuleCache | None = None,
+    ) -> GoResult:
+        """Any go command in the project, as :meth:`go` runs the cell's."""
         routes = self.endpoints.routes()
         return self.project.run(
-            *self.command, env=env, timeout=timeout, modcache=modcache, routes=routes or None
+            *command,
+            env=env,
+            timeout=timeout,
+            modcache=modcache,
+            routes=routes or None,
+            gotoolchain=self.gotoolchain,
         )
 
     def cache(self) -> ModuleCache:
@@ -156,6 +178,20 @@ def warm_cache(ctx: RunContext) -> Ran:
     warm = ctx.go(warm_env, ctx.timeout, cache)
     if not warm.ok:
         return Ran(warm, warm.duration, warm_env, "fault-free warm-up failed: ")
+    ctx.endpoints.inject_planned()
+    env = ctx.env()
+    result = ctx.go(env, ctx.timeout, cache)
+    return Ran(result, result.duration, env)
+
+
+def toolchain_cached(ctx: RunContext) -> Ran:
+    cache = ctx.cache()
+    warm_env = ctx.warm_env()
+    warm = ctx.run(("version",), warm_env, ctx.timeout, cache)
+    if not warm.ok:
+        return Ran(warm, warm.duration, warm_env, "fault-free toolchain download failed: ")
+    if warm.switched_to is None:
+        ctx.notes.append("no toolchain switch: the cache stayed empty, so this is plain")
     ctx.endpoints.inject_planned()
     env = ctx.env()
     result = ctx.go(env, ctx.timeout, cache)
@@ -264,4 +300,5 @@ PROCEDURES: dict[str, Procedure] = {
     "warm_cache": warm_cache,
     "retry": retry,
     "relay": relay,
+    "toolchain_cached": toolchain_cached,
 }

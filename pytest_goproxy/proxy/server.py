@@ -36,12 +36,8 @@ from pytest_goproxy.gomod.escape import unescape_path, unescape_version
 from pytest_goproxy.gomod.gomodfile import GoModOptions
 from pytest_goproxy.gomod.semver import is_pseudo_version, pseudo_version_rev
 from pytest_goproxy.gomod.store import ModuleStore, ModuleVersion, TxtarDefaults
-from pytest_goproxy.gomod.toolchain import (
-    TOOLCHAIN_MODULE,
-    synthetic_toolchain_files,
-    toolchain_version,
-)
-from pytest_goproxy.gorun.binary import GoBinary, find_go
+from pytest_goproxy.gorun.binary import GoBinary
+from pytest_goproxy.gorun.toolchain import add_synthetic_toolchain
 from pytest_goproxy.httpfaults import HTTPFaultHandle, HTTPFaults
 from pytest_goproxy.serving.answers import not_found, status_line, text_answer
 from pytest_goproxy.serving.http2 import CONNECTION_REQUEST
@@ -232,19 +228,7 @@ class FakeGoProxy(QuickStopHTTPServer):
         go needs a real toolchain (see :mod:`pytest_goproxy.gomod.toolchain`).
         """
         __tracebackhide__ = True  # the user's call is the frame that matters
-        binary = find_go(go)
-        files = synthetic_toolchain_files(
-            name,
-            go=str(binary.path),
-            goroot=binary.goroot,
-            local_toolchain=binary.version,
-            goos=binary.goos,
-            goarch=binary.goarch,
-        )
-        version = toolchain_version(name, binary.goos, binary.goarch)
-        return self.store.add_module(
-            TOOLCHAIN_MODULE, version, files, go_mod=f"module {TOOLCHAIN_MODULE}\n"
-        )
+        return add_synthetic_toolchain(self.store, name, go)
 
     def go_sum_lines(self, path: str, version: str) -> tuple[str, str]:
         """The two go.sum lines go writes for ``path@version``, from the bytes served."""
