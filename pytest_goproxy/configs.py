@@ -264,6 +264,16 @@ CONFIGS: dict[str, Configuration] = {
             expect="Like single: the proxy is still needed.",
         ),
         Configuration(
+            name="http1_only",
+            summary="GODEBUG=http2client=0: go speaks HTTP/1.1 to every HTTPS proxy.",
+            docs="The workaround posted for HTTP/2 stream errors and GOAWAYs (golang/go#51323): "
+            "net/http's client stops offering `h2`, so the HTTP/2 faults (`rst_stream`, "
+            "`goaway`, `h2_stall`...) never happen; faults of the bytes and of the answers "
+            "stay. Over plain `http://` it changes nothing.",
+            env={"GOPROXY": "{primary}", **_PROXY, "GODEBUG": "http2client=0"},
+            expect="Like single, but every HTTP/2 fault vanishes (over `--tls`).",
+        ),
+        Configuration(
             name="gonosumdb",
             summary="GONOSUMDB=<deps>: the database is not asked about those modules.",
             docs="Modules matching the pattern are checked against go.sum only "

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request, Response
 
+from pytest_goproxy.errors import FaultError
 from pytest_goproxy.gomod import semver
 from pytest_goproxy.gomod.store import ModuleStore
 from pytest_goproxy.httpfaults.catalogue import HTTPFault, HTTPFaultSpec, ParamValue, Selection
@@ -140,9 +141,11 @@ class HTTPFaultHandle(Closing):
 class HTTPFaults:
     """The HTTP faults of one proxy: injected in order, the first that plays answers."""
 
-    def __init__(self, serve: Serve, store: ModuleStore) -> None:
+    def __init__(self, serve: Serve, store: ModuleStore, *, http2: bool = True) -> None:
         self._serve = serve
         self._store = store
+        #: whether the proxy may speak HTTP/2 (False: plain http://, or ``http2=False``)
+        self.http2 = http2
         self._lock = threading.Lock()
         self._handles: list[HTTPFaultHandle] = []
         self._by_ident: dict[str, HTTPFaultHandle] = {}
@@ -154,6 +157,13 @@ class HTTPFaults:
 
     def add(self, spec: HTTPFaultSpec) -> HTTPFaultHandle:
         """Start playing an already validated fault (from a scenario file, say)."""
+        if spec.fault.http2_only and not self.http2:
+            raise FaultError(
+                f"fault {spec.name!r} plays on HTTP/2 streams, but this proxy never speaks "
+                "HTTP/2 (plain http://, or http2=False): serve HTTPS with HTTP/2 "
+                "(FakeGoProxy(tls=True), goproxy_tls, matrix --tls, a scenario endpoint's "
+                "tls = true)"
+            )
         with self._lock:
             handle = HTTPFaultHandle(self, spec, f"{spec.name}-{next(self._counter)}")
             self._handles.append(handle)

@@ -124,8 +124,10 @@ class FakeGoProxy(QuickStopHTTPServer):
         )
         self._gone: set[tuple[str, str | None]] = set()
         self._sumdbs: dict[str, SumDBHandler] = {}
-        #: HTTP faults played instead of the normal answer (see :meth:`inject`)
-        self.faults = HTTPFaults(self._serve, self.store)
+        #: HTTP faults played instead of the normal answer (see :meth:`inject`); the HTTP/2
+        #: ones need a proxy that may speak it (a context of the user's own may: its ALPN decides)
+        may_speak_http2 = isinstance(tls, ssl.SSLContext) or (bool(tls) and http2)
+        self.faults = HTTPFaults(self._serve, self.store, http2=may_speak_http2)
 
     # -- lifecycle -------------------------------------------------------------------------
 

@@ -25,18 +25,30 @@ from pytest_goproxy.network import fault_table_markdown
 from pytest_goproxy.report.jsonfile import cells_from_json
 from pytest_goproxy.report.markdown import to_markdown
 
-__all__ = ["EXAMPLE_MATRIX", "SECTIONS", "render_readme", "update_readme"]
+__all__ = ["EXAMPLE_MATRIX", "EXAMPLE_MATRIX_TLS", "SECTIONS", "render_readme", "update_readme"]
 
 #: The measured matrix of the bundled example, written by
 #: ``pytest-goproxy matrix --timeout 10 --format json --out DIR`` and checked by the test suite,
 #: which runs the same cells again (tests/matrix/test_example_matrix.py).
 EXAMPLE_MATRIX = Path(__file__).resolve().parents[2] / "examples" / "matrix.json"
+#: The bundled example over HTTPS with the HTTP/2 faults, written by ``pytest-goproxy matrix
+#: --tls --private '' --faults none,rst_stream,goaway,goaway_graceful,refused_stream,
+#: h2_protocol_error,h2_stall,cut_body --configs single,comma_backup,pipe_backup,http1_only
+#: --timeout 10 --format json --out DIR`` and run again by tests/matrix/test_example_matrix_tls.py.
+EXAMPLE_MATRIX_TLS = EXAMPLE_MATRIX.with_name("matrix_tls.json")
 
 
 def _example_matrix() -> str:
     cells = cells_from_json(EXAMPLE_MATRIX.read_text(encoding="utf-8"))
     return to_markdown(
         cells, title="Outage matrix of the bundled example (example.test/outage-demo)"
+    )
+
+
+def _example_matrix_tls() -> str:
+    cells = cells_from_json(EXAMPLE_MATRIX_TLS.read_text(encoding="utf-8"))
+    return to_markdown(
+        cells, title="The bundled example over HTTPS and HTTP/2 (--tls, no private module)"
     )
 
 
@@ -68,6 +80,7 @@ SECTIONS: dict[str, Callable[[], str]] = {
     "http-faults": http_fault_table_markdown,
     "configs": config_table_markdown,
     "example-matrix": _example_matrix,
+    "example-matrix-tls": _example_matrix_tls,
 }
 
 _BLOCK = re.compile(

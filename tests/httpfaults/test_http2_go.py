@@ -223,3 +223,14 @@ def test_h2_stall_hangs_go(download: Download, h2proxy: FakeGoProxy, mirror: Fak
     result.assert_hung()
     assert handle.hits == 1
     mirror.assert_not_requested("zip")  # no error, so nothing to fall back on
+
+
+def test_an_http2_fault_on_a_proxy_that_never_speaks_it_is_refused(
+    goproxy: FakeGoProxy, goproxy_factory: Callable[..., FakeGoProxy]
+) -> None:
+    from pytest_goproxy.errors import FaultError
+
+    for proxy in (goproxy, goproxy_factory(tls=True, http2=False)):
+        with pytest.raises(FaultError, match=r"never speaks HTTP/2.*FakeGoProxy\(tls=True\)"):
+            proxy.inject("rst_stream")
+        assert proxy.faults.active == []
