@@ -17,6 +17,7 @@ which **modules** are served (a txtar file or directory, or a snapshot made by
     private = "corp.example"       # the project's private modules: only their origin has them
     command = "mod tidy"           # go arguments, a string or a list (default "mod tidy")
     timeout = 20                   # seconds before go is killed and the run counts as hung
+    toolchain = "go1.99.0"         # go switches to this toolchain first (GOTOOLCHAIN=auto)
     config = "single"              # a named configuration ... or an [env] table, not both
 
     [env]                          # placeholders: {<proxy endpoint>} its URL as go sees it,
@@ -42,6 +43,11 @@ reached by the modules' host names (no placeholder); it takes network faults (``
 ``dns`` there are the corporate proxy's 502 and 503), not HTTP faults, and always speaks HTTPS.
 ``private`` names the project's private modules (a GOPRIVATE-style pattern): the proxies and the
 checksum database answer 410 Gone for them, as proxy.golang.org and sum.golang.org do.
+``toolchain`` makes the run start with a toolchain switch, as a go.mod newer than the CI's go
+does: the proxies serve it as a synthetic toolchain (``golang.org/toolchain``, which an HTTP
+fault selects with ``module = "golang.org/toolchain"``), the project's go.mod gets that
+``toolchain`` line, and go runs with ``GOTOOLCHAIN=auto`` unless the configuration or ``[env]``
+sets GOTOOLCHAIN (:attr:`Outage.toolchain <pytest_goproxy.outage.Outage.toolchain>`).
 Without ``modules`` and ``project``, the bundled module set and project of
 :data:`BUNDLED` are used. With ``modules`` but no ``project``, a project is generated that
 requires the newest version of every module and imports its root package.
@@ -77,6 +83,7 @@ from typing import Any
 from pytest_goproxy.configs import CONFIGS, Configuration
 from pytest_goproxy.errors import FaultError, ModuleSourceError, ScenarioError
 from pytest_goproxy.gomod.sources import ModuleSource
+from pytest_goproxy.gomod.toolchain import check_toolchain_name
 from pytest_goproxy.gorun import Failure
 from pytest_goproxy.gorun.runner import check_timeout
 from pytest_goproxy.httpfaults import HTTP_FAULTS
@@ -105,6 +112,7 @@ _TOP = (
     "private",
     "command",
     "timeout",
+    "toolchain",
     "config",
     "env",
     "endpoints",
@@ -142,6 +150,8 @@ class Scenario:
     expect: Expect
     #: the project's private modules (a GOPRIVATE-style pattern), or None
     private: str | None = None
+    #: the toolchain go switches to first (``go1.99.0``), or None
+    toolchain: str | None = None
 
     def field_error(self, fld: str, problem: str) -> ScenarioError:
         """The error for a problem with field ``fld`` of this file found after it was read
@@ -175,6 +185,7 @@ class Scenario:
             setup,
             self.command,
             self.timeout,
+            self.toolchain,
         )
 
 
@@ -340,6 +351,12 @@ def parse_scenario(data: Mapping[str, Any], *, path: Path | None = None) -> Scen
         raise c.fail(
             "timeout", f"must be a finite, positive number of seconds, got {timeout!r}"
         ) from None
+    toolchain = data.get("toolchain")
+    if toolchain is not None:
+        try:
+            toolchain = check_toolchain_name(toolchain)
+        except ValueError as exc:
+            raise c.fail("toolchain", str(exc)) from None
     # endpoints
     raw_eps = c.table(data.get("endpoints", {}), "endpoints")
     endpoints = {n: _endpoint(c, n, raw) for n, raw in raw_eps.items()}
@@ -433,6 +450,7 @@ def parse_scenario(data: Mapping[str, Any], *, path: Path | None = None) -> Scen
         timeout=float(timeout),
         expect=Expect(verdict, failure, tuple(contains)),
         private=private,
+        toolchain=toolchain,
     )
 
 

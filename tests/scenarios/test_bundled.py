@@ -43,6 +43,10 @@ def test_the_library_covers_the_outages_users_report() -> None:
         "middlebox_stalls_tls",
         "private_module_410_gone",
         "private_origin_down",
+        "toolchain_504_gateway_timeout",
+        "toolchain_gosumdb_off",
+        "toolchain_not_available",
+        "toolchain_direct_unreachable",
     }
     for path in bundled_scenarios():
         s = load_scenario(path)
