@@ -30,11 +30,14 @@ if TYPE_CHECKING:
     from pytest_goproxy.matrix.runner import MatrixProject
     from pytest_goproxy.outage.cell import Cell
 
-__all__ = ["COMMAND", "DEFAULT_CONFIGS", "DEFAULT_FAULTS"]
+__all__ = ["COMMAND", "DEFAULT_CONFIGS", "DEFAULT_FAULTS", "DEFAULT_TLS_FAULTS"]
 
 #: The default cells' faults; "none" is ``outage.faults.NO_FAULT``, written out so that building
 #: the parser imports no fault catalogue (a test checks the names).
 DEFAULT_FAULTS = ("none", "refused", "dns", "reset", "blackhole", "truncate", "status")
+#: ``--tls`` without ``--faults``: the same, and the HTTP/2 faults users report most (a stream
+#: reset mid-body, a GOAWAY with a stream in flight, DATA before HEADERS), which only HTTPS has.
+DEFAULT_TLS_FAULTS = (*DEFAULT_FAULTS, "rst_stream", "goaway", "h2_protocol_error")
 DEFAULT_CONFIGS = (
     "single",
     "comma_direct",
@@ -127,7 +130,9 @@ def _matrix(args: argparse.Namespace) -> int:
 
     formats = parse_formats(args.format)  # a typo fails before minutes of go runs
     toolchain = _toolchain(args.toolchain)
-    faults = _names(args.faults, DEFAULT_FAULTS, all_fault_names())
+    faults = _names(
+        args.faults, DEFAULT_TLS_FAULTS if args.tls else DEFAULT_FAULTS, all_fault_names()
+    )
     configs = _names(args.configs, DEFAULT_CONFIGS, config_names())
     check_names(faults, configs)
     project = _project(args)  # may record (network, once): after every check above
@@ -247,7 +252,8 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--faults",
-        help=f"comma-separated fault names, or `all` (default: {','.join(DEFAULT_FAULTS)})",
+        help=f"comma-separated fault names, or `all` (default: {','.join(DEFAULT_FAULTS)}; "
+        f"with --tls also {','.join(DEFAULT_TLS_FAULTS[len(DEFAULT_FAULTS) :])})",
     )
     parser.add_argument(
         "--configs",

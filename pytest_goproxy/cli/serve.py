@@ -32,6 +32,7 @@ def _serve(args: argparse.Namespace) -> int:
             log=_print,
             quiet=args.quiet,
             summary_every=args.summary_every,
+            tls=args.tls,
         ) as server:
             for line in server.export_lines():
                 print(line)
@@ -68,6 +69,13 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         help="a fault from the start, e.g. refused or status:code=502,kind=zip (repeatable)",
     )
     parser.add_argument("--toxiproxy-bin", default=None, help="toxiproxy server binary")
+    parser.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve the proxy and the checksum database over HTTPS (HTTP/2 offered, as real "
+        "proxies do) with a test CA, exported in SSL_CERT_FILE beside the system's roots; the "
+        "TLS and HTTP/2 faults need it",
+    )
     parser.add_argument(
         "-q",
         "--quiet",

@@ -24,6 +24,7 @@ from pytest_goproxy.outage.faults import BoundFault, bind_fault
 from pytest_goproxy.proxy import FakeGoProxy
 from pytest_goproxy.serve.control import ControlEndpoint
 from pytest_goproxy.serving.requestlog import RequestKind
+from pytest_goproxy.serving.tls import session_ca
 from pytest_goproxy.sumdb import ChecksumDB
 
 __all__ = ["SERVE_LOG_LIMIT", "OutageServer", "parse_fault_arg"]
@@ -74,9 +75,12 @@ class OutageServer(Starting):
         log: Callable[[str], None] | None = None,
         quiet: bool = False,
         summary_every: float = 5.0,
+        tls: bool = False,
     ) -> None:
         from pytest_goproxy.scenarios.format import BUNDLED
 
+        #: serve HTTPS (and HTTP/2), with ``SSL_CERT_FILE`` in :attr:`env`
+        self.tls = tls
         self.modules = Path(modules) if modules is not None else BUNDLED / "modules"
         self._toxiproxy = LazyToxiproxy(toxiproxy, toxiproxy_bin)
         self.endpoints: Endpoints | None = None
@@ -98,7 +102,10 @@ class OutageServer(Starting):
         toxiproxy = self._toxiproxy.get()
         if toxiproxy is None:
             raise ToxiproxyError(self._toxiproxy.error or "toxiproxy is not available")
-        plans = [EndpointPlan("primary", "proxy"), EndpointPlan("sumdb", "sumdb")]
+        plans = [
+            EndpointPlan("primary", "proxy", tls=self.tls),
+            EndpointPlan("sumdb", "sumdb", tls=self.tls),
+        ]
         store = source.store()
         self.endpoints = Endpoints(
             plans, store, source=source, toxiproxy=toxiproxy, front={"primary"}, prefix="serve"
@@ -142,7 +149,10 @@ class OutageServer(Starting):
     @property
     def env(self) -> dict[str, str]:
         assert self.endpoint is not None and self.sumdb is not None
-        return {"GOPROXY": self.endpoint.url, "GOSUMDB": self.sumdb.gosumdb}
+        env = {"GOPROXY": self.endpoint.url, "GOSUMDB": self.sumdb.gosumdb}
+        if self.tls:  # the test CA, and the system's roots so the shell's other HTTPS works
+            env["SSL_CERT_FILE"] = str(session_ca().bundle(system_roots=True))
+        return env
 
     def export_lines(self) -> list[str]:
         lines = [_export(k, v) for k, v in self.env.items()]

@@ -11,7 +11,7 @@ import pytest
 
 from pytest_goproxy.cli import main
 from pytest_goproxy.cli.main import COMMANDS
-from pytest_goproxy.cli.matrix import DEFAULT_CONFIGS, DEFAULT_FAULTS
+from pytest_goproxy.cli.matrix import DEFAULT_CONFIGS, DEFAULT_FAULTS, DEFAULT_TLS_FAULTS
 
 HEAVY = ("pytest", "_pytest", "werkzeug", "cryptography", "rich", "httpx", "toxiproxy")
 
@@ -53,6 +53,15 @@ def test_default_matrix_cells_name_catalogue_entries() -> None:
 
     assert DEFAULT_FAULTS[0] == NO_FAULT
     check_names(DEFAULT_FAULTS, DEFAULT_CONFIGS)
+    check_names(DEFAULT_TLS_FAULTS, DEFAULT_CONFIGS)
+
+
+def test_tls_defaults_add_the_http2_faults_and_only_them() -> None:
+    from pytest_goproxy.httpfaults import HTTP_FAULTS
+
+    added = DEFAULT_TLS_FAULTS[len(DEFAULT_FAULTS) :]
+    assert DEFAULT_TLS_FAULTS[: len(DEFAULT_FAULTS)] == DEFAULT_FAULTS
+    assert added and all(HTTP_FAULTS[name].http2_only for name in added)
 
 
 def test_a_usage_error_is_one_line_and_status_2(capsys: pytest.CaptureFixture[str]) -> None:
