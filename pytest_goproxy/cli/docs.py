@@ -1,46 +1,82 @@
-"""``pytest-goproxy docs [README.md] [--check]``: regenerate README's catalogue tables."""
+"""``pytest-goproxy docs [PATH ...] [--check]``: regenerate the catalogue tables of README and
+of the docs site's pages.
+
+The tables are written once, by the code (:mod:`pytest_goproxy.report.readme`), into every page
+that marks a block for them, so README and the docs cannot say different things. ``--check``
+writes nothing and exits 1 naming each page that is out of date (CI runs it).
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from pytest_goproxy.cli.command import Subcommand
 
-__all__ = ["COMMAND"]
+__all__ = ["COMMAND", "DEFAULT_PAGES", "pages"]
+
+#: What ``pytest-goproxy docs`` updates when no path is given: README and the docs site.
+DEFAULT_PAGES = ("README.md", "docs")
+
+
+def pages(paths: list[str]) -> list[Path]:
+    """The Markdown files ``paths`` name (a directory: every ``*.md`` below it); a UsageError
+    naming a path that is not there."""
+    from pytest_goproxy.errors import UsageError
+
+    found: list[Path] = []
+    for text in paths:
+        path = Path(text)
+        if path.is_dir():
+            found += sorted(path.rglob("*.md"))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise UsageError(
+                f"{path}: no such file or directory; run `pytest-goproxy docs` in a checkout of "
+                "pytest-goproxy, or name the pages to update"
+            )
+    return found
 
 
 def _docs(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from pytest_goproxy.errors import UsageError
     from pytest_goproxy.report.readme import update_readme
 
-    path = Path(args.readme)
-    if not path.is_file():
-        raise UsageError(
-            f"{path}: no such file; run `pytest-goproxy docs` in a checkout of pytest-goproxy, "
-            "or name the README to update"
-        )
-    changed = update_readme(path, check=args.check)
-    if changed and args.check:
-        print(f"{path} is out of date: run `pytest-goproxy docs {path}`", file=sys.stderr)
+    given = list(args.paths) or [p for p in DEFAULT_PAGES if Path(p).exists()]
+    stale = []
+    for path in pages(given or list(DEFAULT_PAGES)):
+        if update_readme(path, check=args.check):
+            stale.append(path)
+            if not args.check:
+                print(f"{path} updated", file=sys.stderr)
+    if stale and args.check:
+        for path in stale:
+            print(f"{path} is out of date: run `pytest-goproxy docs {path}`", file=sys.stderr)
         return 1
-    print(f"{path} {'updated' if changed else 'is up to date'}", file=sys.stderr)
+    if not stale:
+        print("the generated tables are up to date", file=sys.stderr)
     return 0
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("readme", nargs="?", default="README.md", help="default: README.md")
-    parser.add_argument("--check", action="store_true", help="fail if the file is out of date")
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="Markdown files, or directories (every *.md below); default: README.md and docs/",
+    )
+    parser.add_argument("--check", action="store_true", help="fail if a page is out of date")
 
 
 #: ``pytest-goproxy docs``
 COMMAND = Subcommand(
     "docs",
-    help="regenerate README's generated tables (fault and configuration catalogues)",
+    help="regenerate the catalogue tables of README and the docs pages",
     description="Rewrite the blocks between `<!-- BEGIN generated: NAME -->` and "
-    "`<!-- END generated: NAME -->` from the catalogues.",
+    "`<!-- END generated: NAME -->` from the catalogues, in README.md and docs/ (or the PATHs "
+    "given). Exit status: 0 up to date (or updated), 1 with --check when a page is out of "
+    "date, 2 for a path that is not there or an example matrix that cannot be found.",
     run=_docs,
     arguments=_arguments,
 )

@@ -1,13 +1,20 @@
-"""README sections generated from the catalogues, so the docs cannot drift from the behaviour.
+"""The tables of README and of the docs site's pages, generated from the catalogues, so the docs
+cannot drift from the behaviour.
 
-README.md marks each generated block::
+A page marks each generated block::
 
     <!-- BEGIN generated: network-faults -->
     ...
     <!-- END generated: network-faults -->
 
-``pytest-goproxy docs`` rewrites the blocks; ``pytest-goproxy docs --check`` (and a test) fails
-when README.md is out of date.
+``pytest-goproxy docs`` rewrites the blocks of README.md and docs/; ``pytest-goproxy docs
+--check`` (and a test) fails when one is out of date. Each table is written by one function
+(:data:`SECTIONS`), whichever page shows it.
+
+The example matrices are measurements kept in the checkout (``examples/*.json``), not package
+data: a page's blocks read them from the checkout the page is in (found upward from the page),
+so ``docs --check`` works from an installed wheel too (``tox -e lint``), and says which file it
+needs when there is none.
 """
 
 from __future__ import annotations
@@ -18,14 +25,21 @@ from pathlib import Path
 
 from pytest_goproxy.configs import config_table_markdown
 from pytest_goproxy.entries import markdown_table
-from pytest_goproxy.errors import GoProxyError
+from pytest_goproxy.errors import GoProxyError, UsageError
 from pytest_goproxy.exports import stub_names
 from pytest_goproxy.httpfaults import http_fault_table_markdown
 from pytest_goproxy.network import fault_table_markdown
 from pytest_goproxy.report.jsonfile import cells_from_json
 from pytest_goproxy.report.markdown import to_markdown
 
-__all__ = ["EXAMPLE_MATRIX", "EXAMPLE_MATRIX_TLS", "SECTIONS", "render_readme", "update_readme"]
+__all__ = [
+    "EXAMPLE_MATRIX",
+    "EXAMPLE_MATRIX_TLS",
+    "SECTIONS",
+    "example_file",
+    "render_readme",
+    "update_readme",
+]
 
 #: The measured matrix of the bundled example, written by
 #: ``pytest-goproxy matrix --timeout 10 --format json --out DIR`` and checked by the test suite,
@@ -38,17 +52,37 @@ EXAMPLE_MATRIX = Path(__file__).resolve().parents[2] / "examples" / "matrix.json
 EXAMPLE_MATRIX_TLS = EXAMPLE_MATRIX.with_name("matrix_tls.json")
 
 
-def _example_matrix() -> str:
-    cells = cells_from_json(EXAMPLE_MATRIX.read_text(encoding="utf-8"))
-    return to_markdown(
-        cells, title="Outage matrix of the bundled example (example.test/outage-demo)"
+def example_file(known: Path, base: Path | None = None) -> Path:
+    """``examples/<name>`` of the checkout holding ``base`` (the page's directory, searched
+    upward), else ``known`` (this source tree's); a UsageError naming both when neither is
+    there (an installed wheel has no examples/)."""
+    relative = Path(known.parent.name) / known.name
+    if base is not None:
+        for directory in [base.resolve(), *base.resolve().parents]:
+            if (directory / relative).is_file():
+                return directory / relative
+    if known.is_file():
+        return known
+    where = f" above {base}" if base is not None else ""
+    raise UsageError(
+        f"{relative} not found{where} nor at {known}: the example matrices are in a checkout "
+        "of pytest-goproxy; run `pytest-goproxy docs` there"
     )
 
 
-def _example_matrix_tls() -> str:
-    cells = cells_from_json(EXAMPLE_MATRIX_TLS.read_text(encoding="utf-8"))
+def _example_matrix(base: Path | None) -> str:
+    text = example_file(EXAMPLE_MATRIX, base).read_text(encoding="utf-8")
     return to_markdown(
-        cells, title="The bundled example over HTTPS and HTTP/2 (--tls, no private module)"
+        cells_from_json(text),
+        title="Outage matrix of the bundled example (example.test/outage-demo)",
+    )
+
+
+def _example_matrix_tls(base: Path | None) -> str:
+    text = example_file(EXAMPLE_MATRIX_TLS, base).read_text(encoding="utf-8")
+    return to_markdown(
+        cells_from_json(text),
+        title="The bundled example over HTTPS and HTTP/2 (--tls, no private module)",
     )
 
 
@@ -73,12 +107,13 @@ def _public_api() -> str:
     return markdown_table(("what", "names"), [(title, ", ".join(names)) for title, names in rows])
 
 
-#: Generated section name -> the function that writes its Markdown.
-SECTIONS: dict[str, Callable[[], str]] = {
-    "public-api": _public_api,
-    "network-faults": fault_table_markdown,
-    "http-faults": http_fault_table_markdown,
-    "configs": config_table_markdown,
+#: Generated section name -> the function that writes its Markdown, given the directory of the
+#: page it goes into (where the example matrices are looked for; None: this source tree).
+SECTIONS: dict[str, Callable[[Path | None], str]] = {
+    "public-api": lambda _: _public_api(),
+    "network-faults": lambda _: fault_table_markdown(),
+    "http-faults": lambda _: http_fault_table_markdown(),
+    "configs": lambda _: config_table_markdown(),
     "example-matrix": _example_matrix,
     "example-matrix-tls": _example_matrix_tls,
 }
@@ -91,24 +126,25 @@ _BLOCK = re.compile(
 )
 
 
-def render_readme(text: str) -> str:
-    """``text`` with every generated block replaced by its current content."""
+def render_readme(text: str, *, base: Path | None = None) -> str:
+    """``text`` (a page in directory ``base``) with every generated block replaced by its
+    current content."""
 
     def replace(match: re.Match[str]) -> str:
         name = match.group("name")
         if name not in SECTIONS:
             known = ", ".join(sorted(SECTIONS))
-            raise GoProxyError(f"README has an unknown generated block {name!r}; known: {known}")
-        return f"{match.group(1)}{SECTIONS[name]().rstrip()}\n{match.group(4)}"
+            raise GoProxyError(f"unknown generated block {name!r}; known: {known}")
+        return f"{match.group(1)}{SECTIONS[name](base).rstrip()}\n{match.group(4)}"
 
     return _BLOCK.sub(replace, text)
 
 
 def update_readme(path: Path, *, check: bool = False) -> bool:
-    """Regenerate the blocks of ``path``; True when it changed (with ``check``, nothing is
-    written)."""
+    """Regenerate the blocks of the page at ``path``; True when it changed (with ``check``,
+    nothing is written)."""
     old = path.read_text(encoding="utf-8")
-    new = render_readme(old)
+    new = render_readme(old, base=path.parent)
     if new != old and not check:
         path.write_text(new, encoding="utf-8")
     return new != old
