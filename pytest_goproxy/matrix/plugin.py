@@ -238,7 +238,8 @@ def matrix_cell(
     ``seconds``, ``error``), run for this test: fresh fake proxies, the fault, the go command.
 
     Parametrized by ``@pytest.mark.goproxy_matrix(faults=[...], configs=[...])`` or by
-    ``@pytest.mark.parametrize("matrix_cell", matrix_params(...), indirect=True)``. Network
+    ``@pytest.mark.parametrize("matrix_cell", matrix_params(...), indirect=True)``. The
+    verdict, failure class and time are the test's JUnit properties (``--junitxml``). Network
     faults use the session's ``toxiproxy`` (skipped when there is none, an error with ``CI``
     set); ``relay`` cells are ``unavailable`` without nginx — assert on the verdict, never skip.
     """
@@ -268,4 +269,12 @@ def matrix_cell(
     )
     if "toxiproxy" in matrix.outage(fault, config).needs:  # the engine says what it needs
         matrix.use_toxiproxy(request.getfixturevalue("toxiproxy"))
-    return matrix.run_cell(fault, config)
+    cell = matrix.run_cell(fault, config)
+    # What record_property does: with --junitxml, CI dashboards show each cell's verdict,
+    # failure class and time as the test case's properties, without opening the log.
+    request.node.user_properties += [
+        ("verdict", cell.verdict),
+        ("failure", cell.failure or ""),
+        ("seconds", f"{cell.seconds:.3f}"),
+    ]
+    return cell

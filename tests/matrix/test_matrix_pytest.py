@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -44,7 +45,10 @@ def test_cells_as_pytest_tests_give_the_matrix_verdicts(
             """
         )
     )
-    result = pytester.runpytest(*PLUGIN, "-m", "network_faults", "-p", "no:cacheprovider")
+    junit = pytester.path / "junit.xml"
+    result = pytester.runpytest(
+        *PLUGIN, "-m", "network_faults", "-p", "no:cacheprovider", f"--junitxml={junit}"
+    )
     result.assert_outcomes(passed=len(FALLBACK_FAULTS) * len(FALLBACK_CONFIGS))
     result.stdout.no_fnmatch_line("*PytestUnknownMarkWarning*")
     as_tests = {
@@ -53,6 +57,14 @@ def test_cells_as_pytest_tests_give_the_matrix_verdicts(
     }
     as_matrix = {(c.fault, c.config): (c.verdict, c.failure) for c in fallback_cells}
     assert as_tests == as_matrix
+    # each cell's verdict, failure class and time are JUnit properties, for CI dashboards
+    as_junit = {}
+    for case in ET.parse(junit).iter("testcase"):
+        props = {p.get("name"): p.get("value") for p in case.iter("property")}
+        fault, config = case.get("name", "")[len("test_cell[") : -1].rsplit("-", 1)
+        as_junit[fault, config] = (props["verdict"], props["failure"] or None)
+        assert float(props["seconds"] or "0") > 0
+    assert as_junit == as_matrix
 
 
 def test_matrix_params_fixture_override_and_failing_assertion(
