@@ -35,6 +35,7 @@ from pytest_goproxy.report.markdown import to_markdown
 __all__ = [
     "EXAMPLE_MATRIX",
     "EXAMPLE_MATRIX_TLS",
+    "EXAMPLE_MATRIX_TOOLCHAIN",
     "SECTIONS",
     "example_file",
     "render_readme",
@@ -50,6 +51,12 @@ EXAMPLE_MATRIX = Path(__file__).resolve().parents[2] / "examples" / "matrix.json
 #: h2_protocol_error,h2_stall,cut_body --configs single,comma_backup,pipe_backup,http1_only
 #: --timeout 10 --format json --out DIR`` and run again by tests/matrix/test_example_matrix_tls.py.
 EXAMPLE_MATRIX_TLS = EXAMPLE_MATRIX.with_name("matrix_tls.json")
+#: The bundled example with every cell switching to a synthetic go1.99.0, written by
+#: ``pytest-goproxy matrix --toolchain go1.99.0 --private '' --faults none,refused,status,cut_body,
+#: blackhole --configs single,comma_backup,pipe_backup,comma_direct,pipe_direct,gosumdb_off,
+#: warm_cache,toolchain_cached,gotoolchain_local --timeout 10 --format json --out DIR`` and run
+#: again by tests/matrix/test_toolchain_example_matrix.py.
+EXAMPLE_MATRIX_TOOLCHAIN = EXAMPLE_MATRIX.with_name("matrix_toolchain.json")
 
 
 def example_file(known: Path, base: Path | None = None) -> Path:
@@ -86,6 +93,14 @@ def _example_matrix_tls(base: Path | None) -> str:
     )
 
 
+def _example_matrix_toolchain(base: Path | None) -> str:
+    text = example_file(EXAMPLE_MATRIX_TOOLCHAIN, base).read_text(encoding="utf-8")
+    return to_markdown(
+        cells_from_json(text),
+        title="The bundled example, every cell switching to a synthetic go1.99.0 (--toolchain)",
+    )
+
+
 #: The top-level stub: the public API, grouped by ``# -- what --`` comments.
 PUBLIC_API = Path(__file__).resolve().parents[1] / "__init__.pyi"
 _GROUP = re.compile(r"^# -- (?P<title>.+?) --$")
@@ -116,6 +131,7 @@ SECTIONS: dict[str, Callable[[Path | None], str]] = {
     "configs": lambda _: config_table_markdown(),
     "example-matrix": _example_matrix,
     "example-matrix-tls": _example_matrix_tls,
+    "example-matrix-toolchain": _example_matrix_toolchain,
 }
 
 _BLOCK = re.compile(

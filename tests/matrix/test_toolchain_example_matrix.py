@@ -9,12 +9,11 @@ synthetic go1.99.0. README's toolchain table shows it.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pytest_goproxy import Toxiproxy, run_matrix
 from pytest_goproxy.report import cells_from_json
+from pytest_goproxy.report.readme import EXAMPLE_MATRIX_TOOLCHAIN
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "matrix_toolchain.json"
+EXAMPLE = EXAMPLE_MATRIX_TOOLCHAIN
 RECORDED = cells_from_json(EXAMPLE.read_text(encoding="utf-8"))
 FAULTS = list(dict.fromkeys(cell.fault for cell in RECORDED))
 CONFIGS = list(dict.fromkeys(cell.config for cell in RECORDED))
