@@ -29,6 +29,7 @@ from pytest_goproxy.cli.command import (
 if TYPE_CHECKING:
     from pytest_goproxy.matrix.runner import MatrixProject
     from pytest_goproxy.outage.cell import Cell
+    from pytest_goproxy.report.expect import Expected
 
 __all__ = ["COMMAND", "DEFAULT_CONFIGS", "DEFAULT_FAULTS", "DEFAULT_TLS_FAULTS"]
 
@@ -129,6 +130,7 @@ def _matrix(args: argparse.Namespace) -> int:
     )
 
     formats = parse_formats(args.format)  # a typo fails before minutes of go runs
+    expected = _expected(args)  # so does a missing or malformed --expect file
     toolchain = _toolchain(args.toolchain)
     faults = _names(
         args.faults, DEFAULT_TLS_FAULTS if args.tls else DEFAULT_FAULTS, all_fault_names()
@@ -228,6 +230,7 @@ def _matrix(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         raise interrupted  # main() exits 130, or 128 + the signal's number
+    regressed = _gate(args, expected, cells)
     errors = sum(cell.verdict == "error" for cell in cells)
     if errors:
         print(
@@ -236,7 +239,38 @@ def _matrix(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    return 0
+    return 1 if regressed else 0
+
+
+def _expected(args: argparse.Namespace) -> dict[tuple[str, str], Expected] | None:
+    """The cells ``--expect FILE`` expects (None without it, or when ``--update-expect`` is
+    about to rewrite it); every problem with the file is found before any cell runs."""
+    from pytest_goproxy.errors import UsageError
+    from pytest_goproxy.report.expect import load_expected
+
+    if args.update_expect and not args.expect:
+        raise UsageError("--update-expect rewrites the --expect FILE: name it")
+    if args.expect is None or args.update_expect:
+        return None
+    return load_expected(args.expect)
+
+
+def _gate(
+    args: argparse.Namespace, expected: dict[tuple[str, str], Expected] | None, cells: list[Cell]
+) -> bool:
+    """Compare with ``--expect`` (print the cells that changed), or rewrite it with
+    ``--update-expect``; True when a cell regressed."""
+    from pytest_goproxy.report.expect import compare, diff_lines, update
+
+    if args.update_expect:
+        update(args.expect, cells)
+        print(f"expected matrix: {args.expect} rewritten from this run", file=sys.stderr)
+        return False
+    if expected is None:
+        return False
+    changes = compare(expected, cells)
+    print("\n".join(diff_lines(changes)), flush=True)
+    return any(change.kind == "regression" for change in changes)
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
@@ -327,6 +361,19 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         "`toolchain NAME` and go runs with GOTOOLCHAIN=auto (Go's default) unless a "
         "configuration sets its own (gotoolchain_local)",
     )
+    parser.add_argument(
+        "--expect",
+        metavar="FILE",
+        help="the resilience gate: compare each cell's verdict and failure class with this "
+        "matrix.json (checked in), print the cells that changed and exit 1 when one got worse; "
+        'a racy cell may list the outcomes it accepts ("accept": ["failed RESET", "failed '
+        'TRUNCATED"])',
+    )
+    parser.add_argument(
+        "--update-expect",
+        action="store_true",
+        help="rewrite the --expect FILE from this run (keeping each cell's accept)",
+    )
     parser.add_argument("--go", help="go binary (default: $GO_BINARY, else go on PATH)")
     parser.add_argument(
         "--toxiproxy-bin", help="toxiproxy server binary (default: found or built once)"
@@ -345,7 +392,8 @@ COMMAND = Subcommand(
     "(`error`), or recording or a tool failed; 2 for a usage error (a bad option or value, an "
     "unknown fault or configuration, a PROJECT_DIR without go.mod, a missing --modules), "
     "found before anything is recorded or run; 130 after Ctrl-C and 143 after SIGTERM (the "
-    "finished cells are reported).",
+    "finished cells are reported). With --expect FILE, 1 also when a cell got worse than the "
+    "file expects.",
     run=_matrix,
     arguments=_arguments,
 )

@@ -16,6 +16,8 @@ configuration?", for a different reader, one module each:
   the requests each endpoint saw), filterable; :func:`scenarios_html` for scenario results;
 * ``files`` — :func:`write_reports` writes the chosen formats into a directory (the CLI's
   ``--format`` and ``--out``);
+* ``expect`` — the resilience gate (``matrix --expect FILE``): a run against a checked-in
+  matrix, by verdict and failure class, regressions first;
 * ``cells`` — what they share: verdict styles (:data:`VERDICTS`), :func:`cell_label`, the grid's
   order.
 

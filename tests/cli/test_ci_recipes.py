@@ -75,14 +75,22 @@ def test_both_run_the_outage_tests_and_the_matrix_into_the_published_directory(
     tests = [line for line in lines if "-m pytest" in line]
     assert tests == ["python -m pytest -m network_faults -ra --junitxml=reports/outages.xml"]
     matrix = [line for line in lines if line.startswith("pytest-goproxy matrix")]
-    assert matrix == ["pytest-goproxy matrix . --jobs 2 --timeout 30 --out reports/matrix"]
+    assert matrix == [
+        "pytest-goproxy matrix . --jobs 2 --timeout 30 --out reports/matrix "
+        "--expect outages/matrix.json"
+    ]
     assert any("install-toxiproxy --dir .cache/toxiproxy" in line for line in lines)
 
 
 @pytest.mark.parametrize("runs", [github_runs, gitlab_runs], ids=["github", "gitlab"])
 def test_every_pytest_goproxy_command_parses(runs: Any) -> None:
-    commands = [m.group(0).strip() for line in runs() for m in OUR_COMMAND.finditer(line)]
-    assert len(commands) >= 2
+    lines: list[str] = runs()
+    commands = [m.group(0).strip() for line in lines for m in OUR_COMMAND.finditer(line)]
+    # comments name commands too (how to write the expected matrix): those must parse as well
+    path = GITHUB if runs is github_runs else GITLAB
+    commented = re.finditer(r"`(pytest-goproxy [^`]*)`", path.read_text(encoding="utf-8"))
+    commands += [m.group(1) for m in commented]
+    assert len(commands) >= 3
     parser = _parser()
     for command in commands:
         argv = shlex.split(command)[1:]

@@ -55,3 +55,45 @@ def test_svg_names_the_configuration_shape() -> None:
     cell = Cell("status", "pipe_backup", "recovered", None, 0.3, None)
     svg = to_svg([cell], title="t", info=MatrixInfo("app", ("mod", "tidy"), "go1.26", "today"))
     assert "{primary}|{backup}" in svg and "go mod tidy" in svg
+
+
+def test_the_resilience_gate(tmp_path: Path, go_binary: GoBinary) -> None:
+    """--update-expect writes the file; --expect passes on the same outcomes, and exits 1 with
+    a small diff table when a cell got worse; a racy cell's accept lets either outcome pass."""
+    import json
+
+    expect = tmp_path / "expected.json"
+
+    def matrix(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pytest_goproxy.cli", "matrix", *CELLS, *extra],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env={**os.environ, "GO_BINARY": str(go_binary.path)},
+            timeout=300,
+        )
+
+    missing = matrix("--expect", str(expect))
+    assert missing.returncode == 2 and "--update-expect" in missing.stderr
+    assert matrix("--expect", str(expect), "--update-expect").returncode == 0
+    written = json.loads(expect.read_text())
+    assert [(c["fault"], c["config"]) for c in written] == [
+        ("status", "single"),
+        ("status", "pipe_backup"),
+    ]
+    assert (written[0]["verdict"], written[0]["failure"]) == ("failed", "HTTP_STATUS")
+    same = matrix("--expect", str(expect))
+    assert same.returncode == 0, same.stderr
+    assert "expected matrix: every cell as expected" in same.stdout
+
+    # the file says single used to recover: its failure now is a regression
+    written[0].update(verdict="recovered", failure=None)
+    expect.write_text(json.dumps(written))
+    worse = matrix("--expect", str(expect))
+    assert worse.returncode == 1, worse.stdout + worse.stderr
+    assert "  status \u00d7 single: recovered -> failed HTTP_STATUS (regression)" in worse.stdout
+    # ... unless the cell accepts it
+    written[0]["accept"] = ["failed HTTP_STATUS"]
+    expect.write_text(json.dumps(written))
+    assert matrix("--expect", str(expect)).returncode == 0
