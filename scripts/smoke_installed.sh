@@ -2,8 +2,9 @@
 # Smoke test of what users install: build the wheel, install it into a fresh virtualenv outside
 # the checkout, and from an empty directory run what README sends a new user to first:
 #   README's first test (copied from README.md at run time), `pytest-goproxy matrix` on a small
-#   fault/configuration subset with the bundled example, `pytest-goproxy run` (the bundled
-#   scenario library) and `pytest-goproxy --version`.
+#   fault/configuration subset with the bundled example as the CI recipes run it (--out reports,
+#   --expect), `pytest-goproxy run --html` (the bundled scenario library) and
+#   `pytest-goproxy --version`.
 # The main suite imports the source tree; this catches what only the wheel lacks (package data).
 #
 #   bash scripts/smoke_installed.sh [WHEEL]
@@ -71,10 +72,20 @@ fi
 "$bin/python" -m pytest -p no:cacheprovider -q test_readme_first.py
 rm test_readme_first.py
 
-step "pytest-goproxy matrix (the bundled example)"
-"$bin/pytest-goproxy" matrix --faults refused --configs single,pipe_backup --timeout 20
+step "pytest-goproxy matrix (the bundled example) as the CI recipes run it: reports and the gate"
+cells=(--faults refused --configs single,pipe_backup --timeout 20)
+"$bin/pytest-goproxy" matrix "${cells[@]}" --out reports/matrix --expect expected.json --update-expect
+"$bin/pytest-goproxy" matrix "${cells[@]}" --expect expected.json
+for report in matrix.html matrix.json matrix.md matrix.svg matrix.txt; do
+    if [ ! -s "reports/matrix/$report" ]; then
+        echo "smoke: matrix --out did not write $report" >&2
+        exit 1
+    fi
+done
 
-step "pytest-goproxy run (the bundled scenario library)"
-"$bin/pytest-goproxy" run
+step "pytest-goproxy run (the bundled scenario library), with its HTML page"
+"$bin/pytest-goproxy" run --html reports/run.html
+grep -q '<section class="cell' reports/run.html
+rm -rf reports expected.json
 
 step "ok: the installed wheel works from an empty directory"
