@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
+from pytest_goproxy.ci import skip_or_fail
 from pytest_goproxy.cli.main import _parser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,3 +132,16 @@ def test_the_pytest_command_selects_outage_tests(tmp_path: Path) -> None:
         timeout=120,
     )
     assert "@pytest.mark.network_faults" in markers.stdout
+
+
+def test_actionlint_accepts_the_workflow() -> None:
+    """actionlint (built with `go install github.com/rhysd/actionlint/cmd/actionlint`, as
+    .ci/run does) checks the workflow as GitHub would read it: keys, expressions, the
+    actions' inputs. Skipped without it, an error in CI."""
+    binary = os.environ.get("ACTIONLINT_BIN") or shutil.which("actionlint")
+    if not binary:
+        skip_or_fail("actionlint is not installed ($ACTIONLINT_BIN, or actionlint on PATH)")
+    run = subprocess.run(
+        [binary, "-no-color", str(GITHUB)], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
