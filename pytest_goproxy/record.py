@@ -13,6 +13,14 @@ empty ``GOMODCACHE``, so that the cache afterwards holds exactly the project's c
 3. ``go mod tidy`` (best effort), which also loads the tests of dependencies, so a later
    ``go mod tidy`` through the replay finds what it needs.
 
+Before these, the **toolchain** the project's go.mod asks for (a ``toolchain`` line, or a ``go``
+line, newer than the recording go: :func:`~pytest_goproxy.gomod.toolchain.wanted_toolchain`) is
+downloaded for the recording platform, ``go mod download golang.org/toolchain@v0.0.1-<name>.
+<GOOS>-<GOARCH>`` from the user's proxy with ``GOTOOLCHAIN=local`` outside the project (the
+local go need not be able to build it), and kept like any module: a replay serves the real,
+~70 MB toolchain, so an outage during its download can be measured. The manifest's
+``toolchain`` names it.
+
 All of it runs in a copy of the project (go may add go.sum lines; the user's files are never
 touched). The snapshot directory then holds::
 
@@ -78,6 +86,12 @@ from pytest_goproxy.gomod.snapshot import (
 )
 from pytest_goproxy.gomod.sources import ModuleSource
 from pytest_goproxy.gomod.store import ModuleStore, ModuleVersion
+from pytest_goproxy.gomod.toolchain import (
+    TOOLCHAIN_MODULE,
+    is_toolchain_name,
+    toolchain_version,
+    wanted_toolchain,
+)
 from pytest_goproxy.gorun.binary import GoBinary, find_go
 from pytest_goproxy.gorun.process import run_process
 from pytest_goproxy.gorun.project import VCS_DIRS
@@ -234,6 +248,7 @@ def record(
             "GOMODCACHE": str(modcache),
             "GOFLAGS": " ".join([*flags, *(["-modcacherw"] if "-modcacherw" not in flags else [])]),
         }
+        toolchain = _record_toolchain(binary, copy, work, run_env, timeout, warnings)
         code, stdout, stderr = _go_run(
             binary, ["mod", "download", "-json", "all"], copy, run_env, timeout
         )
@@ -321,6 +336,8 @@ def record(
             "repositories": [r.to_json(out) for r in repositories],
             "hosts": hosts,
         }
+        if toolchain is not None:
+            manifest["toolchain"] = toolchain
         (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         return RecordResult(
             out,
@@ -334,6 +351,43 @@ def record(
         )
     finally:
         remove_temp_dir(work)
+
+
+def _record_toolchain(
+    go: GoBinary,
+    project: Path,
+    work: Path,
+    env: Mapping[str, str],
+    timeout: float,
+    warnings: list[str],
+) -> str | None:
+    """Download the toolchain ``project``'s go.mod switches to into the recording's module
+    cache; its name, or None when the project runs on the recording go (or the download failed:
+    a warning says why, and the recording goes on, as the replay still serves the modules)."""
+    name = wanted_toolchain((project / "go.mod").read_text(encoding="utf-8"), go.version)
+    if name is None:
+        return None
+    if not is_toolchain_name(name):
+        warnings.append(f"the go.mod asks for toolchain {name}, which go cannot download")
+        return None
+    module = f"{TOOLCHAIN_MODULE}@{toolchain_version(name, go.goos, go.goarch)}"
+    outside = work / "toolchain"
+    outside.mkdir(exist_ok=True)
+    code, stdout, stderr = _go_run(
+        go,
+        ["mod", "download", "-json", module],
+        outside,
+        {**env, "GOTOOLCHAIN": "local"},
+        timeout,
+    )
+    errors = [str(o["Error"]) for o in _json_objects(stdout) if o.get("Error")]
+    if code != 0 or errors:
+        warnings.append(
+            f"toolchain {name} ({module}) could not be recorded: "
+            + ("\n".join(errors) or _tail(stderr, 3))
+        )
+        return None
+    return name
 
 
 def _direct_env(go: GoBinary, cwd: Path, env: Mapping[str, str]) -> dict[str, str]:

@@ -29,10 +29,12 @@ __all__ = [
     "TOOLCHAIN_MODULE",
     "check_gotoolchain",
     "check_toolchain_name",
+    "compare_go",
     "is_toolchain_name",
     "parse_toolchain_version",
     "synthetic_toolchain_files",
     "toolchain_version",
+    "wanted_toolchain",
 ]
 
 #: The module path of every downloadable toolchain (select.go ``gotoolchainModule``).
@@ -137,3 +139,75 @@ def check_gotoolchain(value: object) -> str:
         f"GOTOOLCHAIN {value!r} is not one go accepts: give 'local', 'auto', 'path', a "
         "toolchain name such as 'go1.99.0', or '<name>+auto' / '<name>+path'"
     )
+
+
+def _cut_int(x: str) -> tuple[str, str] | None:
+    m = re.match(r"(0|[1-9][0-9]*)", x)
+    return (m.group(1), x[m.end() :]) if m else None
+
+
+def _parse_go(x: str) -> tuple[str, str, str, str, str]:
+    """cmd/go/internal/gover ``Parse``: (major, minor, patch, kind, pre), all empty when ``x``
+    is not a Go version (``1.21.0``, ``1.21rc1``, ``1.21``, ``1``)."""
+    bad = ("", "", "", "", "")
+    cut = _cut_int(x)
+    if cut is None:
+        return bad
+    major, x = cut
+    if x == "":
+        return (major, "0", "0", "", "")
+    if not x.startswith("."):
+        return bad
+    cut = _cut_int(x[1:])
+    if cut is None:
+        return bad
+    minor, x = cut
+    if x == "":  # from 1.21 on, "1.21" is the language, older than 1.21rc1 and 1.21.0
+        return (major, minor, "0" if _cmp_int(minor, "21") < 0 else "", "", "")
+    if x.startswith("."):
+        cut = _cut_int(x[1:])
+        return bad if cut is None or cut[1] else (major, minor, cut[0], "", "")
+    m = re.fullmatch(r"([a-z]+)(0|[1-9][0-9]*)?", x)
+    return (major, minor, "", m.group(1), m.group(2) or "") if m else bad
+
+
+def _cmp_int(x: str, y: str) -> int:
+    """gover ``CmpInt``: decimal strings compared as numbers ("" is the smallest)."""
+    if x == y:
+        return 0
+    return -1 if (len(x), x) < (len(y), y) else 1
+
+
+def compare_go(x: str, y: str) -> int:
+    """cmd/go/internal/gover ``Compare`` of two Go versions without the ``go`` prefix
+    (``1.27.3``, ``1.22rc1``): -1, 0 or 1, and ``1.21 < 1.21rc1 < 1.21.0``."""
+    vx, vy = _parse_go(x), _parse_go(y)
+    for a, b in zip(vx[:3], vy[:3], strict=True):
+        if c := _cmp_int(a, b):
+            return c
+    if vx[3] != vy[3]:
+        return -1 if vx[3] < vy[3] else 1
+    return _cmp_int(vx[4], vy[4])
+
+
+def wanted_toolchain(go_mod: str, local: str) -> str | None:
+    """The toolchain go switches to for ``go_mod`` with ``GOTOOLCHAIN=auto`` when the local
+    toolchain is ``local`` (``go1.26.8``), or None when it runs the local one: the ``toolchain``
+    line if newer, then the ``go`` line if newer still (a language version from 1.21 on means
+    its first release, ``go1.27`` -> ``go1.27.0``), as toolchain/select.go ``Select`` decides.
+    ``toolchain default`` keeps the local one."""
+    current = local.removeprefix("go")
+    chosen: str | None = None
+    toolchain = re.search(r"^toolchain[ \t]+(\S+)", go_mod, re.M)
+    if toolchain and toolchain.group(1) == "default":
+        return None
+    if toolchain and toolchain.group(1).startswith("go"):
+        named = toolchain.group(1).removeprefix("go")
+        if compare_go(named, current) > 0:
+            chosen, current = toolchain.group(1), named
+    go_line = re.search(r"^go[ \t]+(\S+)", go_mod, re.M)
+    if go_line and compare_go(go_line.group(1), current) > 0:
+        version = go_line.group(1)
+        language = re.fullmatch(r"1\.(\d+)", version)
+        chosen = f"go{version}" + (".0" if language and int(language.group(1)) >= 21 else "")
+    return chosen

@@ -16,10 +16,12 @@ from pytest_goproxy.gomod.gomodfile import render_go_mod
 from pytest_goproxy.gomod.toolchain import (
     check_gotoolchain,
     check_toolchain_name,
+    compare_go,
     is_toolchain_name,
     parse_toolchain_version,
     synthetic_toolchain_files,
     toolchain_version,
+    wanted_toolchain,
 )
 
 
@@ -96,3 +98,36 @@ def test_synthetic_go_prints_its_name_and_execs_the_go_given(tmp_path: Path) -> 
     ).stdout.splitlines()
     assert "GOROOT=/opt/my go" in env
     assert "GOTOOLCHAIN_INTERNAL_SWITCH_VERSION=go1.26.8" in env
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "want"),
+    [
+        ("1.21", "1.21rc1", -1),  # from 1.21 on, the language version comes first
+        ("1.21rc1", "1.21.0", -1),
+        ("1.21beta1", "1.21rc1", -1),
+        ("1.20", "1.20.0", 0),  # before 1.21, "1.20" is 1.20.0
+        ("1.9", "1.10", -1),
+        ("1.27.3", "1.26.8", 1),
+        ("1.27.3", "1.27.3", 0),
+    ],
+)
+def test_compare_go_as_gover_does(x: str, y: str, want: int) -> None:
+    assert compare_go(x, y) == want
+    assert compare_go(y, x) == -want
+
+
+@pytest.mark.parametrize(
+    ("go_mod", "want"),
+    [
+        ("module m\n\ngo 1.21\n\ntoolchain go1.27.3\n", "go1.27.3"),
+        ("module m\n\ngo 1.27\n", "go1.27.0"),  # a language version: its first release
+        ("module m\n\ngo 1.27.3\n\ntoolchain go1.28.1\n", "go1.28.1"),
+        ("module m\n\ngo 1.28.2\n\ntoolchain go1.27.3\n", "go1.28.2"),  # the go line wins
+        ("module m\n\ngo 1.21\n\ntoolchain go1.22.0\n", None),  # older than the local go
+        ("module m\n\ngo 1.30.0\n\ntoolchain default\n", None),
+        ("module m\n", None),
+    ],
+)
+def test_wanted_toolchain_as_select_decides(go_mod: str, want: str | None) -> None:
+    assert wanted_toolchain(go_mod, "go1.26.8") == want
