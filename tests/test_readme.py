@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from pytest_goproxy.cli.docs import SECTIONS
 from pytest_goproxy.report.readme import render_readme
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +26,7 @@ def name(page: Path) -> str:
 @pytest.mark.parametrize("page", PAGES, ids=name)
 def test_generated_tables_are_current(page: Path) -> None:
     text = page.read_text(encoding="utf-8")
-    assert render_readme(text, base=page.parent) == text, (
+    assert render_readme(text, base=page.parent, sections=SECTIONS) == text, (
         f"{name(page)} is out of date: run `pytest-goproxy docs`"
     )
 

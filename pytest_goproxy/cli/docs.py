@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pytest_goproxy.cli.command import Subcommand
 
-__all__ = ["COMMAND", "DEFAULT_PAGES", "pages"]
+__all__ = ["COMMAND", "DEFAULT_PAGES", "SECTIONS", "cli_reference", "pages"]
 
 #: What ``pytest-goproxy docs`` updates when no path is given: README and the docs site.
 DEFAULT_PAGES = ("README.md", "docs")
@@ -40,13 +40,53 @@ def pages(paths: list[str]) -> list[Path]:
     return found
 
 
+def _option_row(action: argparse.Action) -> tuple[str, str, str]:
+    """(the option or argument, its default, its help) as the reference table shows them."""
+    if action.option_strings:
+        name = ", ".join(action.option_strings)
+        if action.nargs != 0:
+            name += f" {action.metavar or action.dest.upper()}"
+    else:
+        name = str(action.metavar or action.dest)
+        name += " ..." if action.nargs in ("*", "+") else ""
+    default = action.default
+    shown = "" if default in (None, False, [], argparse.SUPPRESS) else f"`{default}`"
+    return f"`{name}`", shown, " ".join((action.help or "").split())
+
+
+def cli_reference(_base: Path | None = None) -> str:
+    """Every subcommand with its description and options, from the parser itself: the docs'
+    command-line reference cannot fall behind the code."""
+    from pytest_goproxy.cli.main import COMMANDS, _parser
+    from pytest_goproxy.entries import markdown_table
+
+    parser = _parser()
+    [commands] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    out = []
+    for module in COMMANDS:
+        command = module.COMMAND
+        sub = commands.choices[command.name]
+        rows = [
+            _option_row(action)
+            for action in sub._actions
+            if not isinstance(action, argparse._HelpAction)
+        ]
+        out += [f"### `pytest-goproxy {command.name}`", "", command.description, ""]
+        out += [markdown_table(("option", "default", "what"), rows)] if rows else []
+    return "\n".join(out)
+
+
+#: The blocks only the command line can write (it sits above the reports).
+SECTIONS = {"cli": cli_reference}
+
+
 def _docs(args: argparse.Namespace) -> int:
     from pytest_goproxy.report.readme import update_readme
 
     given = list(args.paths) or [p for p in DEFAULT_PAGES if Path(p).exists()]
     stale = []
     for path in pages(given or list(DEFAULT_PAGES)):
-        if update_readme(path, check=args.check):
+        if update_readme(path, check=args.check, sections=SECTIONS):
             stale.append(path)
             if not args.check:
                 print(f"{path} updated", file=sys.stderr)

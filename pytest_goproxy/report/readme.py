@@ -20,7 +20,7 @@ needs when there is none.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from pytest_goproxy.configs import config_table_markdown
@@ -142,25 +142,36 @@ _BLOCK = re.compile(
 )
 
 
-def render_readme(text: str, *, base: Path | None = None) -> str:
+#: What writes a generated block: the page's directory -> Markdown.
+Section = Callable[[Path | None], str]
+
+
+def render_readme(
+    text: str, *, base: Path | None = None, sections: Mapping[str, Section] | None = None
+) -> str:
     """``text`` (a page in directory ``base``) with every generated block replaced by its
-    current content."""
+    current content; ``sections`` adds the blocks of higher layers (the command line's
+    reference, which :mod:`pytest_goproxy.cli.docs` writes)."""
+    known = {**SECTIONS, **(sections or {})}
 
     def replace(match: re.Match[str]) -> str:
         name = match.group("name")
-        if name not in SECTIONS:
-            known = ", ".join(sorted(SECTIONS))
-            raise GoProxyError(f"unknown generated block {name!r}; known: {known}")
-        return f"{match.group(1)}{SECTIONS[name](base).rstrip()}\n{match.group(4)}"
+        if name not in known:
+            raise GoProxyError(
+                f"unknown generated block {name!r}; known: {', '.join(sorted(known))}"
+            )
+        return f"{match.group(1)}{known[name](base).rstrip()}\n{match.group(4)}"
 
     return _BLOCK.sub(replace, text)
 
 
-def update_readme(path: Path, *, check: bool = False) -> bool:
+def update_readme(
+    path: Path, *, check: bool = False, sections: Mapping[str, Section] | None = None
+) -> bool:
     """Regenerate the blocks of the page at ``path``; True when it changed (with ``check``,
     nothing is written)."""
     old = path.read_text(encoding="utf-8")
-    new = render_readme(old, base=path.parent)
+    new = render_readme(old, base=path.parent, sections=sections)
     if new != old and not check:
         path.write_text(new, encoding="utf-8")
     return new != old
