@@ -35,7 +35,13 @@ from pytest_goproxy.errors import (
 from pytest_goproxy.gomod.snapshot import is_snapshot
 from pytest_goproxy.gomod.sources import ModuleSource, ModuleSourceLike
 from pytest_goproxy.gomod.store import ModuleStore
-from pytest_goproxy.gomod.toolchain import check_toolchain_name
+from pytest_goproxy.gomod.toolchain import (
+    TOOLCHAIN_MODULE,
+    check_toolchain_name,
+    is_toolchain_name,
+    toolchain_version,
+    wanted_toolchain,
+)
 from pytest_goproxy.gorun import GoBinary, GoRunner
 from pytest_goproxy.gorun.runner import check_timeout
 from pytest_goproxy.lifecycle import Closing
@@ -231,7 +237,9 @@ class MatrixRunner(Closing):
     :class:`MatrixProject`), which only their origin serves; it is the ``{private}`` value
     (without private modules: the first path elements of the project's modules). ``toolchain``
     (``go1.99.0``) makes every cell start with a switch to that toolchain
-    (:attr:`Outage.toolchain <pytest_goproxy.outage.Outage.toolchain>`).
+    (:attr:`Outage.toolchain <pytest_goproxy.outage.Outage.toolchain>`); without it, the
+    toolchain the project's go.mod switches to when its modules hold it (``record`` keeps the
+    real one): see :meth:`switch_toolchain`.
     """
 
     def __init__(
@@ -252,8 +260,9 @@ class MatrixRunner(Closing):
         toolchain: str | None = None,
     ) -> None:
         timeout = check_timeout(timeout)
-        #: the toolchain every cell switches to first, or None
+        #: the toolchain every cell switches to first (given), or None: see switch_toolchain
         self.toolchain = None if toolchain is None else check_toolchain_name(toolchain)
+        self._own_toolchain: tuple[str | None] | None = None
         #: every endpoint over HTTPS (the session CA's certificates, which go trusts)
         self.tls = tls
         if isinstance(command, str):
@@ -290,6 +299,26 @@ class MatrixRunner(Closing):
             with contextlib.suppress(ToolUnavailable):  # no git: each such cell says so
                 self.engine.mirror(self.project.modules)
 
+    def switch_toolchain(self) -> str | None:
+        """The toolchain every cell starts by switching to: ``toolchain`` when given (served
+        as a synthetic toolchain unless the modules hold it), else the one the project's go.mod
+        switches to (:func:`~pytest_goproxy.gomod.toolchain.wanted_toolchain`) when the modules
+        hold it for this platform (a recording of the project kept it), else None: the cells
+        run with the runner's ``GOTOOLCHAIN=local``."""
+        if self.toolchain is not None:
+            return self.toolchain
+        if self._own_toolchain is None:
+            binary = self.runner.binary
+            go_mod = (Path(self.project.path) / "go.mod").read_text(encoding="utf-8")
+            wanted = wanted_toolchain(go_mod, binary.version)
+            held = None
+            if wanted is not None and is_toolchain_name(wanted):
+                version = toolchain_version(wanted, binary.goos, binary.goarch)
+                if self.store().get(TOOLCHAIN_MODULE, version) is not None:
+                    held = wanted
+            self._own_toolchain = (held,)
+        return self._own_toolchain[0]
+
     def private(self) -> str:
         """The ``{private}`` value the cells render: the project's pattern, ``""`` when it has
         none, or (not said) the first path elements of every module."""
@@ -317,7 +346,7 @@ class MatrixRunner(Closing):
             command=self.command,
             timeout=self.timeout,
             tls=self.tls,
-            toolchain=self.toolchain,
+            toolchain=self.switch_toolchain(),
         )
 
     def run_cell(self, fault: str, config: str | Configuration) -> Cell:

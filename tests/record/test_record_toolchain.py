@@ -132,3 +132,33 @@ def test_the_real_toolchain_recorded_from_the_go_module_proxy(tmp_path: Path, go
         cut.assert_failure(Failure.TOOLCHAIN)
         assert cut.cause is Failure.TRUNCATED, cut.describe()
         assert cut.classification is not None and cut.classification.toolchain == REAL
+
+
+def test_the_matrix_of_a_recorded_project_starts_with_its_own_toolchain(
+    tmp_path: Path, go: GoRunner, upstream: tuple[FakeGoProxy, ChecksumDB]
+) -> None:
+    """No --toolchain: the project's go.mod asks for go1.99.0 and the recording holds it, so
+    every cell switches to the recorded toolchain (not a synthetic one made anew)."""
+    from pytest_goproxy.matrix import MatrixProject
+    from pytest_goproxy.matrix.runner import MatrixRunner
+
+    proxy, db = upstream
+    go_mod = "module example.test/app\n\ngo 1.21\n\ntoolchain go1.99.0\n\n" + LIB
+    project = write_project(tmp_path / "app", go_mod)
+    env = user_env(tmp_path, GOPROXY=proxy.url, GOSUMDB=db.gosumdb)
+    snapshot = record(project, tmp_path / "snap", env=env, go=go.binary).snapshot
+    version = toolchain_version("go1.99.0", go.binary.goos, go.binary.goarch)
+    recorded = proxy.store.get(TOOLCHAIN_MODULE, version)
+    assert recorded is not None
+    with MatrixRunner(MatrixProject.of(project, snapshot, ""), runner=go, timeout=30) as matrix:
+        assert matrix.switch_toolchain() == "go1.99.0"
+        served = matrix.store().get(TOOLCHAIN_MODULE, version)
+        assert served is not None and served.zip_hash == recorded.zip_hash
+        outcome = matrix.engine.run(
+            matrix.outage("none", "single"), matrix.project.modules, project=project, private=""
+        )
+    assert outcome.cell.verdict == "recovered", outcome.cell
+    assert outcome.result is not None and outcome.result.switched_to == "go1.99.0"
+    plain = write_project(tmp_path / "plain", "module example.test/app\n\ngo 1.21\n\n" + LIB)
+    with MatrixRunner(MatrixProject.of(plain, snapshot, ""), runner=go) as matrix:
+        assert matrix.switch_toolchain() is None
