@@ -301,7 +301,9 @@ def _section(
         out.append(f"<dt>{escape(key)}</dt><dd>{escape(value)}</dd>")
     out.append("</dl>")
     if details is not None and details.stderr:
-        out += ["<h4>go's error lines</h4>", _pre(details.stderr)]
+        # a recovered go's stderr is its progress (a toolchain switch, modules found), no error
+        what = "go's stderr" if cell.verdict == "recovered" else "go's error lines"
+        out += [f"<h4>{what}</h4>", _pre(details.stderr)]
     if details is not None and details.env:
         out += ["<h4>environment go ran with</h4>", _kv(sorted(details.env.items()))]
     else:
