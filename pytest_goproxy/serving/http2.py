@@ -508,13 +508,13 @@ class _Session:
             self.wake_w.send(b"x")
 
     def _worker(self) -> None:
-        """Run requests until the connection ends."""
-        while (job := self.jobs.get()) is not None:
+        """Run requests until the connection ends (a ``None`` job)."""
+        while True:
+            job = self.jobs.get()
+            if job is None:
+                return
             self._work(*job)
-            with self.lock:
-                if self.ending:
-                    return
-                self.idle_workers += 1
+            job = None  # an idle worker holds on to no answer
 
     def _work(self, stream: _Stream, headers: list[tuple[str, str]]) -> None:
         """Run the application for one request and hand its answer over."""
@@ -600,6 +600,10 @@ class _Session:
 
     def _finish(self, stream: _Stream, *, failed: bool) -> None:
         with self.lock:
+            # this worker takes the next job from here on: counted idle before the client can
+            # see the answer end and ask again (counted after its closing, a new request found
+            # no idle worker and started one more: the workers outgrew the streams in flight)
+            self.idle_workers += 1
             stream.finished = True
             stream.failed = failed
             if stream.head is None:  # the application failed before its head: a 500
