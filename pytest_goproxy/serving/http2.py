@@ -385,7 +385,14 @@ class _Session:
                 return
             if not stream.head_sent:
                 stream.head_sent = True
-                if not self._start(stream):
+                try:
+                    started = self._start(stream)
+                except h2.exceptions.ProtocolError:
+                    # a head h2 will not send (``TE: gzip``...): this stream fails as after an
+                    # application's error, not the connection with every stream on it
+                    self._reset(stream, ErrorCode.INTERNAL_ERROR)
+                    return
+                if not started:
                     return
             action = stream.action
             limit = None

@@ -288,6 +288,29 @@ def test_an_application_error_before_its_head_is_a_500(serve: Callable[..., WSGI
         assert client.answer(client.request("GET", "/"))[0] == 500  # the connection lives on
 
 
+def test_a_head_h2_will_not_send_resets_its_stream_alone(
+    serve: Callable[..., WSGIServer],
+) -> None:
+    """A response header HTTP/2 forbids that the server does not strip (``TE`` other than
+    ``trailers``): that stream is reset INTERNAL_ERROR; the connection serves on."""
+
+    def app(environ: dict[str, Any], start: StartResponse) -> Iterable[bytes]:
+        if environ["PATH_INFO"] == "/bad":
+            start("200 OK", [("TE", "gzip"), ("Content-Length", "2")])
+        else:
+            start("200 OK", [("Content-Length", "2")])
+        return [b"ok"]
+
+    server = serve(app)
+    with H2Client(server.tcp.address) as client:
+        bad = client.request("GET", "/bad")
+        good = client.request("GET", "/good")
+        assert client.answer(good)[2] == b"ok"
+        client.until(lambda: bad in client.resets)
+        assert client.resets[bad] == h2.errors.ErrorCodes.INTERNAL_ERROR
+        assert client.answer(client.request("GET", "/again"))[2] == b"ok"
+
+
 def test_a_body_shorter_than_its_length_is_reset(serve: Callable[..., WSGIServer]) -> None:
     """As nginx ends a stream whose upstream broke: RST_STREAM INTERNAL_ERROR, not END_STREAM
     (go then reports a stream error instead of taking a short body)."""
