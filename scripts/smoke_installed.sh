@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Smoke test of what users install: build the wheel, install it into a fresh virtualenv outside
 # the checkout, and from an empty directory run what README sends a new user to first:
-#   README's first test (copied from README.md at run time), `pytest-goproxy matrix` on a small
+#   README's first test (copied from README.md at run time), the CI recipes' pytest command on the
+#   example suite (examples/tests), `pytest-goproxy matrix` on a small
 #   fault/configuration subset with the bundled example as the CI recipes run it (--out reports,
 #   --expect), `pytest-goproxy run --html` (the bundled scenario library) and
 #   `pytest-goproxy --version`.
@@ -10,7 +11,7 @@
 #   bash scripts/smoke_installed.sh [WHEEL]
 #
 # Needs go, and toxiproxy in TOXIPROXY_BIN (scripts/setup.sh exports it; without it the plugin
-# builds one). Takes about two minutes, most of it the bundled scenarios (two deliberate hangs and
+# builds one). Takes about three minutes, most of it the bundled scenarios (two deliberate hangs and
 # a 30 s dial timeout).
 set -euo pipefail
 checkout="$(cd "$(dirname "$0")/.." && pwd)"
@@ -71,6 +72,12 @@ if ! grep -q '^def test_' test_readme_first.py; then
 fi
 "$bin/python" -m pytest -p no:cacheprovider -q test_readme_first.py
 rm test_readme_first.py
+
+step "the CI recipes' test command on the example suite (examples/tests, copied here)"
+cp -r "$checkout/examples/tests" tests
+python -m pytest -m network_faults -ra --junitxml=reports/outages.xml -p no:cacheprovider
+grep -q '<testcase ' reports/outages.xml
+rm -rf tests
 
 step "pytest-goproxy matrix (the bundled example) as the CI recipes run it: reports and the gate"
 cells=(--faults refused --configs single,pipe_backup --timeout 20)
