@@ -46,6 +46,7 @@ __all__ = [
     "Configuration",
     "Procedure",
     "RetryPolicy",
+    "Served",
     "config_names",
     "config_table_markdown",
     "get_config",
@@ -102,6 +103,18 @@ class RetryPolicy:
 
 
 @dataclass(frozen=True)
+class Served:
+    """An endpoint a configuration names by host (a literal line's ``https://goproxy.cn``):
+    served under ``host`` over HTTPS with the session CA, reached by that name through the
+    run's network guard. ``endpoint`` is its name in the outage (``primary``, ``backup``,
+    ``proxy3``, ``sumdb``), ``kind`` what serves it (``proxy`` or ``sumdb``)."""
+
+    endpoint: str
+    host: str
+    kind: Literal["proxy", "sumdb"]
+
+
+@dataclass(frozen=True)
 class Configuration:
     """One catalogue entry: how go is configured and, for some, what is done around it."""
 
@@ -115,6 +128,8 @@ class Configuration:
     needs: tuple[str, ...] = ()
     #: what a person should expect, in one line (shown in the catalogue table)
     expect: str = ""
+    #: endpoints served under a host name (a literal line's; the catalogue's have none)
+    served: tuple[Served, ...] = ()
     _placeholders: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -109,6 +109,7 @@ def _matrix(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from pytest_goproxy.configs import config_names
+    from pytest_goproxy.literal import SUMDB_NOTE, literal_configuration
     from pytest_goproxy.matrix.runner import MatrixRunner, check_names
     from pytest_goproxy.outage.engine import DEFAULT_COMMAND
     from pytest_goproxy.outage.faults import all_fault_names
@@ -135,7 +136,9 @@ def _matrix(args: argparse.Namespace) -> int:
     faults = _names(
         args.faults, DEFAULT_TLS_FAULTS if args.tls else DEFAULT_FAULTS, all_fault_names()
     )
-    configs = _names(args.configs, DEFAULT_CONFIGS, config_names())
+    # --env lines are columns of their own; alone, they are the only ones
+    default_configs = () if args.env and args.configs is None else DEFAULT_CONFIGS
+    configs = [*_names(args.configs, default_configs, config_names()), *(args.env or [])]
     check_names(faults, configs)
     project = _project(args)  # may record (network, once): after every check above
     pairs = [(f, c) for f in faults for c in configs]
@@ -143,6 +146,8 @@ def _matrix(args: argparse.Namespace) -> int:
     private = project.private_caption()
     title = f"pytest-goproxy outage matrix: {where}" + (" over HTTPS" if args.tls else "")
     title += f" ({private})"
+    if any(literal_configuration(c).served for c in configs if "=" in c):
+        title += f"; {SUMDB_NOTE}"
     if toolchain is not None:
         title += f", switching to a synthetic {toolchain}"
     go_version: str | None = None
@@ -292,7 +297,16 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--configs",
         help="comma-separated configuration names, or `all` "
-        f"(default: {','.join(DEFAULT_CONFIGS)})",
+        f"(default: {','.join(DEFAULT_CONFIGS)}; none when --env is given)",
+    )
+    parser.add_argument(
+        "--env",
+        action="append",
+        metavar="'GOPROXY=... GONOSUMDB=...'",
+        help="your own Go settings, literally, as one more column (repeatable): every https:// "
+        "host in GOPROXY is a fake served under that name, `direct` the modules' origins, "
+        "sum.golang.org a fake database of that name; put a fault on a host with "
+        "--faults refused@goproxy.cn (default: the first entry)",
     )
     parser.add_argument(
         "--jobs", type=positive_int, default=2, help="cells run at once (default 2)"

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pytest_goproxy.configs import CONFIGS, Configuration, get_config
+from pytest_goproxy.configs import CONFIGS, Configuration
 from pytest_goproxy.errors import (
     ConfigError,
     GoProjectError,
@@ -45,6 +45,7 @@ from pytest_goproxy.gomod.toolchain import (
 from pytest_goproxy.gorun import GoBinary, GoRunner
 from pytest_goproxy.gorun.runner import check_timeout
 from pytest_goproxy.lifecycle import Closing
+from pytest_goproxy.literal import configuration, literal_configuration, split_target
 from pytest_goproxy.network import Toxiproxy
 from pytest_goproxy.outage.cell import Cell
 from pytest_goproxy.outage.endpoints import private_pattern
@@ -75,12 +76,16 @@ def check_names(faults: Sequence[str], configs: Sequence[str]) -> None:
     """FaultError / ConfigError naming every unknown name and listing the valid ones."""
     if isinstance(faults, str) or isinstance(configs, str):
         raise TypeError("faults and configs are sequences of names, e.g. ['refused']")
-    check_fault_names(faults)
-    unknown = [c for c in configs if c not in CONFIGS]
+    check_fault_names([split_target(f)[0] for f in faults])
+    for config in configs:
+        if "=" in config:
+            literal_configuration(config)  # ConfigError saying what cannot be served
+    unknown = [c for c in configs if c not in CONFIGS and "=" not in c]
     if unknown:
         raise ConfigError(
             f"unknown configuration {', '.join(map(repr, unknown))}; valid configurations: "
-            f"{', '.join(CONFIGS)}"
+            f"{', '.join(CONFIGS)}, or a line of Go settings such as "
+            "'GOPROXY=https://goproxy.cn,direct'"
         )
 
 
@@ -294,7 +299,7 @@ class MatrixRunner(Closing):
         """Build what cells share before any starts: the modules, and the origin repositories
         once when a configuration may fetch directly (git runs here, not in every cell)."""
         self.store()
-        chosen = [c if isinstance(c, Configuration) else get_config(c) for c in configs]
+        chosen = [c if isinstance(c, Configuration) else configuration(c) for c in configs]
         if any(c.uses_origin for c in chosen):
             with contextlib.suppress(ToolUnavailable):  # no git: each such cell says so
                 self.engine.mirror(self.project.modules)
@@ -336,10 +341,14 @@ class MatrixRunner(Closing):
         return self.engine.toxiproxy()
 
     def outage(self, fault: str, config: str | Configuration) -> Outage:
-        """The outage of one cell; unknown names raise FaultError / ConfigError."""
-        cfg = config if isinstance(config, Configuration) else get_config(config)
+        """The outage of one cell; unknown names raise FaultError / ConfigError. ``config`` is
+        a catalogue name or a line of Go settings (:mod:`pytest_goproxy.literal`); ``fault``
+        may name where it goes: ``refused@goproxy.cn`` (a host the line serves) or
+        ``refused@backup`` (an endpoint)."""
+        cfg = config if isinstance(config, Configuration) else configuration(config)
         check_names([fault], [])
-        bound = self._faults.get(fault) or fault
+        name, at = split_target(fault)
+        bound = self._faults.get(name) or name
         return Outage.cell(
             bound,
             cfg,
@@ -347,11 +356,20 @@ class MatrixRunner(Closing):
             timeout=self.timeout,
             tls=self.tls,
             toolchain=self.switch_toolchain(),
+            at=at,
         )
 
     def run_cell(self, fault: str, config: str | Configuration) -> Cell:
-        """Run one cell and return its verdict; unknown names raise FaultError / ConfigError."""
-        outage = self.outage(fault, config)
+        """Run one cell and return its verdict; unknown names raise FaultError / ConfigError.
+        A fault placed on a host the configuration does not serve (``refused@goproxy.cn`` in a
+        catalogue column) is an ``unavailable`` cell saying so."""
+        try:
+            outage = self.outage(fault, config)
+        except ConfigError as exc:
+            if "@" not in fault:
+                raise
+            label = config.name if isinstance(config, Configuration) else config
+            return Cell(fault, label, "unavailable", None, 0.0, str(exc))
         return self.engine.run(
             outage, self.project.modules, project=self.project.path, private=self._private
         ).cell
@@ -411,8 +429,14 @@ def run_matrix(
     tls: bool = False,
     cap: int = DEFAULT_CAP,
     toolchain: str | None = None,
+    envs: Sequence[str] = (),
 ) -> list[Cell]:
     """Run every (fault, config) cell for ``project``; cells in fault-major, then config order.
+
+    ``envs`` are lines of Go settings, each one more column after ``configs``, served as
+    written (``"GOPROXY=https://goproxy.cn,https://goproxy.io,direct GONOSUMDB=corp.example"``:
+    see :mod:`pytest_goproxy.literal`); a fault goes on a host by name with ``refused@goproxy.cn``
+    (default: the line's first GOPROXY entry).
 
     ``project`` is a Go project directory (default: the bundled example) whose dependencies come
     from ``modules`` (see :class:`MatrixProject`). Cells run in threads, each with its own
@@ -423,6 +447,9 @@ def run_matrix(
     anything runs. See :class:`MatrixRunner` for the other
     arguments.
     """
+    if isinstance(envs, str):
+        raise TypeError("envs is a sequence of lines, e.g. ['GOPROXY=https://goproxy.cn,direct']")
+    configs = [*configs, *envs]
     check_names(faults, configs)
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs!r}")

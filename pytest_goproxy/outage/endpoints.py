@@ -41,6 +41,7 @@ from pytest_goproxy.gomod.sources import ModuleSource
 from pytest_goproxy.gomod.store import ModuleStore, ModuleVersion
 from pytest_goproxy.httpfaults import HTTPFaultHandle
 from pytest_goproxy.lifecycle import Closers, Starting
+from pytest_goproxy.literal import SUM_GOLANG_ORG
 from pytest_goproxy.network import Endpoint, FaultHandle, Network, Toxiproxy
 from pytest_goproxy.outage.faults import BoundFault
 from pytest_goproxy.proxy import FakeGoProxy
@@ -79,6 +80,9 @@ class EndpointPlan:
     kind: EndpointKind = "proxy"
     faults: tuple[BoundFault, ...] = ()
     tls: bool = False
+    #: a host name it is served under (a literal line's ``goproxy.cn``): HTTPS with a
+    #: certificate for that name, reached by it through the run's network guard
+    host: str | None = None
 
     @property
     def network_faults(self) -> tuple[BoundFault, ...]:
@@ -113,6 +117,11 @@ class PublicModules:
 
     def get(self, path: str, version: str) -> ModuleVersion | None:
         return None if self.is_private(path) else self.store.get(path, version)
+
+
+def _named_context(host: str) -> ssl.SSLContext:
+    """HTTPS under ``host`` (and the loopback names), HTTP/2 offered, from the session CA."""
+    return session_ca().server_context(host, *LOOPBACK_NAMES, http2=True)
 
 
 def needs_toxiproxy(plans: Iterable[EndpointPlan]) -> bool:
@@ -164,7 +173,8 @@ class Endpoints(Closers, Starting):
         """Start every server (``start()``: on failure, what was started is stopped again)."""
         for plan in self.plans.values():
             if plan.kind == "proxy":
-                proxy = FakeGoProxy(self.store, host=self.host, tls=plan.tls)
+                tls = _named_context(plan.host) if plan.host else plan.tls
+                proxy = FakeGoProxy(self.store, host=self.host, tls=tls)
                 for module in self.public.withheld():
                     proxy.mark_gone(module)
                 proxy.start()
@@ -175,7 +185,7 @@ class Endpoints(Closers, Starting):
                 self.origins[plan.name] = self._start_origin()
         for plan in self.plans.values():
             if plan.kind == "sumdb":
-                self.sumdbs[plan.name] = self._start_sumdb(plan.name, tls=plan.tls)
+                self.sumdbs[plan.name] = self._start_sumdb(plan.name, tls=plan.tls, host=plan.host)
         fronted = [
             name for name, plan in self.plans.items() if plan.network_faults or name in self._front
         ]
@@ -215,14 +225,18 @@ class Endpoints(Closers, Starting):
             named.update(name for name in missing if f"{name}:" in line)
         return sorted(named)
 
-    def _start_sumdb(self, name: str, *, tls: bool = False) -> ChecksumDB:
+    def _start_sumdb(self, name: str, *, tls: bool = False, host: str | None = None) -> ChecksumDB:
         """A checksum database logging the public modules every proxy serves (and those added
         later), reached through every proxy; a snapshot's go.sum hashes are logged first. With
-        an origin it speaks HTTPS under its own name (:meth:`routes` routes that name to it)."""
+        an origin it speaks HTTPS under its own name (:meth:`routes` routes that name to it).
+        Served under ``host`` (a literal line's sum.golang.org or its alias
+        sum.golang.google.cn), it is named sum.golang.org."""
         # "sumdb" -> sumdb.goproxy.test, the default
-        db_name = f"{name}.goproxy.test"
+        db_name = f"{name}.goproxy.test" if host is None else SUM_GOLANG_ORG
         context: bool | ssl.SSLContext = tls
-        if self.origins:
+        if host is not None:
+            context = _named_context(host)
+        elif self.origins:
             context = session_ca().server_context(db_name, *LOOPBACK_NAMES)
         db = ChecksumDB(db_name, host=self.host, tls=context)
         db.start()
@@ -255,21 +269,32 @@ class Endpoints(Closers, Starting):
         name to the database."""
         routes: dict[str, object] = {}
         for name, origin in self.origins.items():
-            target: object = origin
-            front = self.fronts.get(name)
-            if front is not None:
-                host = urlsplit(front.url).hostname or ""
-                target = DNS_FAILURE_STATUS if host.endswith(".invalid") else front.url
             for host in origin.hosts:
-                routes[host] = target
+                routes[host] = self._route_target(name)
         if self.origins:
             for db in self.sumdbs.values():
                 routes[db.name] = db
+        for name, plan in self.plans.items():
+            if plan.host is not None:
+                routes[plan.host] = self._route_target(name)
         return routes
+
+    def _route_target(self, name: str) -> object:
+        """Where the guard sends a name of endpoint ``name``: its server, or the toxiproxy
+        endpoint in front of it (whose faults then apply: a ``dns`` fault makes the guard answer
+        503, a ``refused`` one 502, as a corporate proxy does)."""
+        front = self.fronts.get(name)
+        if front is None:
+            return self.server(name)
+        host = urlsplit(front.url).hostname or ""
+        return DNS_FAILURE_STATUS if host.endswith(".invalid") else front.url
 
     def url(self, name: str) -> str:
         """The URL go is given for endpoint ``name``: its toxiproxy front's when it has one
         (which a ``dns`` or ``dial_timeout`` fault changes), else the server's own."""
+        plan = self.plans.get(name)
+        if plan is not None and plan.host is not None:
+            return f"https://{plan.host}"  # by name: the guard routes it (see routes())
         front = self.fronts.get(name)
         return front.url if front is not None else self.server(name).url
 

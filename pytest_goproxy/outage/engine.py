@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pytest_goproxy.configs import Configuration
-from pytest_goproxy.errors import FaultError, RelayError, ToolUnavailable
+from pytest_goproxy.errors import ConfigError, FaultError, RelayError, ToolUnavailable
+from pytest_goproxy.gomod.goenv import split_goproxy
 from pytest_goproxy.gomod.gomodfile import with_toolchain_line
 from pytest_goproxy.gomod.sources import ModuleSource, ModuleSourceLike
 from pytest_goproxy.gomod.store import ModuleStore
@@ -70,6 +71,9 @@ def config_endpoints(config: Configuration) -> dict[str, str]:
     """The endpoints a named configuration needs, name -> kind: ``primary``, ``backup`` when
     it uses one, a checksum database ``sumdb`` (reached through the proxies) when it does, and
     the modules' ``origin`` when go may fetch directly."""
+    if config.served:  # a literal line: its hosts, then the origins if it goes direct
+        named = {s.endpoint: s.kind for s in config.served}
+        return {**named, **({"origin": "origin"} if config.uses_origin else {})}
     needed = {"primary": "proxy"}
     if config.uses_backup:
         needed["backup"] = "proxy"
@@ -78,6 +82,28 @@ def config_endpoints(config: Configuration) -> dict[str, str]:
     if config.uses_origin:
         needed["origin"] = "origin"
     return needed
+
+
+def _fault_target(config: Configuration, endpoints: Mapping[str, str], at: str | None) -> str:
+    """The endpoint a cell's fault goes on: ``at`` (an endpoint or a host ``config`` serves),
+    else the first GOPROXY entry of a literal line (``origin`` when it is ``direct``), else the
+    primary; :class:`~pytest_goproxy.errors.ConfigError` naming what exists."""
+    by_host = {s.host: s.endpoint for s in config.served}
+    if at is None:
+        if config.served:
+            entries = split_goproxy(config.env.get("GOPROXY", ""))
+            if entries and not entries[0].is_proxy and "origin" in endpoints:
+                return "origin"
+        return "primary"
+    if at in by_host:
+        return by_host[at]
+    if at in endpoints:
+        return at
+    known = ", ".join([*by_host, *(e for e in endpoints if e not in by_host.values())])
+    raise ConfigError(
+        f"a fault @{at}: configuration {config.name!r} has no such host or endpoint; it has: "
+        f"{known}"
+    )
 
 
 @dataclass(frozen=True)
@@ -106,16 +132,27 @@ class Outage:
         timeout: float = 60.0,
         tls: bool = False,
         toolchain: str | None = None,
+        at: str | None = None,
     ) -> Outage:
         """A matrix cell: the endpoints ``config`` needs (over HTTPS with ``tls``), ``fault``
         on the primary (``"none"`` for the baseline); a fault name is bound with its defaults.
-        ``toolchain``: every run starts with a switch to it (see :attr:`toolchain`)."""
+        ``at`` puts the fault on another endpoint, by name or by a host the configuration
+        serves (``goproxy.cn``; default: its first GOPROXY entry, the origin when that is
+        ``direct``), and the row is labelled ``fault@host``. ``toolchain``: every run starts
+        with a switch to it (see :attr:`toolchain`)."""
         bound = bind_fault(fault) if isinstance(fault, str) and fault != NO_FAULT else fault
+        endpoints = config_endpoints(config)
+        hosts = {s.endpoint: s.host for s in config.served}
+        target = _fault_target(config, endpoints, at)
         plans = []
-        for name, kind in config_endpoints(config).items():
-            faults = (bound,) if name == "primary" and isinstance(bound, BoundFault) else ()
-            plans.append(EndpointPlan(name, kind, faults, tls))  # type: ignore[arg-type]
+        for name, kind in endpoints.items():
+            faults = (bound,) if name == target and isinstance(bound, BoundFault) else ()
+            plans.append(
+                EndpointPlan(name, kind, faults, tls or name in hosts, hosts.get(name))  # type: ignore[arg-type]
+            )
         label = bound.name if isinstance(bound, BoundFault) else NO_FAULT
+        if at is not None and label != NO_FAULT:
+            label = f"{label}@{at}"
         return cls(label, config.name, tuple(plans), config, tuple(command), timeout, toolchain)
 
     @property

@@ -111,7 +111,10 @@ def goproxy_factory(
 
     ``goproxy_factory()`` starts an empty proxy; ``goproxy_factory(store=goproxy.store)`` one that
     serves the same modules as ``goproxy`` (a mirror); ``goproxy_factory(tls=True)`` one over
-    HTTPS. The test's ``gosumdb`` knows their modules.
+    HTTPS; ``goproxy_factory(name="proxy.golang.org", tls=True)`` one served under that host
+    name in the test's go runs (the ``go`` runner routes the name to it; its ``url`` is
+    ``https://proxy.golang.org``), so go's errors name the host your CI names. The test's
+    ``gosumdb`` knows their modules.
     """
     from pytest_goproxy.proxy.server import FakeGoProxy
     from pytest_goproxy.sumdb.plugin import TEST_SUMDB
@@ -127,6 +130,8 @@ def goproxy_factory(
         )
         proxy.start()
         made.append(proxy)
+        if proxy.name is not None:
+            request.getfixturevalue("go").route(proxy.name, proxy)
         sumdb = request.node.stash.get(TEST_SUMDB, None)
         if sumdb is not None:
             sumdb.add_from(proxy.store)

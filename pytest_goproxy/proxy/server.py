@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from werkzeug.wrappers import Request, Response
 
-from pytest_goproxy.errors import InvalidModuleError
+from pytest_goproxy.errors import InvalidModuleError, UsageError
 from pytest_goproxy.gomod.escape import unescape_path, unescape_version
 from pytest_goproxy.gomod.gomodfile import GoModOptions
 from pytest_goproxy.gomod.semver import is_pseudo_version, pseudo_version_rev
@@ -43,7 +43,7 @@ from pytest_goproxy.serving.answers import not_found, status_line, text_answer
 from pytest_goproxy.serving.http2 import CONNECTION_REQUEST
 from pytest_goproxy.serving.httpserver import QuickStopHTTPServer, tune_server
 from pytest_goproxy.serving.requestlog import LoggedBody, ProxyRequest, RequestKind, RequestLog
-from pytest_goproxy.serving.tls import server_context
+from pytest_goproxy.serving.tls import LOOPBACK_NAMES, server_context, session_ca
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack  # typing.Unpack from Python 3.11 (kwargs: 3.12)
@@ -96,7 +96,10 @@ class FakeGoProxy(QuickStopHTTPServer):
 
     ``tls=True`` serves ``https://`` with a certificate of the session CA
     (:func:`~pytest_goproxy.serving.tls.session_ca`) for 127.0.0.1, ::1 and localhost, which
-    every hermetic go run trusts; an ``ssl.SSLContext`` serves with that context instead. Over
+    every hermetic go run trusts; an ``ssl.SSLContext`` serves with that context instead.
+    ``name="proxy.golang.org"`` serves it under that host name (a certificate for it; ``url``
+    is ``https://proxy.golang.org``): a go run reaches it by name when its runner routes the
+    name here (``go.route(name, proxy)``; ``goproxy_factory(name=...)`` does). Over
     HTTPS it offers ``h2`` and ``http/1.1`` by ALPN and serves HTTP/2 to a client that picks it,
     as real proxies do (go does); ``http2=False`` offers HTTP/1.1 alone. Each request record
     says which was spoken (:attr:`ProxyRequest.protocol`).
@@ -111,7 +114,19 @@ class FakeGoProxy(QuickStopHTTPServer):
         workdir: Path | None = None,
         tls: bool | ssl.SSLContext = False,
         http2: bool = True,
+        name: str | None = None,
     ) -> None:
+        __tracebackhide__ = True
+        if name is not None:
+            if not name or "/" in name or ":" in name or tls is False:
+                raise UsageError(
+                    f"FakeGoProxy(name={name!r}): a proxy served under a host name speaks HTTPS "
+                    "(tls=True) and the name is a bare host such as proxy.golang.org"
+                )
+            if tls is True:
+                tls = session_ca().server_context(name, *LOOPBACK_NAMES, http2=http2)
+        #: the host name go reaches this proxy by (through the network guard), or None
+        self.name = name
         super().__init__(
             host=host, port=port, threaded=True, ssl_context=server_context(tls, http2=http2)
         )
@@ -157,6 +172,8 @@ class FakeGoProxy(QuickStopHTTPServer):
     @property
     def url(self) -> str:
         """The value to put in GOPROXY (no trailing slash): ``https://`` when serving TLS."""
+        if self.name is not None:
+            return f"https://{self.name}"
         scheme = "https" if self.ssl_context is not None else "http"
         return f"{scheme}://{self.format_host(self.host)}:{self.port}"
 
