@@ -54,4 +54,5 @@ from pytest_goproxy.errors import ToolUnavailable as ToolUnavailable
 from pytest_goproxy.errors import GoNotFoundError as GoNotFoundError
 from pytest_goproxy.errors import ToxiproxyError as ToxiproxyError
 from pytest_goproxy.errors import RelayError as RelayError
+from pytest_goproxy.errors import NamespaceUnavailable as NamespaceUnavailable
 from pytest_goproxy.errors import ScenarioFailed as ScenarioFailed

@@ -23,7 +23,9 @@ catch them all in one place. They come in four groups::
     │   │                       the `unavailable` verdict means (a skip, or an error in CI)
     │   ├── GoNotFoundError     no usable ``go`` binary
     │   ├── ToxiproxyError      the toxiproxy server can't be found, built, started or reached
-    │   └── RelayError          nginx (the caching relay) can't be found, configured or started
+    │   ├── RelayError          nginx (the caching relay) can't be found, configured or started
+    │   └── NamespaceUnavailable  go can't run in a private mount namespace with the fake
+    │                           resolver (no unshare, no right to it, or port 53 not ours)
     └── ScenarioFailed          a scenario ran and did not do what its file expects
                                 (AssertionError; the message is the whole account)
 
@@ -47,6 +49,7 @@ __all__ = [
     "ModuleError",
     "ModuleSourceError",
     "ModuleZipError",
+    "NamespaceUnavailable",
     "ProbeError",
     "RecordError",
     "RelayError",
@@ -150,6 +153,13 @@ class ToxiproxyError(ToolUnavailable):
 
 class RelayError(ToolUnavailable):
     """nginx could not be found, configured, started or reloaded."""
+
+
+class NamespaceUnavailable(ToolUnavailable):
+    """go cannot meet the fake resolver here: ``unshare`` is missing, this process may not make
+    a private mount namespace (neither root nor unprivileged user namespaces), or it may not
+    bind port 53 (or 443) on a loopback address. The message says which and what to do; a
+    matrix cell with a resolver fault is then ``unavailable`` with it."""
 
 
 # -- checks that failed --------------------------------------------------------------------------

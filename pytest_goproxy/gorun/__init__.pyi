@@ -13,6 +13,9 @@ from pytest_goproxy.gorun.failure import classify as classify
 from pytest_goproxy.gorun.guard import Escape as Escape
 from pytest_goproxy.gorun.guard import NetworkGuard as NetworkGuard
 from pytest_goproxy.gorun.guard import Routed as Routed
+from pytest_goproxy.gorun.namespace import NamespaceResolver as NamespaceResolver
+from pytest_goproxy.gorun.namespace import check_namespace as check_namespace
+from pytest_goproxy.gorun.namespace import namespace_unavailable as namespace_unavailable
 from pytest_goproxy.gorun.project import GoProject as GoProject
 from pytest_goproxy.gorun.result import GoResult as GoResult
 from pytest_goproxy.gorun.runner import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT

@@ -12,6 +12,7 @@ from pytest_goproxy.errors import GoProjectError, InvalidModuleError
 from pytest_goproxy.gomod import gomodfile, modzip
 from pytest_goproxy.gorun.cache import ModuleCache
 from pytest_goproxy.gorun.environment import check_env, layer_env
+from pytest_goproxy.gorun.namespace import NamespaceResolver
 from pytest_goproxy.gorun.result import GoResult
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ class RunOptions(TypedDict, total=False):
     gopath: str | os.PathLike[str] | None
     routes: Mapping[str, object] | None
     gotoolchain: str | None
+    resolver: NamespaceResolver | None
 
 
 class ProjectRunner(Protocol):

@@ -13,7 +13,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from pytest_goproxy.errors import GoProjectError
+from pytest_goproxy.errors import GoProjectError, NamespaceUnavailable
 from pytest_goproxy.gomod.toolchain import check_gotoolchain
 from pytest_goproxy.gorun.binary import GoBinary, find_go
 from pytest_goproxy.gorun.cache import ModuleCache
@@ -26,6 +26,15 @@ from pytest_goproxy.gorun.environment import (
 )
 from pytest_goproxy.gorun.guard import BAD_GATEWAY, Door, NetworkGuard
 from pytest_goproxy.gorun.guard.routes import route_table
+from pytest_goproxy.gorun.namespace import (
+    SETUP_FAILED,
+    SETUP_MARK,
+    NamespaceResolver,
+    check_namespace,
+    namespace_argv,
+    no_proxy_with,
+    write_namespace_files,
+)
 from pytest_goproxy.gorun.process import run_process
 from pytest_goproxy.gorun.project import GoProject, copy_project, create_project
 from pytest_goproxy.gorun.result import GoResult
@@ -274,6 +283,7 @@ class GoRunner(Closing):
         gopath: str | os.PathLike[str] | None = None,
         routes: Mapping[str, object] | None = None,
         gotoolchain: str | None = None,
+        resolver: NamespaceResolver | None = None,
     ) -> GoResult:
         """Run ``go ARGS...`` in ``cwd`` (an empty directory by default) and return what happened.
 
@@ -297,6 +307,13 @@ class GoRunner(Closing):
         was given another); a ``GOTOOLCHAIN`` in ``env`` wins over both. When it lets go switch,
         the run also gets ``GODEBUG=toolchaintrace=1``, and the result says which toolchain go
         downloaded and ran (``toolchain_download``, ``switched_to``).
+
+        ``resolver`` (a started :class:`~pytest_goproxy.network.FakeResolver`) is the DNS
+        server this run's go meets: go runs in a private mount namespace whose
+        ``/etc/resolv.conf`` names it (:mod:`pytest_goproxy.gorun.namespace`), and the names it
+        serves are in ``NO_PROXY``, so go looks them up and dials them itself (every other
+        name still goes to the guard). :class:`~pytest_goproxy.errors.NamespaceUnavailable`
+        says why when this machine cannot do that.
         """
         __tracebackhide__ = True
         if isinstance(args, str):
@@ -307,6 +324,8 @@ class GoRunner(Closing):
         if routes is not None:
             self._router()
             route_table(routes)  # checked before anything is made
+        if resolver is not None:
+            check_namespace()
         number = self._next()
         run_dir = self.root / "runs" / f"{number:04d}-{_slug('-'.join(args[:2]))}"
         home = run_dir / "home"
@@ -347,10 +366,15 @@ class GoRunner(Closing):
             ca_bundle=session_ca().bundle(system_roots=self._guard is None),
         )
         trace_toolchain(full_env)
+        argv = [str(self.binary.path), *args]
+        if resolver is not None:
+            argv = namespace_argv(argv, write_namespace_files(run_dir / "etc", resolver))
+            for name in ("NO_PROXY", "no_proxy"):
+                full_env[name] = no_proxy_with(full_env.get(name, ""), resolver.names)
         started = time.monotonic()
         try:
             outcome = run_process(
-                [str(self.binary.path), *args],
+                argv,
                 cwd=cwd,
                 env=full_env,
                 timeout=limit,
@@ -360,6 +384,12 @@ class GoRunner(Closing):
             if door is not None:
                 door.close()
         ended = time.monotonic()
+        if (
+            resolver is not None
+            and outcome.returncode == SETUP_FAILED
+            and SETUP_MARK in outcome.stderr
+        ):
+            raise NamespaceUnavailable(outcome.stderr.strip())
         exact = door is not None
         escapes = (
             tuple(self._guard.escapes_for(token, started, ended, exact=exact))

@@ -13,6 +13,9 @@ from pytest_goproxy.network.faults import Param as Param
 from pytest_goproxy.network.faults import fault_names as fault_names
 from pytest_goproxy.network.faults import fault_table_markdown as fault_table_markdown
 from pytest_goproxy.network.faults import get_fault as get_fault
+from pytest_goproxy.network.resolver import FakeResolver as FakeResolver
+from pytest_goproxy.network.resolver import Question as Question
+from pytest_goproxy.network.resolver import ResolverFaultHandle as ResolverFaultHandle
 from pytest_goproxy.network.server import TOXIPROXY_VERSION as TOXIPROXY_VERSION
 from pytest_goproxy.network.server import ToxiproxyServer as ToxiproxyServer
 from pytest_goproxy.network.server import build_toxiproxy as build_toxiproxy

@@ -266,6 +266,13 @@ class Endpoint:
             self._start_watcher(handle, limit)
         elif mechanism == "tls":
             self._interpose(handle)
+        elif mechanism == "resolver":
+            raise FaultError(
+                f"fault {fault.name!r} is played by a fake resolver, not by toxiproxy: serve the "
+                "proxy under a host name (FakeResolver({'goproxy.cn': address})), inject it "
+                f"there (resolver.inject('goproxy.cn', {fault.name!r})) and run go with "
+                "resolver=..."
+            )
         else:  # pragma: no cover - the catalogue and this dispatch are kept in step by tests
             raise FaultError(f"fault {fault.name!r}: unknown mechanism {mechanism!r}")
 

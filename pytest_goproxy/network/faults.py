@@ -17,6 +17,14 @@ go1.26.8 and go1.27.3 (tests/network/test_tls_faults.py runs them with the real 
 :mod:`pytest_goproxy.gorun.failure` names each one (``Failure.TLS`` with a ``tls_problem``;
 ``tls_stall`` is a ``DIAL_TIMEOUT``, for the reason given there).
 
+The resolver faults (``dns_nxdomain``, ``dns_servfail``, ``dns_refused``, ``dns_timeout``,
+``dns_slow``, ``dns_hijack``, ``dns_aaaa_only``) are made on a *name*, not on an endpoint: a
+:class:`~pytest_goproxy.network.FakeResolver` serves the proxy's host name and plays them
+(:meth:`FakeResolver.inject <pytest_goproxy.network.FakeResolver.inject>`), and go meets it in a
+private mount namespace (``GoRunner.run(..., resolver=...)``). go's texts in their entries were
+measured with go1.26.8 (tests/network/test_resolver_faults.py runs each with the real go, ``,``
+and ``|``); an endpoint asked to inject one says where it belongs (a FaultError).
+
 Toxic semantics cite the toxiproxy sources (``toxics/*.go`` of github.com/Shopify/toxiproxy/v2).
 """
 
@@ -34,6 +42,7 @@ __all__ = [
     "Fault",
     "Mechanism",
     "Param",
+    "ResolverBehaviour",
     "TLSBehaviour",
     "ToxicSpec",
     "fault_names",
@@ -51,6 +60,7 @@ Mechanism = Literal[
     "down_after",  # disabled by a timer
     "down_after_bytes",  # limit_data cut + disabled once N bytes went downstream
     "tls",  # the proxy's upstream becomes a TLS middlebox (network/tlsbox.py); the URL stays
+    "resolver",  # a fake resolver answers go's questions about a name (network/resolver.py)
 ]
 
 #: What the TLS middlebox of a ``tls`` fault does with each connection (network/tlsbox.py).
@@ -60,6 +70,17 @@ TLSBehaviour = Literal[
     "wrong_host",  # terminates TLS with a session-CA certificate for other names
     "stall",  # reads the ClientHello and never answers
     "plain_http",  # answers the ClientHello with a plain HTTP/1.1 400, as an HTTP server would
+]
+
+#: What the fake resolver of a ``resolver`` fault answers about the name (network/resolver.py).
+ResolverBehaviour = Literal[
+    "nxdomain",  # NXDOMAIN: the name does not exist
+    "servfail",  # SERVFAIL: the resolver failed
+    "refused",  # REFUSED: the resolver will not answer
+    "timeout",  # nothing at all, over UDP and TCP
+    "slow",  # the usual answer, `ms` late
+    "hijack",  # A: another loopback address
+    "aaaa_only",  # A: no record; AAAA: ::1
 ]
 
 
@@ -95,6 +116,8 @@ class Fault:
     toxic: ToxicSpec | None = None
     #: for the ``tls`` mechanism: what the middlebox does
     tls: TLSBehaviour | None = None
+    #: for the ``resolver`` mechanism: what the fake resolver answers
+    resolver: ResolverBehaviour | None = None
     #: what using it costs, when that is more than a moment (shown in the table)
     cost: str = ""
 
@@ -114,6 +137,13 @@ _PIPE_FALLS = "go falls back to the next entry and succeeds if that one works."
 _MIDDLEBOX = (
     "A TLS middlebox on 127.0.0.1 (network/tlsbox.py) becomes the toxiproxy proxy's upstream, "
     "so the URL go uses (an `https://` server's) does not change. The box "
+)
+
+
+#: How every resolver fault is made (the mechanism ``resolver``), the start of its ``how``.
+_RESOLVER = (
+    "A fake resolver (network/resolver.py, `FakeResolver.inject(name, fault)`) that go meets in a "
+    "private mount namespace (gorun/namespace.py: needs root or user namespaces, and port 53) "
 )
 
 
@@ -338,6 +368,89 @@ FAULTS: dict[str, Fault] = by_name(
         pipe=_PIPE_FALLS,
         mechanism="tls",
         tls="plain_http",
+    ),
+    Fault(
+        name="dns_nxdomain",
+        summary="The resolver says the proxy's name does not exist (NXDOMAIN).",
+        how=_RESOLVER + "answers NXDOMAIN for the name, A and AAAA.",
+        comma="Fails at once: `dial tcp: lookup goproxy.cn on <resolver>:53: no such host` (DNS; "
+        "NXDOMAIN is final: go asks once, whatever `attempts`). " + _COMMA_STOPS,
+        pipe=_PIPE_FALLS,
+        mechanism="resolver",
+        resolver="nxdomain",
+    ),
+    Fault(
+        name="dns_servfail",
+        summary="The resolver fails (SERVFAIL), as a resolver whose upstream is down does.",
+        how=_RESOLVER + "answers SERVFAIL for the name, A and AAAA.",
+        comma="Fails at once: `dial tcp: lookup goproxy.cn on <resolver>:53: server misbehaving` "
+        "(DNS; go asks again `attempts` times, 2 by default, with no wait). " + _COMMA_STOPS,
+        pipe=_PIPE_FALLS,
+        mechanism="resolver",
+        resolver="servfail",
+    ),
+    Fault(
+        name="dns_refused",
+        summary="The resolver refuses to answer (REFUSED), as one that serves other networks.",
+        how=_RESOLVER + "answers REFUSED for the name, A and AAAA.",
+        comma="Fails at once with the text of SERVFAIL: `dial tcp: lookup goproxy.cn on "
+        "<resolver>:53: server misbehaving` (DNS; asked `attempts` times). " + _COMMA_STOPS,
+        pipe=_PIPE_FALLS,
+        mechanism="resolver",
+        resolver="refused",
+    ),
+    Fault(
+        name="dns_timeout",
+        summary="The resolver never answers.",
+        how=_RESOLVER + "reads the questions about the name and sends nothing back (over TCP "
+        "it holds the connection).",
+        comma="Fails after `timeout` x `attempts` (go's default 5 s x 2: 10 s, measured 10.06 s): "
+        "`dial tcp: lookup goproxy.cn on <resolver>:53: read udp 127.0.0.1:P-><resolver>:53: "
+        "i/o timeout` (`read tcp` with `options use-vc`; DNS). " + _COMMA_STOPS,
+        pipe="Falls back, but only after the whole lookup timeout for every request (each one "
+        "looks the name up again: go has no DNS cache), 10 s each by default.",
+        mechanism="resolver",
+        resolver="timeout",
+        cost="10 s per lookup with go's default resolver options",
+    ),
+    Fault(
+        name="dns_slow",
+        summary="The resolver answers, late.",
+        how=_RESOLVER + "answers as usual after `ms`.",
+        comma="Succeeds, `ms` slower per lookup, while `ms` is under go's `timeout` (5 s by "
+        "default); past it go gives up as for `dns_timeout` (`i/o timeout`, after `attempts` "
+        "tries). " + _COMMA_STOPS,
+        pipe="Succeeds, slower; past the timeout it falls back as for `dns_timeout`.",
+        mechanism="resolver",
+        resolver="slow",
+        params=(Param("ms", 1000, "ms", "how late each answer comes", maximum=60000),),
+    ),
+    Fault(
+        name="dns_hijack",
+        summary="The resolver answers with another address (DNS pollution, a captive portal).",
+        how=_RESOLVER + "answers A with another loopback address: by default one of its own "
+        "where connections are refused (ports 443 and 80 held, never listening); "
+        "`FakeResolver.inject(name, 'dns_hijack', to=address)` sends go to a server of the "
+        "test's (a portal with its own certificate).",
+        comma="Fails at once: `dial tcp 127.a.b.c:443: connect: connection refused` (REFUSED); "
+        "at a server with a certificate for another name, `tls: failed to verify certificate: "
+        "x509: certificate is valid for portal.example, not goproxy.cn` (TLS, WRONG_HOST). "
+        + _COMMA_STOPS,
+        pipe=_PIPE_FALLS,
+        mechanism="resolver",
+        resolver="hijack",
+    ),
+    Fault(
+        name="dns_aaaa_only",
+        summary="The name has only an IPv6 address, and nothing answers there.",
+        how=_RESOLVER + "answers A with no record and AAAA with `::1`, where the proxy (on "
+        "IPv4 only) does not listen: loopback stays the only destination, so go meets a "
+        "refusal where a host without IPv6 meets `connect: network is unreachable`.",
+        comma="Fails at once: `dial tcp [::1]:443: connect: connection refused` (REFUSED). "
+        + _COMMA_STOPS,
+        pipe=_PIPE_FALLS,
+        mechanism="resolver",
+        resolver="aaaa_only",
     ),
 )
 

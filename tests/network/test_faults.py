@@ -28,6 +28,14 @@ REQUIRED = {
     "wrong_host",
     "tls_stall",
     "plain_http",
+    # resolver faults (issue 27): played by network.FakeResolver on a name
+    "dns_nxdomain",
+    "dns_servfail",
+    "dns_refused",
+    "dns_timeout",
+    "dns_slow",
+    "dns_hijack",
+    "dns_aaaa_only",
 }
 
 
