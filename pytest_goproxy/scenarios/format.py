@@ -19,6 +19,8 @@ which **modules** are served (a txtar file or directory, or a snapshot made by
     timeout = 20                   # seconds before go is killed and the run counts as hung
     toolchain = "go1.99.0"         # go switches to this toolchain first (GOTOOLCHAIN=auto)
     config = "single"              # a named configuration ... or an [env] table, not both
+    # line = "GOPROXY=https://goproxy.cn,direct GONOSUMDB=corp.example"   ... or your own
+    #                              # line, its hosts served by name: [endpoints."goproxy.cn"]
 
     [env]                          # placeholders: {<proxy endpoint>} its URL as go sees it,
     GOPROXY = "{primary}|{backup}" # {<sumdb endpoint>} "<key> <url>", {<sumdb>_key}, {<sumdb>_url},
@@ -52,6 +54,11 @@ Without ``modules`` and ``project``, the bundled module set and project of
 :data:`BUNDLED` are used. With ``modules`` but no ``project``, a project is generated that
 requires the newest version of every module and imports its root package.
 
+``line`` is your own line of Go settings, literally (:mod:`pytest_goproxy.literal`): every
+``https://`` host of its GOPROXY is a proxy served under that name and ``direct`` the origins;
+its endpoints are named by host (``[endpoints."goproxy.cn"]``, ``[endpoints."sum.golang.org"]``,
+``[endpoints.origin]``) and always speak HTTPS.
+
 The path-valued keys (``modules``, ``project``) are relative to the scenario file's directory and
 must stay inside it (after ``..`` and symbolic links are resolved) unless the file says
 ``allow_outside = true``. A scenario file travels (attached to an issue, copied between
@@ -81,12 +88,13 @@ from pathlib import Path
 from typing import Any
 
 from pytest_goproxy.configs import CONFIGS, Configuration
-from pytest_goproxy.errors import FaultError, ModuleSourceError, ScenarioError
+from pytest_goproxy.errors import ConfigError, FaultError, ModuleSourceError, ScenarioError
 from pytest_goproxy.gomod.sources import ModuleSource
 from pytest_goproxy.gomod.toolchain import check_toolchain_name
 from pytest_goproxy.gorun import Failure
 from pytest_goproxy.gorun.runner import check_timeout
 from pytest_goproxy.httpfaults import HTTP_FAULTS
+from pytest_goproxy.literal import literal_configuration
 from pytest_goproxy.network import FAULTS
 from pytest_goproxy.outage.endpoints import EndpointPlan
 from pytest_goproxy.outage.engine import Outage, config_endpoints
@@ -115,6 +123,7 @@ _TOP = (
     "toolchain",
     "config",
     "env",
+    "line",
     "endpoints",
     "expect",
 )
@@ -256,6 +265,39 @@ def _fault(c: _Checker, layer: Layer, raw: object, fld: str) -> BoundFault:
         raise c.fail(fld, str(exc)) from None
 
 
+def _line(c: _Checker, data: Mapping[str, object]) -> Configuration | None:
+    """The configuration of ``line = "GOPROXY=https://goproxy.cn,direct ..."`` (your own Go
+    settings, served by their host names: :mod:`pytest_goproxy.literal`), or None."""
+    if "line" not in data:
+        return None
+    if "config" in data or "env" in data:
+        raise c.fail("line", "give one of `line`, `config` and `[env]`")
+    text = c.text(data["line"], "line")
+    try:
+        return literal_configuration(text)
+    except ConfigError as exc:
+        raise c.fail("line", str(exc)) from None
+
+
+def _by_endpoint(
+    c: _Checker, line: Configuration, raw_eps: Mapping[str, object]
+) -> dict[str, object]:
+    """A line's endpoint tables, keyed by the hosts the line serves (``[endpoints."goproxy.cn"]``)
+    or ``origin``, renamed to the endpoints they are and given their kind."""
+    needed = config_endpoints(line)
+    by_host = {s.host: s.endpoint for s in line.served}
+    renamed: dict[str, object] = {}
+    for key, raw in raw_eps.items():
+        name = by_host.get(key, key if key == "origin" else None)
+        if name is None or name not in needed:
+            served = ", ".join([*by_host, *(["origin"] if "origin" in needed else [])])
+            raise c.fail(f"endpoints.{key}", f"the line does not serve it; it serves: {served}")
+        table = dict(c.table(raw, f"endpoints.{key}"))
+        table.setdefault("kind", needed[name])
+        renamed[name] = table
+    return renamed
+
+
 def _endpoint(c: _Checker, name: str, raw: object) -> EndpointPlan:
     fld = f"endpoints.{name}"
     if not _NAME.match(name):
@@ -359,13 +401,22 @@ def parse_scenario(data: Mapping[str, Any], *, path: Path | None = None) -> Scen
             raise c.fail("toolchain", str(exc)) from None
     # endpoints
     raw_eps = c.table(data.get("endpoints", {}), "endpoints")
+    line = _line(c, data)
+    if line is not None:
+        raw_eps = _by_endpoint(c, line, raw_eps)
     endpoints = {n: _endpoint(c, n, raw) for n, raw in raw_eps.items()}
     # configuration
     config: Configuration | None = None
     env: dict[str, str] | None = None
     if "config" in data and "env" in data:
         raise c.fail("config", "give either `config` (a named configuration) or `[env]`, not both")
-    if "config" in data:
+    if line is not None:
+        config = line
+        hosts = {s.endpoint: s.host for s in line.served}
+        for ep_name, kind in config_endpoints(line).items():
+            ep = endpoints.get(ep_name, EndpointPlan(ep_name, kind))  # type: ignore[arg-type]
+            endpoints[ep_name] = EndpointPlan(ep_name, ep.kind, ep.faults, True, hosts.get(ep_name))
+    elif "config" in data:
         cname = data["config"]
         if cname not in CONFIGS:
             raise c.fail(
