@@ -44,7 +44,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import h2.config
 import h2.connection
@@ -55,10 +55,7 @@ import h2.settings
 import hyperframe.frame
 
 from pytest_goproxy.serving.http1 import http_date
-from pytest_goproxy.serving.tcp import CHUNK, Connection
-
-if TYPE_CHECKING:
-    from pytest_goproxy.serving.wsgi import WSGIServer
+from pytest_goproxy.serving.tcp import CHUNK, Connection, TCPServer
 
 __all__ = [
     "CONNECTION_REQUEST",
@@ -67,6 +64,7 @@ __all__ = [
     "ErrorCode",
     "StreamAction",
     "StreamActionKind",
+    "WSGIHost",
     "serve_http2",
 ]
 
@@ -117,6 +115,36 @@ class StreamAction:
     kind: StreamActionKind
     error: ErrorCode = ErrorCode.INTERNAL_ERROR
     after_bytes: int = 0
+
+
+class WSGIHost(Protocol):
+    """What an HTTP/2 connection needs of the server that accepted it:
+    :class:`~pytest_goproxy.serving.wsgi.WSGIServer`, which imports this module to hand its
+    ``h2`` connections over (a Protocol here rather than an import back: no import cycle)."""
+
+    tcp: TCPServer
+    read_timeout: float
+    idle_timeout: float
+
+    @property
+    def app(self) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]: ...
+
+    @property
+    def fast_answer(
+        self,
+    ) -> (
+        Callable[[str, str, str], tuple[str, list[tuple[str, str]], Iterable[bytes]] | None] | None
+    ): ...
+
+    def environ(
+        self,
+        conn: Connection,
+        method: str,
+        target: str,
+        version: str,
+        headers: list[tuple[str, str]],
+        body: Any,
+    ) -> dict[str, Any]: ...
 
 
 class _Body:
@@ -197,7 +225,7 @@ class _Stream:
 class _Session:
     """One HTTP/2 connection (see the module docstring)."""
 
-    def __init__(self, conn: Connection, server: WSGIServer) -> None:
+    def __init__(self, conn: Connection, server: WSGIHost) -> None:
         self.conn = conn
         self.server = server
         config = h2.config.H2Configuration(client_side=False, header_encoding="latin-1")
@@ -624,7 +652,7 @@ def _no_write(data: bytes) -> object:
     raise NotImplementedError("the fakes' answers are iterables")
 
 
-def serve_http2(conn: Connection, server: WSGIServer) -> None:
+def serve_http2(conn: Connection, server: WSGIHost) -> None:
     """Serve ``server``'s application over HTTP/2 on ``conn`` (TLS done, ``h2`` chosen by ALPN)
     until the client or the server ends it."""
     _Session(conn, server).run()
