@@ -398,13 +398,19 @@ class _Session:
                 return
             self._pump_stream(stream)
         with self.lock:
-            for stream_id in [i for i, s in self.streams.items() if s.closed]:
-                del self.streams[stream_id]
+            done = [s for s in self.streams.values() if s.closed]
+            for stream in done:
+                del self.streams[stream.id]
             self.space.notify_all()
             if self.last_stream is not None and not any(
                 i <= self.last_stream for i in self.streams
             ):
                 self.ending = True  # the graceful GOAWAY's last stream is done
+        for stream in done:
+            # no more of its request body will be read (DATA for a stream we dropped is not
+            # fed): an application still reading it (a stream reset before its body ended)
+            # gets what came, instead of waiting for ever
+            stream.body.end()
         self.out += self.h2.data_to_send()
 
     def _pump_stream(self, stream: _Stream) -> None:

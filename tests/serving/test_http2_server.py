@@ -20,7 +20,13 @@ import h2.errors
 import h2.events
 import pytest
 
-from pytest_goproxy.serving.http2 import CONNECTION_REQUEST, HTTP2
+from pytest_goproxy.serving.http2 import (
+    CONNECTION_REQUEST,
+    HTTP2,
+    STREAM_ACTION,
+    StreamAction,
+    StreamActionKind,
+)
 from pytest_goproxy.serving.tls import session_ca
 from pytest_goproxy.serving.wsgi import WSGIServer
 
@@ -359,6 +365,43 @@ def test_a_client_reset_mid_answer_ends_the_application(
         assert client.answer(client.request("GET", "/next"))[2] == b"next\n"
     server.close()
     assert _threads(server) == []
+
+
+def test_a_stream_reset_by_the_server_ends_its_request_body_too(
+    serve: Callable[..., WSGIServer],
+) -> None:
+    """A fault resets a stream whose application reads the request body as it answers; the
+    client stops sending that body (the stream is gone): the application's read ends instead
+    of waiting for ever, and its worker ends with the connection."""
+    read: list[bytes] = []
+
+    def reading() -> Iterator[bytes]:
+        read.append(environ_box[0]["wsgi.input"].read())
+        yield b"never sent"
+
+    environ_box: list[dict[str, Any]] = []
+
+    def app(environ: dict[str, Any], start: StartResponse) -> Iterable[bytes]:
+        environ_box.append(environ)
+        environ[STREAM_ACTION] = StreamAction(StreamActionKind.RESET)
+        start("200 OK", [])
+        return reading()
+
+    server = serve(app)
+    with H2Client(server.tcp.address) as client:
+        stream_id = client.h2.get_next_available_stream_id()
+        client.h2.send_headers(
+            stream_id,
+            [(":method", "POST"), (":path", "/"), (":scheme", "https"), (":authority", "x")],
+        )
+        client.h2.send_data(stream_id, b"the first part of a body that never ends")
+        client.flush()
+        client.until(lambda: stream_id in client.resets)
+        workers = [t for t in _threads(server) if "-h2-" in t.name]
+    for thread in workers:
+        thread.join(WAIT)
+    assert not [t.name for t in workers if t.is_alive()]
+    assert read == [b"the first part of a body that never ends"]
 
 
 def test_garbage_after_the_preface_is_answered_with_goaway(
