@@ -80,6 +80,9 @@ class Question:
     answers: tuple[str, ...] = ()
     fault: str | None = None
     """The resolver fault that decided the answer, None for a normal one."""
+    delay: float = 0.0
+    """How long the answer is held back (``dns_slow``), in seconds; a held answer is dropped
+    should the resolver close meanwhile."""
     at: float = field(default_factory=time.monotonic, compare=False)
 
 
@@ -384,15 +387,12 @@ class FakeResolver(Starting):
         reply = request.reply()  # qr, aa, rd copied, ra: what go's checkHeader wants
         rcode, answers = self._decide(handle, served, qtype)
         fault = handle.name if handle is not None else None
-        # dns_slow: held back, then answered as usual; close() ends the wait (no answer then)
-        if (
-            handle is not None
-            and handle.fault.resolver == "slow"
-            and self._stop.wait(float(handle.params["ms"]) / 1000)
-        ):
-            rcode = "none"
-        self._record(Question(name, qtype, transport, rcode, answers, fault))
-        if rcode == "none":
+        slow = handle is not None and handle.fault.resolver == "slow"
+        delay = float(handle.params["ms"]) / 1000 if handle is not None and slow else 0.0
+        # logged as it arrives (go may have given up before a held answer leaves)
+        self._record(Question(name, qtype, transport, rcode, answers, fault, delay))
+        # dns_slow: held back, then answered as usual; close() ends the wait, with no answer
+        if rcode == "none" or (delay and self._stop.wait(delay)):
             return None
         reply.header.rcode = getattr(RCODE, rcode)
         for address in answers:
