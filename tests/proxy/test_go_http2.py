@@ -91,3 +91,31 @@ def test_the_checksum_database_through_the_proxy_records_the_proxys_protocol(
         proxied = [r for r in db.request_log if r.via == "proxy"]
         assert any(r.kind == "lookup" for r in proxied)
         assert {r.protocol for r in proxied} == HTTP2
+
+
+def test_an_http2_client_gets_the_bytes_an_http1_client_gets(goproxy_tls: FakeGoProxy) -> None:
+    """httpx over h2 and over HTTP/1.1 against the same fake: every file, a 404, a HEAD, the
+    same status, body and length (the fast path and the WSGI path both)."""
+    import httpx
+
+    from pytest_goproxy.serving.tls import session_ca
+
+    _serve_two(goproxy_tls)
+    paths = [f"/{LIB}/@v/list", *(f"/{LIB}/@v/v1.0.0.{kind}" for kind in ("info", "mod", "zip"))]
+    paths.append(f"/{LIB}/@v/v9.9.9.zip")  # a 404
+    context = session_ca().client_context()
+    with (
+        httpx.Client(http2=True, verify=context, base_url=goproxy_tls.url) as over_h2,
+        httpx.Client(http2=False, verify=context, base_url=goproxy_tls.url) as over_h1,
+    ):
+        for path in paths:
+            a, b = over_h2.get(path), over_h1.get(path)
+            assert (a.http_version, b.http_version) == ("HTTP/2", "HTTP/1.1")
+            assert (a.status_code, a.content) == (b.status_code, b.content), path
+            assert a.headers.get("content-length") == b.headers.get("content-length")
+        head = over_h2.head(f"/{LIB}/@v/v1.0.0.zip")
+        assert head.status_code == 200 and head.content == b""
+        assert head.headers["content-length"] == str(
+            len(over_h1.get(f"/{LIB}/@v/v1.0.0.zip").content)
+        )
+    assert {r.protocol for r in goproxy_tls.requests()} == {"HTTP/2", "HTTP/1.1"}
