@@ -115,8 +115,17 @@ class FakeGoProxy(QuickStopHTTPServer):
         tls: bool | ssl.SSLContext = False,
         http2: bool = True,
         name: str | None = None,
+        prefix: str = "",
     ) -> None:
         __tracebackhide__ = True
+        if prefix and (not prefix.startswith("/") or prefix.endswith("/") or "?" in prefix):
+            raise UsageError(
+                f"FakeGoProxy(prefix={prefix!r}): the URL path the proxy answers under, such as "
+                "'/dl/mod' (a leading slash, no trailing one), or '' for the root"
+            )
+        #: the URL path the proxy answers under (go.dev serves toolchains under ``/dl/mod``);
+        #: requests outside it are 404
+        self.prefix = prefix
         if name is not None:
             if not name or "/" in name or ":" in name or tls is False:
                 raise UsageError(
@@ -173,9 +182,9 @@ class FakeGoProxy(QuickStopHTTPServer):
     def url(self) -> str:
         """The value to put in GOPROXY (no trailing slash): ``https://`` when serving TLS."""
         if self.name is not None:
-            return f"https://{self.name}"
+            return f"https://{self.name}{self.prefix}"
         scheme = "https" if self.ssl_context is not None else "http"
-        return f"{scheme}://{self.format_host(self.host)}:{self.port}"
+        return f"{scheme}://{self.format_host(self.host)}:{self.port}{self.prefix}"
 
     def clear(self) -> None:
         """Forget modules, request log, 410 marks, checksum databases, hand-made handlers and
@@ -405,6 +414,10 @@ class FakeGoProxy(QuickStopHTTPServer):
 
     def _parse(self, method: str, target: str) -> ProxyRequest:
         raw_path = urllib.parse.urlsplit(target).path
+        if self.prefix:
+            if not raw_path.startswith(self.prefix + "/"):
+                return ProxyRequest(method, raw_path, RequestKind.OTHER, error="outside the prefix")
+            raw_path = raw_path[len(self.prefix) :]
         try:
             path = urllib.parse.unquote(raw_path, errors="strict")
         except UnicodeDecodeError:
