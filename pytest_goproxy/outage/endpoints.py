@@ -46,9 +46,11 @@ from pytest_goproxy.network import Endpoint, FaultHandle, Network, Toxiproxy
 from pytest_goproxy.outage.faults import BoundFault
 from pytest_goproxy.proxy import FakeGoProxy
 from pytest_goproxy.serving.tls import LOOPBACK_NAMES, corporate_bundle, session_ca
+from pytest_goproxy.serving.udp import on_free_loopback
 from pytest_goproxy.sumdb import ChecksumDB
 
 if TYPE_CHECKING:
+    from pytest_goproxy.network.resolver import FakeResolver, ResolverFaultHandle
     from pytest_goproxy.origin import FakeOrigin
     from pytest_goproxy.origin.mirror import OriginMirror
 
@@ -86,7 +88,13 @@ class EndpointPlan:
 
     @property
     def network_faults(self) -> tuple[BoundFault, ...]:
-        return tuple(f for f in self.faults if f.layer == "network")
+        """The faults toxiproxy plays in front of the server (resolver faults are not)."""
+        return tuple(f for f in self.faults if f.layer == "network" and not f.by_resolver)
+
+    @property
+    def resolver_faults(self) -> tuple[BoundFault, ...]:
+        """The faults a fake resolver plays on the endpoint's host name."""
+        return tuple(f for f in self.faults if f.by_resolver)
 
 
 def private_pattern(store: ModuleStore) -> str:
@@ -166,20 +174,19 @@ class Endpoints(Closers, Starting):
         self.origins: dict[str, FakeOrigin] = {}
         self.fronts: dict[str, Endpoint] = {}
         self.net: Network | None = None
+        #: the DNS go meets when a host's name is faulted (go then runs in a namespace)
+        self.resolver: FakeResolver | None = None
 
     # -- starting ----------------------------------------------------------------------------------
 
     def _start(self) -> None:
         """Start every server (``start()``: on failure, what was started is stopped again)."""
+        resolved = [p for p in self.plans.values() if p.resolver_faults]
+        if resolved:
+            self._start_resolver(resolved)
         for plan in self.plans.values():
             if plan.kind == "proxy":
-                tls = _named_context(plan.host) if plan.host else plan.tls
-                proxy = FakeGoProxy(self.store, host=self.host, tls=tls)
-                for module in self.public.withheld():
-                    proxy.mark_gone(module)
-                proxy.start()
-                self.add(proxy.close)
-                self.proxies[plan.name] = proxy
+                self.proxies[plan.name] = self._start_proxy(plan)
         for plan in self.plans.values():
             if plan.kind == "origin":
                 self.origins[plan.name] = self._start_origin()
@@ -198,6 +205,49 @@ class Endpoints(Closers, Starting):
             self.add(self.net.close)
             for name in fronted:
                 self.fronts[name] = self.net.front(self.server(name), name=name)
+
+    def _start_resolver(self, plans: list[EndpointPlan]) -> None:
+        """A fake resolver for the named endpoints whose name is faulted: go resolves those
+        names itself (they go in its NO_PROXY) and dials them on port 443, so each is served on
+        a loopback address of its own, port 443; FaultError for an endpoint without a name,
+        :class:`~pytest_goproxy.errors.NamespaceUnavailable` when port 53 cannot be had."""
+        from pytest_goproxy.gorun.namespace import check_namespace
+        from pytest_goproxy.network.resolver import FakeResolver
+
+        for plan in plans:
+            if plan.host is None or plan.kind == "origin":
+                names = ", ".join(f.name for f in plan.resolver_faults)
+                raise FaultError(
+                    f"{names} on {plan.name!r}: a resolver fault is played on a host name, and "
+                    f"{plan.name!r} has none (go reaches it by address): put it on a host your "
+                    "line serves, e.g. --env 'GOPROXY=https://goproxy.cn,direct' --faults "
+                    f"{plan.resolver_faults[0].name}@goproxy.cn"
+                )
+        check_namespace()  # where go cannot meet a resolver, say so before starting anything
+        resolver = FakeResolver()
+        resolver.start()
+        self.add(resolver.close)
+        self.resolver = resolver
+
+    def _start_proxy(self, plan: EndpointPlan) -> FakeGoProxy:
+        """A proxy serving the public modules (410 Gone for the private ones); one whose name a
+        fake resolver answers listens on port 443 of a loopback address of its own."""
+        tls = _named_context(plan.host) if plan.host else plan.tls
+
+        def start(address: str, port: int = 0) -> FakeGoProxy:
+            proxy = FakeGoProxy(self.store, host=address, port=port, tls=tls)
+            for module in self.public.withheld():
+                proxy.mark_gone(module)
+            proxy.start()
+            return proxy
+
+        if self.resolver is not None and plan.host is not None and plan.resolver_faults:
+            proxy = on_free_loopback(lambda address: start(address, 443))
+            self.resolver.add(plan.host, proxy.host)
+        else:
+            proxy = start(self.host)
+        self.add(proxy.close)
+        return proxy
 
     def _start_origin(self) -> FakeOrigin:
         """Every module of the store in git, served under the host names go finds them by."""
@@ -317,9 +367,20 @@ class Endpoints(Closers, Starting):
 
     # -- faults ------------------------------------------------------------------------------------
 
-    def inject(self, name: str, fault: BoundFault) -> FaultHandle | HTTPFaultHandle:
+    def inject(
+        self, name: str, fault: BoundFault
+    ) -> FaultHandle | HTTPFaultHandle | ResolverFaultHandle:
         """Put ``fault`` on endpoint ``name`` (HTTP faults are played by proxies only)."""
         proxy = self.proxies.get(name)
+        if fault.by_resolver:
+            plan = self.plans[name]
+            if self.resolver is None or plan.host is None:
+                raise FaultError(f"{fault.name!r} is played by a fake resolver on a host name")
+            given = dict(fault.given)
+            to = given.pop("to", None)
+            return self.resolver.inject(
+                plan.host, fault.name, to=None if to is None else str(to), **given
+            )
         if fault.layer == "http" and proxy is None:
             raise FaultError(
                 f"HTTP fault {fault.name!r} is played by a proxy; {name!r} is a checksum database"

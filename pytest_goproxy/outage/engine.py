@@ -25,7 +25,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pytest_goproxy.configs import Configuration
-from pytest_goproxy.errors import ConfigError, FaultError, RelayError, ToolUnavailable
+from pytest_goproxy.errors import (
+    ConfigError,
+    FaultError,
+    NamespaceUnavailable,
+    RelayError,
+    ToolUnavailable,
+)
 from pytest_goproxy.gomod.goenv import split_goproxy
 from pytest_goproxy.gomod.gomodfile import with_toolchain_line
 from pytest_goproxy.gomod.sources import ModuleSource, ModuleSourceLike
@@ -409,6 +415,8 @@ class OutageEngine(Closing):
             return Outcome(cell, ran.result, dict(ran.env), urls, tuple(endpoints.asked()))
         except FaultError as exc:
             return self._unavailable(outage, f"the fault cannot be made here: {exc}")
+        except NamespaceUnavailable as exc:  # a resolver fault, where go cannot meet one
+            return self._unavailable(outage, str(exc))
         except RelayError as exc:  # nginx exists (checked above) but would not run
             return self._error(outage, started, f"relay could not start: {exc}", exc)
         except Exception as exc:

@@ -87,6 +87,12 @@ class BoundFault:
         return "network" if isinstance(self.entry, Fault) else "http"
 
     @property
+    def by_resolver(self) -> bool:
+        """A network-catalogue fault a fake resolver plays on a host name (``dns_servfail``),
+        not toxiproxy in front of an endpoint."""
+        return isinstance(self.entry, Fault) and self.entry.mechanism == "resolver"
+
+    @property
     def params(self) -> Mapping[str, object]:
         """The parameters as written (what a scenario file or label shows)."""
         return self.given

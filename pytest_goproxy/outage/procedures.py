@@ -113,6 +113,7 @@ class RunContext:
             modcache=modcache,
             routes=routes or None,
             gotoolchain=self.gotoolchain,
+            resolver=self.endpoints.resolver,
         )
 
     def cache(self) -> ModuleCache:

@@ -18,6 +18,7 @@ from pytest_goproxy.gomod.sources import ModuleSource
 from pytest_goproxy.httpfaults import HTTPFaultHandle
 from pytest_goproxy.lifecycle import Starting
 from pytest_goproxy.network import Endpoint, FaultHandle, Toxiproxy
+from pytest_goproxy.network.resolver import ResolverFaultHandle
 from pytest_goproxy.network.session import LazyToxiproxy
 from pytest_goproxy.outage.endpoints import EndpointPlan, Endpoints
 from pytest_goproxy.outage.faults import BoundFault, bind_fault
@@ -86,7 +87,9 @@ class OutageServer(Starting):
         self.endpoints: Endpoints | None = None
         self.control: ControlEndpoint | None = None
         self._initial = [bind_fault(name, params) for name, params in faults]
-        self._faults: dict[str, tuple[BoundFault, FaultHandle | HTTPFaultHandle]] = {}
+        self._faults: dict[
+            str, tuple[BoundFault, FaultHandle | HTTPFaultHandle | ResolverFaultHandle]
+        ] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         #: one fault change at a time, so each answer's before/after env is its own
