@@ -15,8 +15,9 @@ from dnslib import QTYPE, RCODE, DNSRecord
 
 from pytest_goproxy.ci import skip_or_fail
 from pytest_goproxy.errors import FaultError, NamespaceUnavailable
-from pytest_goproxy.network import FAULTS, FakeResolver
+from pytest_goproxy.network import FAULTS, FakeResolver, Network
 from pytest_goproxy.network.resolver import DNS_PORT
+from pytest_goproxy.proxy import FakeGoProxy
 
 SERVED = {"goproxy.cn": "127.0.0.5", "goproxy.io": ["127.0.0.6", "::1"]}
 
@@ -243,3 +244,19 @@ def test_close_wakes_held_answers_and_joins_every_thread() -> None:
 def test_the_address_is_known_once_started() -> None:
     with pytest.raises(RuntimeError, match="start the FakeResolver first"):
         _ = FakeResolver().address
+
+
+def test_only_resolver_entries_say_what_the_resolver_answers() -> None:
+    for name, fault in FAULTS.items():
+        assert (fault.resolver is not None) == (fault.mechanism == "resolver"), name
+
+
+def test_an_endpoint_asked_for_a_resolver_fault_says_where_it_belongs(network: Network) -> None:
+    """toxiproxy cannot play a resolver: the FaultError (what a matrix cell shows as
+    unavailable until the engine binds the fault to a named host) names the way."""
+    with FakeGoProxy() as proxy:
+        endpoint = network.front(proxy)
+        with pytest.raises(FaultError, match=r"played by a fake resolver.*resolver\.inject"):
+            endpoint.inject("dns_servfail")
+        assert endpoint.faults == []
+        assert endpoint.url.startswith("http://127.0.0.1:")  # nothing changed
