@@ -232,17 +232,30 @@ class FakeResolver(Starting):
         ``dns_hijack`` sends go (a loopback address; default: one of its own where connections
         are refused, on ports 443 and 80)."""
         entry = get_fault(fault)
-        if entry.mechanism != "resolver" or entry.resolver is None:
+        return self.add_fault(name, entry, entry.bind(params), to=to)
+
+    def add_fault(
+        self,
+        name: str,
+        fault: Fault,
+        bound: Mapping[str, Number],
+        *,
+        to: str | None = None,
+    ) -> ResolverFaultHandle:
+        """Play ``fault`` for ``name`` with parameters already validated by ``fault.bind``: what
+        the outage engine calls with a bound fault (``dns_servfail@goproxy.cn``), as it calls
+        :meth:`Endpoint.add <pytest_goproxy.network.Endpoint.add>` for a network one. A fault
+        of another mechanism is a :class:`~pytest_goproxy.errors.FaultError`."""
+        if fault.mechanism != "resolver" or fault.resolver is None:
             raise FaultError(
-                f"fault {fault!r} is not made by a resolver (its mechanism is "
-                f"{entry.mechanism!r}): inject it on an endpoint"
+                f"fault {fault.name!r} is not made by a resolver (its mechanism is "
+                f"{fault.mechanism!r}): inject it on an endpoint"
             )
-        bound = entry.bind(params)
-        if to is not None and entry.resolver != "hijack":
-            raise FaultError(f"fault {fault!r} takes no `to` address; dns_hijack does")
+        if to is not None and fault.resolver != "hijack":
+            raise FaultError(f"fault {fault.name!r} takes no `to` address; dns_hijack does")
         key = _name(name)
-        handle = ResolverFaultHandle(self, key, entry, dict(bound), None)
-        if entry.resolver == "hijack":
+        handle = ResolverFaultHandle(self, key, fault, dict(bound), None)
+        if fault.resolver == "hijack":
             if to is None:
                 reserved = on_free_loopback(lambda host: RefusingAddress(host, HIJACK_PORTS))
                 handle._reserved.append(reserved)

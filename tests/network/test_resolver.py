@@ -212,6 +212,19 @@ def test_faults_are_the_catalogues_resolver_entries(resolver: FakeResolver) -> N
         resolver.inject("goproxy.cn", "dns_servfail", to="127.0.0.8")
 
 
+def test_a_fault_bound_once_is_added_as_it_is(resolver: FakeResolver) -> None:
+    """The outage engine validates a scenario's faults when it reads the file, then adds them."""
+    entry = FAULTS["dns_slow"]
+    bound = entry.bind({"ms": 50})
+    with resolver.add_fault("GoProxy.cn", entry, bound) as handle:
+        assert (handle.host, handle.name, handle.params) == ("goproxy.cn", "dns_slow", {"ms": 50})
+        assert addresses(ask(resolver, "goproxy.cn")) == ["127.0.0.5"]
+        assert resolver.asked("goproxy.cn")[0].delay == 0.05
+    assert not handle.active and resolver.names == ("goproxy.cn", "goproxy.io")
+    with pytest.raises(FaultError, match="not made by a resolver"):
+        resolver.add_fault("goproxy.cn", FAULTS["refused"], {})
+
+
 def test_close_wakes_held_answers_and_joins_every_thread() -> None:
     from pytest_goproxy.serving.tcp import dial
 
