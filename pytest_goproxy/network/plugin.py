@@ -1,9 +1,10 @@
 """The faulty network's pytest plugin: options ``--toxiproxy-url``, ``--toxiproxy-bin``,
-``--toxiproxy-cache-dir``, the fixtures ``toxiproxy`` (session) and ``network``, and the
-``network_faults`` marker.
+``--toxiproxy-cache-dir``, the fixtures ``toxiproxy`` (session), ``network`` and
+``fake_resolver`` (with ``fake_resolver_options``), and the ``network_faults`` marker.
 
-A test that uses ``network`` or ``toxiproxy`` is marked ``network_faults`` (``pytest -m
-network_faults`` selects every fault test; the matrix and scenario plugins mark their items too).
+A test that uses ``network``, ``toxiproxy`` or ``fake_resolver`` is marked ``network_faults``
+(``pytest -m network_faults`` selects every fault test; the matrix and scenario plugins mark
+their items too).
 
 The main plugin (:mod:`pytest_goproxy.plugin`) registers this module; it also works alone
 (``-p pytest_goproxy.network.plugin``). Toxiproxy's client is imported when a fixture first needs
@@ -24,13 +25,22 @@ from pytest_goproxy.errors import ToxiproxyError
 
 if TYPE_CHECKING:
     from pytest_goproxy.network.endpoint import Network
+    from pytest_goproxy.network.resolver import FakeResolver
     from pytest_goproxy.network.session import Toxiproxy
 
-__all__ = ["FAULT_FIXTURES", "MARKER", "in_ci", "network", "toxiproxy"]
+__all__ = [
+    "FAULT_FIXTURES",
+    "MARKER",
+    "fake_resolver",
+    "fake_resolver_options",
+    "in_ci",
+    "network",
+    "toxiproxy",
+]
 
 MARKER = "network_faults"
 #: The fixtures of this plugin that put a test under a fault.
-FAULT_FIXTURES = frozenset({"network", "toxiproxy"})
+FAULT_FIXTURES = frozenset({"network", "toxiproxy", "fake_resolver"})
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -157,3 +167,33 @@ def network(toxiproxy: Toxiproxy) -> Iterator[Network]:
         yield net
     finally:
         net.close()
+
+
+@pytest.fixture
+def fake_resolver_options() -> tuple[str, ...]:
+    """The ``resolv.conf`` options go gets with ``fake_resolver``: none, so go's defaults
+    (``timeout:5 attempts:2``: a resolver that never answers costs 10 s). Override it to fail
+    fast: ``return ("timeout:1", "attempts:1")``; ``use-vc`` makes go ask over TCP."""
+    return ()
+
+
+@pytest.fixture
+def fake_resolver(fake_resolver_options: tuple[str, ...]) -> Iterator[FakeResolver]:
+    """A started :class:`~pytest_goproxy.network.FakeResolver` serving no name yet:
+    ``fake_resolver.add("goproxy.cn", proxy.host)``, faults with
+    ``fake_resolver.inject("goproxy.cn", "dns_servfail")``, and go meets it with
+    ``go.run(..., resolver=fake_resolver)`` (a private mount namespace). Stopped afterwards,
+    pass or fail. Where go cannot run in such a namespace, or port 53 is not ours, the test is
+    skipped saying why, except with ``CI`` set, where that is an error."""
+    from pytest_goproxy.ci import skip_or_fail
+    from pytest_goproxy.errors import NamespaceUnavailable
+    from pytest_goproxy.gorun.namespace import check_namespace
+    from pytest_goproxy.network.resolver import FakeResolver
+
+    try:
+        check_namespace()
+        resolver = FakeResolver(options=fake_resolver_options).start()
+    except NamespaceUnavailable as exc:
+        skip_or_fail(exc)
+    with resolver:
+        yield resolver

@@ -28,6 +28,8 @@ FIXTURES = {
     "go_build_cache": "*The build cache (GOCACHE)*",
     "toxiproxy": "*The toxiproxy server of this pytest process*",
     "network": "*Endpoints for this test*",
+    "fake_resolver": "*A started*FakeResolver*serving no name yet*",
+    "fake_resolver_options": "*The ``resolv.conf`` options go gets*",
     "goproxy": "*A fake GOPROXY serving real*",
     "goproxy_factory": "*independent fake proxies*",
     "gosumdb": "*A fake Go checksum database*",
