@@ -70,7 +70,9 @@ def client(address: tuple[str, int], ca_pem: bytes, pipe: Pipe) -> None:
 
     ctx = ssl.create_default_context(cadata=ca_pem.decode())
     ctx.set_alpn_protocols(["h2"])
-    sock = ctx.wrap_socket(socket.create_connection(address), server_hostname="127.0.0.1")
+    raw = socket.create_connection(address)
+    raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as go's client
+    sock = ctx.wrap_socket(raw, server_hostname="127.0.0.1")
     assert sock.selected_alpn_protocol() == "h2"
     conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
     conn.initiate_connection()
