@@ -8,7 +8,10 @@ it saw with the :class:`~pytest_goproxy.gorun.Failure` vocabulary (plus ``OK`` a
 ==================  =====================================================================
 step                failure names
 ==================  =====================================================================
-DNS                 ``DNS`` (``socket.getaddrinfo``; RFC 6761 ``.invalid`` names fail at once)
+DNS                 ``DNS`` (``socket.getaddrinfo``; RFC 6761 ``.invalid`` names fail at once);
+                    when the lookup failed for a reason other than "no such name", the
+                    resolvers of ``/etc/resolv.conf`` are asked directly (:func:`dns_cause`),
+                    and ``Observation.dns`` says ``servfail`` or ``timeout``
 TCP connect         ``REFUSED``, ``DIAL_TIMEOUT`` (no SYN-ACK within the probe's timeout)
 TLS (https only)    ``TLS``, ``DIAL_TIMEOUT`` (a handshake that does not finish)
 HTTP GET            ``OK``, ``NOT_FOUND`` (404/410), ``HTTP_STATUS`` (code), ``HUNG`` (no
@@ -43,7 +46,7 @@ import ssl
 import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -86,6 +89,9 @@ Status = Literal[
     "INVALID_RESPONSE",
 ]
 Verdict = Literal["recovered", "failed", "hung", "direct"]
+DNSCause = Literal["servfail", "timeout", "nxdomain"]
+#: Where the system's resolvers are named (go's pure resolver reads it too).
+RESOLV_CONF = "/etc/resolv.conf"
 
 
 # -- configuration as data -------------------------------------------------------------------------
@@ -141,6 +147,10 @@ class Observation:
     code: int | None = None
     detail: str = ""
     seconds: float = 0.0
+    #: for a DNS failure, what the resolver did when asked directly (:func:`dns_cause`):
+    #: ``servfail`` (SERVFAIL or REFUSED: go says "server misbehaving"), ``timeout`` (no answer:
+    #: go says "i/o timeout"), ``nxdomain``; None when not known
+    dns: DNSCause | None = None
 
     @property
     def ok(self) -> bool:
@@ -166,6 +176,50 @@ def _resolve(host: str, port: int, timeout: float) -> list[Any]:
         raise socket.gaierror(socket.EAI_AGAIN, f"lookup {host}: timeout") from None
     finally:
         pool.shutdown(wait=False)
+
+
+def nameservers(path: str | os.PathLike[str] = RESOLV_CONF) -> list[str]:
+    """The ``nameserver`` addresses of ``resolv.conf`` (go's and glibc's list), in order."""
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    found = []
+    for line in text.splitlines():
+        fields = line.split("#", 1)[0].split(";", 1)[0].split()
+        if len(fields) >= 2 and fields[0] == "nameserver":
+            found.append(fields[1])
+    return found
+
+
+def dns_cause(
+    host: str, *, servers: Sequence[str] | None = None, timeout: float = DEFAULT_TIMEOUT
+) -> DNSCause | None:
+    """Ask each of ``servers`` (default: :func:`nameservers`) for ``host``'s A record, port 53,
+    and say how the lookup fails: ``servfail`` when one answers SERVFAIL or REFUSED (go:
+    "server misbehaving"), ``nxdomain`` when one says the name does not exist, ``timeout``
+    when none answers within ``timeout`` (go: "i/o timeout"); None when one answers fine or
+    there is no server to ask (getaddrinfo's "temporary failure" says no more than that)."""
+    from dnslib import RCODE, DNSError, DNSRecord
+
+    servers = nameservers() if servers is None else servers
+    if not servers:
+        return None
+    question = DNSRecord.question(host.rstrip("."), "A")
+    answered: list[str] = []
+    for server in servers:
+        try:
+            reply = DNSRecord.parse(question.send(server, 53, timeout=timeout))
+        except (OSError, DNSError, ValueError):  # no answer (a timeout is an OSError)
+            continue
+        answered.append(str(RCODE[reply.header.rcode]))
+    if not answered:
+        return "timeout"
+    if "NOERROR" in answered:
+        return None
+    if "NXDOMAIN" in answered:
+        return "nxdomain"
+    return "servfail"
 
 
 def _ssl_context(env: Mapping[str, str]) -> ssl.SSLContext:
@@ -224,7 +278,12 @@ def probe_url(
     try:
         addrs = _resolve(host, port, timeout)
     except (socket.gaierror, UnicodeError) as exc:
-        return seen("DNS", "dns", f"lookup {host}: {exc}")
+        cause = None
+        if isinstance(exc, socket.gaierror) and exc.errno != socket.EAI_NONAME:
+            cause = dns_cause(host, timeout=timeout)
+        said = f" (the resolver, asked directly: {cause})" if cause else ""
+        observed = seen("DNS", "dns", f"lookup {host}: {exc}{said}")
+        return observed if cause is None else replace(observed, dns=cause)
     try:
         sock = _connect(addrs, timeout)
     except TimeoutError:

@@ -74,6 +74,11 @@ def _played(o: Observation) -> tuple[Observation, Played | None, str]:
         return o, ("network", fault, {}), f"observed TLS ({o.detail}), played by {fault}"
     if o.status == "DIAL_TIMEOUT" and o.step == "tls":  # connected, then no ServerHello
         return o, ("network", "tls_stall", {}), "observed a stalled TLS handshake"
+    if o.status == "DNS" and o.dns in ("servfail", "timeout"):
+        # the resolver failed or kept silent: a fake resolver plays that (go meets it in a
+        # private mount namespace), where a name under .invalid would say "no such host"
+        fault = f"dns_{o.dns}"
+        return o, ("network", fault, {}), f"observed a resolver {o.dns}, played by {fault}"
     return o, _PLAYED[o.status], ""
 
 
