@@ -320,8 +320,10 @@ class OutageEngine(Closing):
         with self._mirror_lock:
             if key not in self._mirrors:
                 roots, bundles = recorded(src.snapshot)
+                # toolchains come from golang.org and go.dev (_toolchain_routes), not from git
+                modules = [m for m in store.modules() if m != TOOLCHAIN_MODULE]
                 self._mirrors[key] = OriginMirror(
-                    store, roots=roots, bundles=bundles, workdir=self.workdir
+                    store, roots=roots, bundles=bundles, workdir=self.workdir, modules=modules
                 )
             return self._mirrors[key]
 
@@ -380,6 +382,7 @@ class OutageEngine(Closing):
             if outage.toolchain is not None:
                 self._serve_toolchain(store, outage.toolchain)
             endpoints.start()
+            toolchain_routes = self._toolchain_routes(outage, store, endpoints)
             go_project = self._project(project, store, outage.toolchain)
             ctx = RunContext(
                 endpoints,
@@ -393,6 +396,7 @@ class OutageEngine(Closing):
                 nginx=str(self.nginx) if self.nginx is not None else None,
                 workdir=str(self.workdir) if self.workdir is not None else None,
                 gotoolchain=None if outage.toolchain is None else "auto",
+                extra_routes=toolchain_routes,
             )
             ran = PROCEDURES[outage.procedure](ctx)
             verdict, failure = verdict_of(ran.result)
@@ -439,6 +443,22 @@ class OutageEngine(Closing):
             ):
                 return
             add_synthetic_toolchain(store, toolchain, binary)
+
+    def _toolchain_routes(
+        self, outage: Outage, store: ModuleStore, endpoints: Endpoints
+    ) -> dict[str, object]:
+        """For a cell that switches toolchains and may fetch directly (it has an origin): go's
+        direct path for toolchains, golang.org's page and go.dev/dl/mod serving the store's
+        toolchains (:class:`~pytest_goproxy.proxy.GoDevToolchains`, closed with the
+        endpoints), as names for the guard; else nothing, and golang.org is refused."""
+        if outage.toolchain is None or not any(p.kind == "origin" for p in outage.endpoints):
+            return {}
+        from pytest_goproxy.proxy import GoDevToolchains
+
+        godev = GoDevToolchains(store, workdir=self.workdir)
+        endpoints.add(godev.close)
+        godev.start()
+        return godev.routes
 
     def _project(
         self, project: str | os.PathLike[str] | None, store: ModuleStore, toolchain: str | None

@@ -64,6 +64,8 @@ class RunContext:
     #: GOTOOLCHAIN of every run (None: the runner's); ``auto`` when the cell starts with a
     #: toolchain switch. A configuration's own GOTOOLCHAIN wins (gotoolchain_local).
     gotoolchain: str | None = None
+    #: names the guard routes besides the endpoints' (go's direct path for toolchains)
+    extra_routes: Mapping[str, object] = field(default_factory=dict)
 
     def env(self, **extra: str) -> dict[str, str]:
         """go's environment from the endpoints' values now (a ``dns`` fault changes a URL, so
@@ -105,7 +107,7 @@ class RunContext:
         modcache: ModuleCache | None = None,
     ) -> GoResult:
         """Any go command in the project, as :meth:`go` runs the cell's."""
-        routes = self.endpoints.routes()
+        routes = {**self.endpoints.routes(), **self.extra_routes}
         return self.project.run(
             *command,
             env=env,

@@ -105,3 +105,17 @@ def test_cli_refuses_a_toolchain_go_would_not_download() -> None:
     )
     assert done.returncode == 2, done
     assert "--toolchain: 'go1.99' is not a Go toolchain name" in done.stderr
+
+
+def test_pipe_direct_gets_the_toolchain_from_go_dev(matrix: MatrixRunner) -> None:
+    """go's direct path for toolchains: golang.org's mod tag, then go.dev/dl/mod."""
+    verdict, _, result = cell(matrix, "refused", "pipe_direct")
+    assert verdict == "recovered", result.describe()
+    assert result.switched_to == TOOLCHAIN
+    assert {"golang.org", "go.dev"} <= {r.host for r in result.routed}, result.routed
+    result.assert_no_escapes()
+
+
+def test_no_direct_no_go_dev(matrix: MatrixRunner) -> None:
+    _, _, result = cell(matrix, "none", "single")
+    assert not {"golang.org", "go.dev"} & {r.host for r in result.routed}
