@@ -76,7 +76,7 @@ from pytest_goproxy.probe.observe import probe
 from pytest_goproxy.probe.scenario import scenario_toml
 goenv = {"GOPROXY": "https://goproxy.cn", "GOSUMDB": "off", "GOPRIVATE": "", "GONOSUMDB": "",
          "GONOPROXY": "", "GOFLAGS": ""}
-report = probe(goenv=goenv, timeout=2)
+report = probe(goenv=goenv, timeout=1)
 o = report.observed["https://goproxy.cn"]
 print(json.dumps({"seen": [o.status, o.step, o.dns, o.detail], "toml": scenario_toml(report)}))
 """
