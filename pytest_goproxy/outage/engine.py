@@ -404,6 +404,9 @@ class OutageEngine(Closing):
             if error is not None and ran.error_prefix:
                 error = ran.error_prefix + error
             urls = {plan.name: endpoints.url(plan.name) for plan in outage.endpoints}
+            env = dict(ran.env)
+            if outage.toolchain is not None:  # set by the runner, not the configuration: say so
+                env["GOTOOLCHAIN"] = ran.result.env.get("GOTOOLCHAIN", "auto")
             cell = Cell(
                 outage.fault,
                 outage.config,
@@ -412,11 +415,11 @@ class OutageEngine(Closing):
                 ran.seconds,
                 error,
                 tuple(ctx.notes),
-                cell_details(outage, endpoints, urls, ran.env, ran.result),
+                cell_details(outage, endpoints, urls, env, ran.result),
             )
             if verdict == "failed" and ran.result is not None:
                 cell = self._unrecorded(cell, endpoints, ran.result)
-            return Outcome(cell, ran.result, dict(ran.env), urls, tuple(endpoints.asked()))
+            return Outcome(cell, ran.result, env, urls, tuple(endpoints.asked()))
         except FaultError as exc:
             return self._unavailable(outage, f"the fault cannot be made here: {exc}")
         except NamespaceUnavailable as exc:  # a resolver fault, where go cannot meet one

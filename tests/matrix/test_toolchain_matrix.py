@@ -119,3 +119,22 @@ def test_pipe_direct_gets_the_toolchain_from_go_dev(matrix: MatrixRunner) -> Non
 def test_no_direct_no_go_dev(matrix: MatrixRunner) -> None:
     _, _, result = cell(matrix, "none", "single")
     assert not {"golang.org", "go.dev"} & {r.host for r in result.routed}
+
+
+def test_the_cell_says_go_ran_with_gotoolchain_auto(matrix: MatrixRunner) -> None:
+    """The runner sets GOTOOLCHAIN, not the configuration: the cell's environment says it."""
+    outcome = matrix.engine.run(
+        matrix.outage("none", "single"),
+        matrix.project.modules,
+        project=matrix.project.path,
+        private=matrix.project.private,
+    )
+    assert outcome.env["GOTOOLCHAIN"] == "auto"
+    assert outcome.cell.details is not None and outcome.cell.details.env["GOTOOLCHAIN"] == "auto"
+    local = matrix.engine.run(
+        matrix.outage("none", "gotoolchain_local"),
+        matrix.project.modules,
+        project=matrix.project.path,
+        private=matrix.project.private,
+    )
+    assert local.env["GOTOOLCHAIN"] == "local"

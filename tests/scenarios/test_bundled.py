@@ -47,6 +47,7 @@ def test_the_library_covers_the_outages_users_report() -> None:
         "toolchain_gosumdb_off",
         "toolchain_not_available",
         "toolchain_direct_unreachable",
+        "toolchain_direct_from_go_dev",
     }
     for path in bundled_scenarios():
         s = load_scenario(path)

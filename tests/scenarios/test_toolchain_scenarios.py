@@ -60,3 +60,11 @@ def test_without_the_fault_the_switch_recovers(name: str, go: GoRunner) -> None:
         ran = runner.run(control)
     assert ran.passed, ran.describe()
     assert ran.result is not None and ran.result.switched_to == "go1.99.0"
+
+
+def test_comma_direct_takes_the_toolchain_from_go_dev(go: GoRunner) -> None:
+    with ScenarioRunner(runner=go) as runner:
+        ran = runner.run(BUNDLED / "toolchain_direct_from_go_dev.toml")
+    assert ran.passed, ran.describe()
+    assert ran.result is not None and ran.result.switched_to == "go1.99.0"
+    assert {"golang.org", "go.dev"} <= {r.host for r in ran.result.routed}
