@@ -15,7 +15,9 @@ Each cell is one test (id ``<fault>-<config>``) marked ``network_faults``, so ``
 network_faults`` selects them. The cell runs with the code :func:`pytest_goproxy.matrix.run_matrix`
 uses, so both give the same verdicts. The project is the ``goproxy_matrix_project`` fixture (the
 bundled example unless overridden in a conftest.py), or the marker's ``project=``/``modules=``;
-the marker also takes ``timeout=`` (default 60 s), ``command=`` and ``fault_params=``.
+the marker also takes ``timeout=`` (default 60 s), ``command=``, ``fault_params=`` and
+``toolchain=`` (``"go1.99.0"``: every cell starts with a switch to that toolchain, as
+``matrix --toolchain``).
 
 The main plugin (:mod:`pytest_goproxy.plugin`) registers this module; it also works alone
 (``-p pytest_goproxy.matrix.plugin``), bringing the go and toxiproxy plugins it needs. The matrix
@@ -52,7 +54,9 @@ pytest_plugins = ["pytest_goproxy.gorun.plugin", "pytest_goproxy.network.plugin"
 MARKER = "goproxy_matrix"
 #: Default deadline of one cell in tests (a blackholed primary costs all of it).
 DEFAULT_CELL_TIMEOUT = 60.0
-_OPTIONS = frozenset({"project", "modules", "private", "timeout", "command", "fault_params"})
+_OPTIONS = frozenset(
+    {"project", "modules", "private", "timeout", "command", "fault_params", "toolchain"}
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -60,7 +64,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{MARKER}(faults, configs, *, project=None, modules=None, private=None, timeout=60, "
-        "command=None, fault_params=None): run the test once per (fault, configuration) cell "
+        "command=None, fault_params=None, toolchain=None): run the test once per (fault, "
+        "configuration) cell "
         "of the outage matrix; the `matrix_cell` fixture is the cell's verdict",
     )
 
@@ -153,6 +158,7 @@ class MatrixSession:
         timeout: float = DEFAULT_CELL_TIMEOUT,
         command: Sequence[str] | None = None,
         fault_params: Mapping[str, Mapping[str, object]] | None = None,
+        toolchain: str | None = None,
     ) -> MatrixRunner:
         from pytest_goproxy.gorun.runner import GoRunner
         from pytest_goproxy.matrix import MatrixRunner
@@ -167,6 +173,7 @@ class MatrixSession:
                 timeout,
                 command,
                 fault_params,
+                toolchain,
             )
         )
         with self._lock:
@@ -182,6 +189,7 @@ class MatrixSession:
                     timeout=timeout,
                     fault_params=fault_params,
                     workdir=workdir,
+                    toolchain=toolchain,
                 )
             return self._runners[key]
 
@@ -266,6 +274,7 @@ def matrix_cell(
         timeout=float(options.get("timeout", DEFAULT_CELL_TIMEOUT)),
         command=options.get("command"),
         fault_params=options.get("fault_params"),
+        toolchain=options.get("toolchain"),
     )
     if "toxiproxy" in matrix.outage(fault, config).needs:  # the engine says what it needs
         matrix.use_toxiproxy(request.getfixturevalue("toxiproxy"))

@@ -138,3 +138,26 @@ def test_the_cell_says_go_ran_with_gotoolchain_auto(matrix: MatrixRunner) -> Non
         private=matrix.project.private,
     )
     assert local.env["GOTOOLCHAIN"] == "local"
+
+
+def test_the_marker_takes_a_toolchain(
+    pytester: pytest.Pytester, small_project: MatrixProject
+) -> None:
+    """The pytest front end: goproxy_matrix(toolchain=...) cells start with the switch."""
+    pytester.makepyfile(
+        test_team=f"""
+        import pytest
+
+        @pytest.mark.goproxy_matrix(
+            faults=["none"], configs=["gosumdb_off", "gotoolchain_local"],
+            project={str(small_project.path)!r}, private="", timeout=30, toolchain="go1.99.0",
+        )
+        def test_cell(matrix_cell):
+            if matrix_cell.config == "gosumdb_off":  # fails by design: the switch was tried
+                assert matrix_cell.failure == "TOOLCHAIN", matrix_cell.error
+            else:
+                assert matrix_cell.verdict == "recovered", matrix_cell.error
+        """
+    )
+    result = pytester.runpytest("-p", "pytest_goproxy.matrix.plugin", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
