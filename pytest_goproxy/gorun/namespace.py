@@ -131,7 +131,10 @@ def write_namespace_files(directory: Path, resolver: NamespaceResolver) -> Names
     """Write ``resolv.conf``, ``hosts`` and ``nsswitch.conf`` for ``resolver`` into
     ``directory`` (a run's own, removed with it)."""
     directory.mkdir(parents=True, exist_ok=True)
-    lines = [f"nameserver {resolver.address}"]
+    # `search .`: no search domain, whatever the machine's host name (go takes the domain of a
+    # dotted host name as the search list when there is no search line: questions about
+    # goproxy.cn.corp.example would follow a failed goproxy.cn)
+    lines = [f"nameserver {resolver.address}", "search ."]
     if resolver.options:
         lines.append("options " + " ".join(resolver.options))
     resolv = directory / "resolv.conf"

@@ -43,14 +43,16 @@ def machine_files() -> dict[str, str]:
 
 def test_the_files_go_reads(tmp_path: Path) -> None:
     files = ns.write_namespace_files(tmp_path / "etc", StubResolver())
-    assert files.resolv_conf.read_text() == "nameserver 127.8.9.10\noptions timeout:1 attempts:1\n"
+    assert files.resolv_conf.read_text() == (
+        "nameserver 127.8.9.10\nsearch .\noptions timeout:1 attempts:1\n"
+    )
     assert "127.0.0.1\tlocalhost" in files.hosts.read_text()
     assert "goproxy" not in files.hosts.read_text()  # every other name goes to the resolver
     if Path("/etc/nsswitch.conf").exists():
         assert files.nsswitch is not None
         assert files.nsswitch.read_text() == "hosts: files dns\n"
     plain = ns.write_namespace_files(tmp_path / "plain", StubResolver(options=()))
-    assert plain.resolv_conf.read_text() == "nameserver 127.8.9.10\n"
+    assert plain.resolv_conf.read_text() == "nameserver 127.8.9.10\nsearch .\n"
 
 
 def test_no_proxy_gains_the_names_once() -> None:
@@ -72,7 +74,7 @@ def test_the_wrapped_command_sees_our_files_and_the_machine_keeps_its_own(
     )
     outcome = run_process(argv, cwd=tmp_path, env={"PATH": "/usr/bin:/bin"}, timeout=30)
     assert outcome.returncode == 0, outcome.stderr
-    assert outcome.stdout.startswith("nameserver 127.8.9.10\noptions timeout:1 attempts:1\n")
+    assert outcome.stdout.startswith("nameserver 127.8.9.10\nsearch .\noptions timeout:1")
     assert files.hosts.read_text() in outcome.stdout
     if files.nsswitch is not None:
         assert outcome.stdout.endswith("hosts: files dns\n")
