@@ -19,6 +19,7 @@ __all__ = [
     "non_negative_seconds",
     "positive_int",
     "positive_seconds",
+    "toolchain_name",
 ]
 
 
@@ -84,6 +85,17 @@ def non_negative_seconds(text: str) -> float:
     """An argparse type for an interval where 0 means "never" or "at once"
     (``--summary-every``): finite and 0 or more."""
     return _seconds(text, allow_zero=True)
+
+
+def toolchain_name(text: str) -> str:
+    """An argparse type for ``--toolchain`` (matrix, serve): a toolchain go can download
+    (``go1.99.0``), or argparse's one-line usage error (exit status 2) before anything starts."""
+    from pytest_goproxy.gomod.toolchain import check_toolchain_name
+
+    try:
+        return check_toolchain_name(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _no_arguments(parser: argparse.ArgumentParser) -> None:

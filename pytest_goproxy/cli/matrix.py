@@ -24,6 +24,7 @@ from pytest_goproxy.cli.command import (
     check_modules,
     positive_int,
     positive_seconds,
+    toolchain_name,
 )
 
 if TYPE_CHECKING:
@@ -92,19 +93,6 @@ def _project(args: argparse.Namespace) -> MatrixProject:
     )
 
 
-def _toolchain(name: str | None) -> str | None:
-    """``--toolchain``'s value, a UsageError when go could not download it."""
-    from pytest_goproxy.errors import UsageError
-    from pytest_goproxy.gomod.toolchain import check_toolchain_name
-
-    if name is None:
-        return None
-    try:
-        return check_toolchain_name(name)
-    except ValueError as exc:
-        raise UsageError(f"--toolchain: {exc}") from None
-
-
 def _matrix(args: argparse.Namespace) -> int:
     from rich.console import Console
 
@@ -132,7 +120,7 @@ def _matrix(args: argparse.Namespace) -> int:
 
     formats = parse_formats(args.format)  # a typo fails before minutes of go runs
     expected = _expected(args)  # so does a missing or malformed --expect file
-    toolchain = _toolchain(args.toolchain)
+    toolchain = args.toolchain
     faults = _names(
         args.faults, DEFAULT_TLS_FAULTS if args.tls else DEFAULT_FAULTS, all_fault_names()
     )
@@ -370,6 +358,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--toolchain",
         metavar="NAME",
+        type=toolchain_name,
         help="start every cell with a toolchain switch to NAME (e.g. go1.99.0): the proxies "
         "serve it as a synthetic toolchain that runs the local go, the project's go.mod gets "
         "`toolchain NAME` and go runs with GOTOOLCHAIN=auto (Go's default) unless a "

@@ -6,7 +6,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pytest_goproxy.cli.command import Subcommand, check_modules, non_negative_seconds
+from pytest_goproxy.cli.command import (
+    Subcommand,
+    check_modules,
+    non_negative_seconds,
+    toolchain_name,
+)
 
 __all__ = ["COMMAND"]
 
@@ -33,6 +38,7 @@ def _serve(args: argparse.Namespace) -> int:
             quiet=args.quiet,
             summary_every=args.summary_every,
             tls=args.tls,
+            toolchain=args.toolchain,
         ) as server:
             for line in server.export_lines():
                 print(line)
@@ -69,6 +75,14 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         help="a fault from the start, e.g. refused or status:code=502,kind=zip (repeatable)",
     )
     parser.add_argument("--toxiproxy-bin", default=None, help="toxiproxy server binary")
+    parser.add_argument(
+        "--toolchain",
+        metavar="NAME",
+        default=None,
+        type=toolchain_name,
+        help="also serve a synthetic toolchain NAME (e.g. go1.99.0, running this machine's go), "
+        "so a go.mod with `toolchain NAME` switches through the proxy (GOTOOLCHAIN=auto)",
+    )
     parser.add_argument(
         "--tls",
         action="store_true",

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from pytest_goproxy.errors import FaultError, ToxiproxyError
 from pytest_goproxy.gomod.sources import ModuleSource
+from pytest_goproxy.gomod.toolchain import check_toolchain_name
+from pytest_goproxy.gorun.toolchain import add_synthetic_toolchain
 from pytest_goproxy.httpfaults import HTTPFaultHandle
 from pytest_goproxy.lifecycle import Starting
 from pytest_goproxy.network import Endpoint, FaultHandle, Toxiproxy
@@ -77,11 +79,14 @@ class OutageServer(Starting):
         quiet: bool = False,
         summary_every: float = 5.0,
         tls: bool = False,
+        toolchain: str | None = None,
     ) -> None:
         from pytest_goproxy.scenarios.format import BUNDLED
 
         #: serve HTTPS (and HTTP/2), with ``SSL_CERT_FILE`` in :attr:`env`
         self.tls = tls
+        #: a synthetic toolchain the proxy serves too (``go1.99.0``), for a go.mod that switches
+        self.toolchain = None if toolchain is None else check_toolchain_name(toolchain)
         self.modules = Path(modules) if modules is not None else BUNDLED / "modules"
         self._toxiproxy = LazyToxiproxy(toxiproxy, toxiproxy_bin)
         self.endpoints: Endpoints | None = None
@@ -110,6 +115,8 @@ class OutageServer(Starting):
             EndpointPlan("sumdb", "sumdb", tls=self.tls),
         ]
         store = source.store()
+        if self.toolchain is not None:
+            add_synthetic_toolchain(store, self.toolchain)
         self.endpoints = Endpoints(
             plans, store, source=source, toxiproxy=toxiproxy, front={"primary"}, prefix="serve"
         )
@@ -160,6 +167,11 @@ class OutageServer(Starting):
     def export_lines(self) -> list[str]:
         lines = [_export(k, v) for k, v in self.env.items()]
         lines.append("unset GONOSUMDB GOPRIVATE GONOPROXY GOFLAGS")
+        if self.toolchain is not None:
+            lines.append(
+                f"# serving a synthetic {self.toolchain} (it runs this machine's go): a go.mod "
+                f"with `toolchain {self.toolchain}` and GOTOOLCHAIN=auto switches to it"
+            )
         return lines
 
     # -- faults -----------------------------------------------------------------------------------
