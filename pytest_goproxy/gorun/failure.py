@@ -172,7 +172,11 @@ class Failure(enum.Enum):
     DNS = "dns"
     """The host name did not resolve: ``no such host``, ``server misbehaving``, lookup timeout."""
     REFUSED = "refused"
-    """Nothing listens: ``connect: connection refused``."""
+    """Nothing listens: ``connect: connection refused``; or the address cannot be reached from
+    here, and go fails at once as for a refusal: ``connect: network is unreachable`` (no route
+    to it, as for an IPv6-only name on an IPv4-only host) or ``connect: cannot assign requested
+    address`` (no address of that family at all); both measured with go1.26.8 in
+    tests/network/test_resolver_faults.py."""
     DIAL_TIMEOUT = "dial_timeout"
     """The connection was not established in time: ``dial tcp ...: i/o timeout``,
     ``connection timed out``, ``net/http: TLS handshake timeout`` (then ``tls_problem`` is
@@ -390,7 +394,10 @@ _TRANSPORT: tuple[tuple[Failure, re.Pattern[str]], ...] = (
     (
         _F.REFUSED,
         # curl capitalises what Go does not: ``Failed to connect to H port 443: Connection refused``
-        re.compile(r"(?i:connection refused)|actively refused|network guard: refused SSH "),
+        re.compile(
+            r"(?i:connection refused)|actively refused|network guard: refused SSH "
+            r"|connect: (?:network is unreachable|cannot assign requested address)"
+        ),
     ),
     (
         _F.DIAL_TIMEOUT,

@@ -156,12 +156,22 @@ def _unshare_argv() -> list[str]:
     return [unshare, "--user", "--map-root-user", "--mount", "--propagation", "private"]
 
 
-def namespace_argv(argv: Sequence[str], files: NamespaceFiles) -> list[str]:
-    """``argv`` (go and its arguments) run in a private mount namespace with ``files``."""
+def namespace_argv(
+    argv: Sequence[str], files: NamespaceFiles, *, network: bool = False
+) -> list[str]:
+    """``argv`` (go and its arguments) run in a private mount namespace with ``files``.
+
+    ``network=True`` also gives it a network namespace of its own with no interface up: every
+    dial fails at once (``connect: network is unreachable``) and no packet can leave, what a
+    host without a route to an address meets (the fake resolver is out of reach there too:
+    names come from ``files.hosts``)."""
     nsswitch = "" if files.nsswitch is None else str(files.nsswitch)
     sh = shutil.which("sh") or "/bin/sh"
+    unshare = _unshare_argv()
+    if network:
+        unshare.insert(1, "--net")
     return [
-        *_unshare_argv(),
+        *unshare,
         sh,
         "-c",
         _SCRIPT,

@@ -445,7 +445,9 @@ FAULTS: dict[str, Fault] = by_name(
         summary="The name has only an IPv6 address, and nothing answers there.",
         how=_RESOLVER + "answers A with no record and AAAA with `::1`, where the proxy (on "
         "IPv4 only) does not listen: loopback stays the only destination, so go meets a "
-        "refusal where a host without IPv6 meets `connect: network is unreachable`.",
+        "refusal where a real host without IPv6 meets `connect: network is unreachable` (no "
+        "route) or `connect: cannot assign requested address` (no IPv6 address at all); both "
+        "measured in a network namespace of go's own, both REFUSED too.",
         comma="Fails at once: `dial tcp [::1]:443: connect: connection refused` (REFUSED). "
         + _COMMA_STOPS,
         pipe=_PIPE_FALLS,

@@ -11,16 +11,29 @@ attempts:1`` so a resolver that never answers costs one second, not go's default
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pytest_goproxy.ci import skip_or_fail
 from pytest_goproxy.errors import NamespaceUnavailable
-from pytest_goproxy.gorun import Failure, GoResult, GoRunner, TLSProblem, namespace_unavailable
-from pytest_goproxy.gorun.process import group_alive
+from pytest_goproxy.gorun import (
+    Failure,
+    GoResult,
+    GoRunner,
+    TLSProblem,
+    classify,
+    namespace_unavailable,
+)
+from pytest_goproxy.gorun import namespace as ns
+from pytest_goproxy.gorun.process import group_alive, run_process
+from pytest_goproxy.lifecycle import remove_tree
 from pytest_goproxy.network import FakeResolver, ResolverFaultHandle
 from pytest_goproxy.proxy import FakeGoProxy
 from pytest_goproxy.serving.tls import session_ca
@@ -236,3 +249,68 @@ def test_a_run_that_hangs_on_the_resolver_is_ended_whole(
     assert result.hung
     assert not group_alive(result.pid)
     assert resolver.asked("goproxy.cn")
+
+
+@pytest.mark.parametrize(
+    ("loopback", "errno_text"),
+    [
+        # no IPv6 address at all (nothing is up): no source address for the SYN
+        ("down", "cannot assign requested address"),
+        # IPv6 on loopback, no route to the address (an IPv4-only host)
+        ("up", "network is unreachable"),
+    ],
+)
+def test_an_ipv6_only_name_on_a_host_without_an_ipv6_route(
+    go: GoRunner,
+    tmp_path: Path,
+    proxies: dict[str, FakeGoProxy],
+    loopback: str,
+    errno_text: str,
+) -> None:
+    """What dns_aaaa_only stands for on a real host: go in a network namespace of its own (only
+    its own loopback, so nothing can leave it), goproxy.cn only an IPv6 address in its hosts
+    file. go fails at once, classified REFUSED; dns_aaaa_only keeps to loopback and meets
+    ``[::1]:443: connect: connection refused`` instead."""
+    if loopback == "up" and shutil.which("ip") is None:
+        skip_or_fail("`ip` (iproute2) is needed to bring the namespace's loopback up")
+    etc = ns.write_namespace_files(tmp_path / "etc", StubResolver())
+    hosts = tmp_path / "etc" / "hosts-v6"
+    hosts.write_text("127.0.0.1\tlocalhost\n2001:db8::1\tgoproxy.cn\n")
+    files = ns.NamespaceFiles(etc.resolv_conf, hosts, etc.nsswitch)
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path / "home"),
+        "GOENV": "off",
+        "GOPATH": str(tmp_path / "gopath"),
+        "GOMODCACHE": str(tmp_path / "modcache"),
+        "GOCACHE": str(go.build_cache),
+        "GOFLAGS": "-modcacherw",
+        "GOTOOLCHAIN": "local",
+        "GOPROXY": "https://goproxy.cn",
+        "GOSUMDB": "off",
+        "GODEBUG": "netdns=go+2",
+    }
+    argv = [str(go.binary.path), "mod", "download", f"{LIB}@{VERSION}"]
+    if loopback == "up":
+        argv = ["sh", "-c", 'ip link set lo up && exec "$@"', "sh", *argv]
+    outcome = run_process(
+        ns.namespace_argv(argv, files, network=True), cwd=tmp_path, env=env, timeout=30
+    )
+    assert outcome.returncode == 1
+    said = (
+        f'go: {LIB}@{VERSION}: Get "https://goproxy.cn/{LIB}/@v/{VERSION}.info": '
+        f"dial tcp [2001:db8::1]:443: connect: {errno_text}"
+    )
+    assert said in outcome.stderr, outcome.stderr
+    assert "hostLookupOrder(goproxy.cn) = files,dns" in outcome.stderr  # from our hosts file
+    assert classify(outcome.stderr).failure is Failure.REFUSED
+    remove_tree(tmp_path / "modcache")
+
+
+@dataclass
+class StubResolver:
+    """Only what the namespace's files need (nothing asks it: the hosts file answers)."""
+
+    address: str = "127.0.0.1"
+    names: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()
