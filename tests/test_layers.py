@@ -22,6 +22,7 @@ LAYERS: list[set[str]] = [
     {"entries", "ci", "lifecycle"},
     {"gomod"},
     {"configs"},
+    {"literal"},
     {"serving"},
     {"gorun"},
     {"httpfaults", "sumdb", "network"},
