@@ -79,8 +79,13 @@ CONNECTION_REQUEST = "pytest_goproxy.connection_request"
 MAX_CONCURRENT_STREAMS = 128
 #: How many bytes of one answer may wait for the client's window before the application waits.
 _STREAM_BUFFER = 1 << 20
-#: How long the connection's end waits for each request's thread.
+#: How long the connection's end waits for its workers.
 _JOIN_TIMEOUT = 5.0
+#: The longest fast-path answer the connection's thread sends itself (the proxy's ``.info``,
+#: ``.mod``, lists and small zips); a longer one is read by a worker, waiting for the windows.
+_INLINE_BODY = 256 * 1024
+#: A fast-path answer: status line, headers, body.
+_Answer = tuple[str, list[tuple[str, str]], Iterable[bytes]]
 
 ErrorCode = h2.errors.ErrorCodes
 #: Headers HTTP/2 forbids (RFC 9113 8.2.2): the framing does their job.
@@ -242,7 +247,7 @@ class _Session:
         self.streams: dict[int, _Stream] = {}
         #: the workers: threads that run requests, kept for the next one (see :meth:`_dispatch`)
         self.threads: list[threading.Thread] = []
-        self.jobs: queue.SimpleQueue[tuple[_Stream, list[tuple[str, str]]] | None]
+        self.jobs: queue.SimpleQueue[tuple[_Stream, list[tuple[str, str]], _Answer | None] | None]
         self.jobs = queue.SimpleQueue()
         #: workers waiting for a job and not yet promised one (guarded by ``lock``)
         self.idle_workers = 0
@@ -348,9 +353,47 @@ class _Session:
         if event.stream_ended is not None:
             stream.has_body = False
             stream.body.end()
-        self._dispatch(stream, headers)
+        fast = None
+        if not stream.has_body and self.server.fast_answer is not None:
+            method, target = _method_target(headers)
+            with contextlib.suppress(Exception):  # the WSGI path then answers (or fails)
+                fast = self.server.fast_answer(method, target, HTTP2)
+            if fast is not None and self._inline(stream, method, fast):
+                return
+        self._dispatch(stream, headers, fast)
 
-    def _dispatch(self, stream: _Stream, headers: list[tuple[str, str]]) -> None:
+    def _inline(self, stream: _Stream, method: str, fast: _Answer) -> bool:
+        """Answer a fast-path request (the proxy's plain GETs: parsed, logged and looked up in
+        a dict) here, in the connection's thread, when its body is known to be small; False
+        (nothing done) for a worker to send a longer body. Two hand-overs between threads per
+        request were most of what HTTP/2 cost over HTTP/1.1, where the connection's own thread
+        answers: go sends hundreds of such requests at once down one connection."""
+        status, headers, body = fast
+        length = next((v for n, v in headers if n.lower() == "content-length"), None)
+        if length is None or not length.isdigit() or int(length) > _INLINE_BODY:
+            return False
+        chunks: list[bytes] = []
+        failed = False
+        try:
+            self._hand_head(stream, method, status, headers, {}, wake=False)
+            chunks = [chunk for chunk in body if chunk]
+        except Exception:
+            failed = True
+        finally:
+            closer = getattr(body, "close", None)
+            if closer is not None:
+                with contextlib.suppress(Exception):
+                    closer()
+        with self.lock:
+            if not stream.bodiless and not stream.closed and not failed:
+                stream.chunks.extend(chunks)
+                stream.queued += sum(map(len, chunks))
+            self._finished(stream, failed)
+        return True
+
+    def _dispatch(
+        self, stream: _Stream, headers: list[tuple[str, str]], fast: _Answer | None
+    ) -> None:
         """Hand a request to a worker: an idle one, else a new one. Workers live as long as the
         connection, so there are as many as the most streams answered at once (go keeps tens in
         flight, over thousands of requests); starting a thread per stream instead made the
@@ -360,7 +403,7 @@ class _Session:
             spawn = self.idle_workers == 0
             if not spawn:
                 self.idle_workers -= 1  # that worker's next job is this one
-        self.jobs.put((stream, headers))
+        self.jobs.put((stream, headers, fast))
         if spawn:
             thread = threading.Thread(
                 target=self._worker,
@@ -557,20 +600,17 @@ class _Session:
             self._work(*job)
             job = None  # an idle worker holds on to no answer
 
-    def _work(self, stream: _Stream, headers: list[tuple[str, str]]) -> None:
-        """Run the application for one request and hand its answer over."""
+    def _work(self, stream: _Stream, headers: list[tuple[str, str]], fast: _Answer | None) -> None:
+        """Run the application for one request (``fast``: the fast path's answer, made by the
+        connection's thread) and hand its answer over."""
         server = self.server
         fields = [(n, v) for n, v in headers if not n.startswith(":")]
-        pseudo = {n: v for n, v in headers if n.startswith(":")}
-        method, target = pseudo.get(":method", "GET"), pseudo.get(":path", "/")
-        authority = pseudo.get(":authority")
+        method, target = _method_target(headers)
+        authority = next((v for n, v in headers if n == ":authority"), None)
         if authority and not any(n == "host" for n, _ in fields):
             fields.insert(0, ("host", authority))
         chunks: Iterable[bytes] | None = None
         try:
-            fast = None
-            if not stream.has_body and server.fast_answer is not None:
-                fast = server.fast_answer(method, target, HTTP2)
             environ: dict[str, Any] = {}
             if fast is not None:
                 status, response_headers, chunks = fast
@@ -607,6 +647,8 @@ class _Session:
         status: str,
         headers: list[tuple[str, str]],
         environ: dict[str, Any],
+        *,
+        wake: bool = True,
     ) -> None:
         code = int(status.split(None, 1)[0])
         out = [(n.lower(), v) for n, v in headers if n.lower() not in _CONNECTION_HEADERS]
@@ -622,7 +664,8 @@ class _Session:
                 0 if bodiless else (int(length) if length and length.isdigit() else None)
             )
             stream.bodiless = bodiless
-        self._wake()
+        if wake:
+            self._wake()
 
     def _hand_chunk(self, stream: _Stream, chunk: bytes) -> bool:
         """Queue ``chunk``; waits while the stream's queue is full. False once the stream or the
@@ -640,18 +683,35 @@ class _Session:
         return True
 
     def _finish(self, stream: _Stream, *, failed: bool) -> None:
+        """A worker's answer is all handed over."""
         with self.lock:
             # this worker takes the next job from here on: counted idle before the client can
             # see the answer end and ask again (counted after its closing, a new request found
             # no idle worker and started one more: the workers outgrew the streams in flight)
             self.idle_workers += 1
-            stream.finished = True
-            stream.failed = failed
-            if stream.head is None:  # the application failed before its head: a 500
-                stream.head = (500, [("content-length", "0")])
-                stream.length = 0
-                stream.failed = False
+            self._finished(stream, failed)
         self._wake()
+
+    @staticmethod
+    def _finished(stream: _Stream, failed: bool) -> None:
+        """Mark the answer whole (lock held)."""
+        stream.finished = True
+        stream.failed = failed
+        if stream.head is None:  # the application failed before its head: a 500
+            stream.head = (500, [("content-length", "0")])
+            stream.length = 0
+            stream.failed = False
+
+
+def _method_target(headers: list[tuple[str, str]]) -> tuple[str, str]:
+    """A request's ``:method`` and ``:path``."""
+    method, target = "GET", "/"
+    for name, value in headers:
+        if name == ":method":
+            method = value
+        elif name == ":path":
+            target = value
+    return method, target
 
 
 def _no_write(data: bytes) -> object:
