@@ -564,3 +564,38 @@ def test_workers_are_reused_and_end_with_their_connection(
     for thread in workers:  # the client closed the connection: the server's end joins them
         thread.join(WAIT)
     assert not [t.name for t in workers if t.is_alive()]
+
+
+def test_fast_answers_small_large_unknown_and_failing(serve: Callable[..., WSGIServer]) -> None:
+    """The fast path (the proxy's plain GETs): a small answer is sent by the connection's
+    thread, a large one or one of unknown length by a worker (under the client's windows), and
+    a fast path that raises leaves the request to the application."""
+    big = bytes(range(256)) * 4096  # 1 MiB
+
+    def fast(method: str, target: str, protocol: str) -> Any:
+        assert protocol == HTTP2
+        if target == "/small":
+            return "200 OK", [("Content-Length", "5")], [b"small"]
+        if target == "/big":
+            return "200 OK", [("Content-Length", str(len(big)))], iter([big[:1000], big[1000:]])
+        if target == "/unknown":
+            return "200 OK", [], iter([b"no ", b"length"])
+        if target == "/broken":
+            raise RuntimeError("a bug in the fast path")
+        return None
+
+    def app(environ: dict[str, Any], start: StartResponse) -> Iterable[bytes]:
+        start("200 OK", [("Content-Length", "4")])
+        return [b"wsgi"]
+
+    server = serve(app, fast_answer=fast)
+    with H2Client(server.tcp.address) as client:
+        ids = {p: client.request("GET", p) for p in ("/small", "/big", "/unknown", "/broken", "/")}
+        bodies = {p: client.answer(i)[2] for p, i in ids.items()}
+    assert bodies == {
+        "/small": b"small",
+        "/big": big,
+        "/unknown": b"no length",
+        "/broken": b"wsgi",
+        "/": b"wsgi",
+    }
