@@ -37,7 +37,7 @@ from dnslib import AAAA, QTYPE, RCODE, RR, A, DNSError, DNSRecord
 
 from pytest_goproxy.entries import Number
 from pytest_goproxy.errors import FaultError, NamespaceUnavailable
-from pytest_goproxy.lifecycle import Starting
+from pytest_goproxy.lifecycle import Closing, Starting
 from pytest_goproxy.network.faults import Fault, get_fault
 from pytest_goproxy.serving.tcp import Connection, TCPServer
 from pytest_goproxy.serving.udp import (
@@ -86,7 +86,7 @@ class Question:
     at: float = field(default_factory=time.monotonic, compare=False)
 
 
-class ResolverFaultHandle:
+class ResolverFaultHandle(Closing):
     """One resolver fault on one name; ``remove()`` ends it (idempotent), as ``with`` does."""
 
     def __init__(
@@ -120,12 +120,6 @@ class ResolverFaultHandle:
         self._reserved.clear()
 
     close = remove
-
-    def __enter__(self) -> ResolverFaultHandle:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.remove()
 
     def __repr__(self) -> str:
         state = "active" if self.active else "removed"
