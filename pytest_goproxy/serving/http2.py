@@ -54,7 +54,7 @@ import h2.exceptions
 import h2.settings
 import hyperframe.frame
 
-from pytest_goproxy.serving.http1 import http_date
+from pytest_goproxy.serving.http1 import InputLines, http_date
 from pytest_goproxy.serving.tcp import CHUNK, Connection, TCPServer
 
 __all__ = [
@@ -152,7 +152,7 @@ class WSGIHost(Protocol):
     ) -> dict[str, Any]: ...
 
 
-class _Body:
+class _Body(InputLines):
     """``wsgi.input`` of one stream: the request body's ``DATA``, as the connection reads it."""
 
     def __init__(self) -> None:
@@ -184,21 +184,6 @@ class _Body:
                 if want < len(chunk):
                     self._chunks.appendleft(chunk[want:])
         return bytes(out)
-
-    def readline(self, size: int = -1) -> bytes:
-        out = bytearray()
-        while (size < 0 or len(out) < size) and not out.endswith(b"\n"):
-            data = self.read(1)
-            if not data:
-                break
-            out += data
-        return bytes(out)
-
-    def readlines(self, hint: int = -1) -> list[bytes]:
-        return list(iter(self.readline, b""))
-
-    def __iter__(self) -> Any:
-        return iter(self.readline, b"")
 
 
 class _Stream:
@@ -449,6 +434,9 @@ class _Session:
                 i <= self.last_stream for i in self.streams
             ):
                 self.ending = True  # the graceful GOAWAY's last stream is done
+        if done:  # the idle time counts from the last answer sent too, not only from the
+            # client's last frame (after an answer longer than idle_timeout, GOAWAY came at once)
+            self.last_active = time.monotonic()
         for stream in done:
             # no more of its request body will be read (DATA for a stream we dropped is not
             # fed): an application still reading it (a stream reset before its body ended)
