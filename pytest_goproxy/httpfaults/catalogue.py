@@ -177,6 +177,9 @@ SELECTOR_NAMES: tuple[str, ...] = (
 
 _COMMA_STOPS = "go stops with this error: `,` falls back only on a 404 or 410 answer."
 _H2_ONLY = " HTTP/2 only: over HTTP/1.1 (`http2=False`, `GODEBUG=http2client=0`) it never plays."
+_RECOVERS = "Succeeds: a negative control, go recovers on its own."
+#: ``goaway``'s and ``goaway_graceful``'s: nginx's ``keepalive_requests`` is such a count.
+_AFTER = Param("after", 0, "requests", "requests on the connection before it plays")
 #: HTTP/2's error codes (RFC 9113 section 7), the ``error`` of ``rst_stream``.
 _H2_ERROR = Param(
     "error",
@@ -363,7 +366,7 @@ HTTP_FAULTS: dict[str, HTTPFault] = by_name(
         failure="RESET (`h2_error` NO_ERROR)",
         comma=_COMMA_STOPS,
         pipe=_PIPE_FALLS,
-        params=(Param("after", 0, "requests", "requests on the connection before it plays"),),
+        params=(_AFTER,),
         http2_only=True,
     ),
     HTTPFault(
@@ -376,9 +379,9 @@ HTTP_FAULTS: dict[str, HTTPFault] = by_name(
         go="Nothing: the stream is answered and go opens a new connection for the next request "
         "(measured with every request of a download played on).",
         failure="",
-        comma="Succeeds: a negative control, go recovers on its own.",
-        pipe="Succeeds: a negative control, go recovers on its own.",
-        params=(Param("after", 0, "requests", "requests on the connection before it plays"),),
+        comma=_RECOVERS,
+        pipe=_RECOVERS,
+        params=(_AFTER,),
         http2_only=True,
     ),
     HTTPFault(

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import http
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.utils import formatdate
 
 from pytest_goproxy.serving.tcp import CHUNK, Connection
 
-__all__ = ["MAX_HEAD", "Head", "answer", "http_date", "read_head", "split_head"]
+__all__ = ["MAX_HEAD", "Head", "InputLines", "answer", "http_date", "read_head", "split_head"]
 
 #: The longest head read (http.server reads up to 64 KiB too).
 MAX_HEAD = 64 * 1024
@@ -100,3 +101,27 @@ def http_date() -> str:
         text = formatdate(now, usegmt=True)
         _DATE[0] = (now, text)
     return text
+
+
+class InputLines:
+    """The line reading WSGI's ``wsgi.input`` must offer (``readline``, ``readlines``,
+    iteration), made from a subclass's ``read(size)``: one place for the HTTP/1.1 body reader
+    and the HTTP/2 stream's (git's POSTs are read with ``read``; these are for the spec)."""
+
+    def read(self, size: int = -1) -> bytes:
+        raise NotImplementedError
+
+    def readline(self, size: int = -1) -> bytes:
+        out = bytearray()
+        while (size < 0 or len(out) < size) and not out.endswith(b"\n"):
+            data = self.read(1)
+            if not data:
+                break
+            out += data
+        return bytes(out)
+
+    def readlines(self, hint: int = -1) -> list[bytes]:
+        return list(iter(self.readline, b""))
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.readline, b"")

@@ -34,11 +34,11 @@ import ssl
 import sys
 import time
 import urllib.parse
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
 
-from pytest_goproxy.serving.http1 import MAX_HEAD, answer, http_date, split_head
+from pytest_goproxy.serving.http1 import MAX_HEAD, InputLines, answer, http_date, split_head
 from pytest_goproxy.serving.http2 import CONNECTION_REQUEST, serve_http2
 from pytest_goproxy.serving.tcp import CHUNK, Connection, TCPServer
 
@@ -105,7 +105,7 @@ class _Stream:
         return data
 
 
-class _Input:
+class _Input(InputLines):
     """``wsgi.input``: a request body, to its end (``Content-Length`` or ``chunked``)."""
 
     def __init__(self, stream: _Stream, length: int | None) -> None:
@@ -151,21 +151,6 @@ class _Input:
                     self.stream.line()  # the CRLF after a chunk
             out += data
         return bytes(out)
-
-    def readline(self, size: int = -1) -> bytes:
-        out = bytearray()
-        while (size < 0 or len(out) < size) and not out.endswith(b"\n"):
-            data = self.read(1)
-            if not data:
-                break
-            out += data
-        return bytes(out)
-
-    def readlines(self, hint: int = -1) -> list[bytes]:
-        return list(iter(self.readline, b""))
-
-    def __iter__(self) -> Iterator[bytes]:
-        return iter(self.readline, b"")
 
     def drain(self) -> bool:
         """Read what is left (some of it, briefly); True when the body ended cleanly. A body
