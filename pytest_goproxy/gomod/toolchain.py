@@ -17,7 +17,8 @@ as the switched-to toolchain would, the user's GOTOOLCHAIN left as it was. ``go 
 command alone) prints the synthetic name, so a test sees from inside the switched run which
 toolchain answered. What it cannot show is anything of the newer Go itself: every other command
 is the local go's, so a project whose ``go`` line is newer than the local go needs a real
-toolchain.
+toolchain. ``bin/go`` is a ``/bin/sh`` script, so it runs on Unix only (on Windows go would look
+for ``bin/go.exe``), and it holds the local go's paths: the zip serves this machine alone.
 """
 
 from __future__ import annotations
