@@ -9,6 +9,8 @@ these runs; pytest_goproxy/gorun/failure.py quotes them.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pytest_goproxy.gomod.toolchain import TOOLCHAIN_MODULE, toolchain_version
@@ -203,3 +205,19 @@ def test_toolchain_beside_a_go_mod_of_ones_own_is_refused(go: GoRunner) -> None:
 
     with pytest.raises(GoProjectError, match=r"put the toolchain line in that go\.mod"):
         go.project(toolchain=TOOLCHAIN, files={"go.mod": "module m\n"})
+
+
+def test_the_runner_default_and_what_wins(
+    go: GoRunner, goproxy: FakeGoProxy, gosumdb: ChecksumDB, served: str, tmp_path: Path
+) -> None:
+    """GoRunner(gotoolchain=...) is every run's; a run's gotoolchain= beats it, and a
+    GOTOOLCHAIN in env beats both (the env is what go reads)."""
+    with GoRunner(go.binary, workdir=tmp_path, gotoolchain="auto") as auto:
+        project = auto.project(toolchain=TOOLCHAIN)
+        assert project.run("version", env=env(goproxy, gosumdb)).switched_to == TOOLCHAIN
+        local = project.run("version", env=env(goproxy, gosumdb), gotoolchain="local")
+        assert local.switched_to is None and local.env["GOTOOLCHAIN"] == "local"
+        pinned = project.run(
+            "version", env=env(goproxy, gosumdb, GOTOOLCHAIN="local"), gotoolchain="auto"
+        )
+        assert pinned.switched_to is None and pinned.env["GOTOOLCHAIN"] == "local"
