@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +34,8 @@ from pytest_goproxy.gorun import (
     namespace_unavailable,
 )
 from pytest_goproxy.gorun import namespace as ns
-from pytest_goproxy.gorun.process import group_alive, run_process
+from pytest_goproxy.gorun.cancel import Cancel, Cancelled, cancelling
+from pytest_goproxy.gorun.process import GroupWatch, group_alive, run_process, watching_groups
 from pytest_goproxy.lifecycle import remove_tree
 from pytest_goproxy.network import FakeResolver, ResolverFaultHandle
 from pytest_goproxy.proxy import FakeGoProxy
@@ -314,3 +317,40 @@ class StubResolver:
     address: str = "127.0.0.1"
     names: tuple[str, ...] = ()
     options: tuple[str, ...] = ()
+
+
+def test_a_cancel_ends_a_run_waiting_on_the_resolver(
+    go: GoRunner, proxies: dict[str, FakeGoProxy]
+) -> None:
+    """Ctrl-C of a matrix (a cancelled token) while go waits for a silent resolver: the
+    namespace's process group is killed at once and nothing of it is left."""
+    names = {"goproxy.cn": proxies["goproxy.cn"].host}
+    token, watch = Cancel(), GroupWatch()
+    seen: list[int] = []
+
+    def cancel_once_asked() -> None:
+        deadline = time.monotonic() + 30
+        while not silent.questions and time.monotonic() < deadline:
+            time.sleep(0.01)
+        seen.extend(watch.groups())
+        token.cancel()
+
+    silent = FakeResolver(names)  # go's defaults: 10 s before it gives up
+    with silent:
+        silent.inject("goproxy.cn", "dns_timeout")
+        canceller = threading.Thread(target=cancel_once_asked, daemon=True)
+        canceller.start()
+        project = go.project(requires={LIB: VERSION})
+        with watching_groups(watch), cancelling(token), pytest.raises(Cancelled):
+            project.tidy(
+                env={"GOPROXY": "https://goproxy.cn", "GOSUMDB": "off"},
+                resolver=silent,
+                timeout=60,
+            )
+        canceller.join(5)
+        asked = [q.type for q in silent.questions]
+    # go asks A and AAAA again after 5 s (attempts:2): a go that outlived the cancel would have
+    assert sorted(set(asked)) == sorted(asked), asked
+    assert len(seen) == 1  # go, in its namespace, was running when the cancel came
+    assert not group_alive(seen[0])
+    assert watch.groups() == ()
