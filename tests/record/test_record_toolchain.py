@@ -132,6 +132,20 @@ def test_the_real_toolchain_recorded_from_the_go_module_proxy(tmp_path: Path, go
         cut.assert_failure(Failure.TOOLCHAIN)
         assert cut.cause is Failure.TRUNCATED, cut.describe()
         assert cut.classification is not None and cut.classification.toolchain == REAL
+    # the matrix of the recorded project starts its cells with the switch to the real toolchain
+    from pytest_goproxy.matrix import MatrixProject
+    from pytest_goproxy.matrix.runner import MatrixRunner
+
+    recorded = MatrixProject.of(project, result.snapshot, "")
+    with MatrixRunner(recorded, runner=go, timeout=300, command=["version"]) as matrix:
+        assert matrix.switch_toolchain() == REAL
+        for fault, verdict in (("none", "recovered"), ("cut_body", "failed")):
+            outcome = matrix.engine.run(
+                matrix.outage(fault, "single"), recorded.modules, project=project, private=""
+            )
+            assert outcome.cell.verdict == verdict, outcome.cell
+            assert outcome.result is not None
+            assert outcome.result.toolchain_download == REAL
 
 
 def test_the_matrix_of_a_recorded_project_starts_with_its_own_toolchain(
