@@ -339,6 +339,9 @@ class GoRunner(Closing):
             Path(cwd).mkdir()
         elif not Path(cwd).is_dir():
             raise GoProjectError(f"working directory {cwd} does not exist")
+        # before the run's door opens: a resolver that was never started fails here, leaving
+        # nothing open behind it
+        etc = write_namespace_files(run_dir / "etc", resolver) if resolver is not None else None
         token = f"run-{number}"
         guard_url = ssh_command = None
         door: Door | None = None
@@ -367,8 +370,8 @@ class GoRunner(Closing):
         )
         trace_toolchain(full_env)
         argv = [str(self.binary.path), *args]
-        if resolver is not None:
-            argv = namespace_argv(argv, write_namespace_files(run_dir / "etc", resolver))
+        if resolver is not None and etc is not None:
+            argv = namespace_argv(argv, etc)
             for name in ("NO_PROXY", "no_proxy"):
                 full_env[name] = no_proxy_with(full_env.get(name, ""), resolver.names)
         started = time.monotonic()

@@ -147,3 +147,11 @@ def test_the_check_names_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> Non
         )
     finally:
         ns.namespace_unavailable.cache_clear()
+
+
+@pytest.mark.usefixtures("namespaces")
+def test_a_resolver_never_started_is_said_before_go_runs(go: GoRunner) -> None:
+    from pytest_goproxy.network import FakeResolver
+
+    with pytest.raises(RuntimeError, match="start the FakeResolver first"):
+        go.run(["version"], resolver=FakeResolver({"goproxy.cn": "127.0.0.1"}))
