@@ -23,7 +23,6 @@ A fault is put on a host by name: ``refused@goproxy.cn`` (:func:`split_target`).
 from __future__ import annotations
 
 import shlex
-from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from pytest_goproxy.configs import Configuration, Served, get_config
@@ -141,20 +140,13 @@ def _escaped(key: str, value: str) -> str:
     return value.replace("{", "{{").replace("}", "}}")
 
 
-def split_target(fault: str, served: Mapping[str, str] | None = None) -> tuple[str, str | None]:
+def split_target(fault: str) -> tuple[str, str | None]:
     """``refused@goproxy.cn`` -> ``("refused", "goproxy.cn")``; no ``@``: ``(fault, None)``.
-    With ``served`` (host -> endpoint), the host is checked and its endpoint returned."""
+    Which endpoint the host is, the outage engine says (``Outage.cell(..., at=host)``)."""
     __tracebackhide__ = True
     name, at, target = fault.partition("@")
     if not at:
         return fault, None
     if not name or not target:
         raise ConfigError(f"fault {fault!r}: write NAME@HOST, e.g. refused@goproxy.cn")
-    if served is None:
-        return name, target
-    if target in served.values():
-        return name, target
-    if target not in served:
-        known = ", ".join(sorted(served)) or "none (the configuration serves no host by name)"
-        raise ConfigError(f"fault {fault!r}: {target} is not served here; hosts: {known}")
-    return name, served[target]
+    return name, target
