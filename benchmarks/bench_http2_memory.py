@@ -7,7 +7,8 @@ adds up over a large graph.
 
 A client in a child process (python-hyper's ``h2`` over a TLS socket that picked ``h2`` by
 ALPN, up to 100 streams in flight, as go keeps tens) asks ``FakeGoProxy(tls=True)`` for
-``.info``, ``.mod`` and ``.zip`` files of 100 modules: first ``--warm`` streams (imports,
+``.info``, ``.mod`` and ``.zip`` files of 100 modules (small answers the connection's thread
+sends itself, and every tenth zip large enough for a worker): first ``--warm`` streams (imports,
 caches, the workers' threads), then ``--streams`` more on the same connection. The server's
 process measures its resident set (``/proc``, current, not peak) after the warm-up, after the
 streams (connection still open) and after the connection ended; a second run does the same with
@@ -17,10 +18,11 @@ entries (the log is the proxy's feature, kept whole unless limited; it is not wh
 here).
 
 The warm-up is long enough for the workers to reach the streams in flight (a connection keeps
-one worker per stream answered at once, up to ``MAX_CONCURRENT_STREAMS``; after 300 streams
-there were 26, after 3300 about 70): what grows after it grows per stream. h2 itself remembers
-up to 2**16 closed stream ids per connection (``H2Connection.MAX_CLOSED_STREAMS``, about 100
-bytes each), the one growth the heap shows; it is bounded, and ends with the connection.
+one worker per worker-sent answer in flight, up to ``MAX_CONCURRENT_STREAMS``; before the small
+answers were sent by the connection's thread, all of them needed one, and there were 26 after
+300 streams, about 70 after 3300): what grows after it grows per stream. h2 itself remembers up
+to 2**16 closed stream ids per connection (``H2Connection.MAX_CLOSED_STREAMS``, about 100 bytes
+each), the one growth the heap shows; it is bounded, and ends with the connection.
 
 Run on demand::
 
@@ -141,7 +143,9 @@ def run_once(streams: int, warm: int, *, trace: bool) -> dict[str, Any]:
     with FakeGoProxy(tls=True) as proxy:
         proxy.request_log.limit = 100
         for i in range(MODULES):
-            files = {"m.go": f"package m{i:03d}\n", "data.txt": f"{i}\n" * 2000}
+            # every tenth zip is over the inline limit (about 350 KB): workers send those
+            data = os.urandom(350_000).hex() if i % 10 == 0 else f"{i}\n" * 2000
+            files = {"m.go": f"package m{i:03d}\n", "data.txt": data}
             proxy.add_module(f"example.test/m{i:03d}", "v1.0.0", files=files)
         spawn = multiprocessing.get_context("spawn")
         ours, theirs = spawn.Pipe()
