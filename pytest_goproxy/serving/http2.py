@@ -16,7 +16,9 @@ slow answer must not hold the others), kept for the next request until the conne
 hands its answer's head and body chunks to the connection's thread through its :class:`_Stream`
 and a wake-up socket pair (one byte for all that was handed over since the connection's thread
 last looked), and waits when more than :data:`_STREAM_BUFFER` bytes are queued (the client's
-flow-control window is the limit, as for any HTTP/2 server).
+flow-control window is the limit, as for any HTTP/2 server). A fast-path answer (the proxy's
+plain ``GET``: a look-up, no application) of at most :data:`_INLINE_BODY` bytes is made and
+queued by the connection's thread itself, as HTTP/1.1's connection thread does: no hand-over.
 
 **What a fault asks of a stream** (:class:`StreamAction`, put in the WSGI environ under
 :data:`STREAM_ACTION` by an HTTP fault) is played here, at the frame level, where it happens in
