@@ -31,6 +31,26 @@ def test_go_negotiates_http2_with_the_https_proxy(go: GoRunner, goproxy_tls: Fak
     assert {r.protocol for r in requests} == HTTP2
 
 
+def test_go_downloads_a_large_zip_over_http2_and_its_hash_verifies(
+    go: GoRunner, goproxy_tls: FakeGoProxy
+) -> None:
+    """A zip too big for the connection's thread (a worker sends it, under go's windows) beside
+    small ones; the checksum database's hashes must match what go received."""
+    requires = _serve_two(goproxy_tls)
+    big = "".join(f"{n:08x}{n * 7919 % 65521:08x}\n" for n in range(60_000))  # ~1 MB
+    goproxy_tls.add_module(
+        "example.test/big", "v1.0.0", files={"big.go": "package big\n", "d": big}
+    )
+    requires["example.test/big"] = "v1.0.0"
+    with ChecksumDB(tls=True) as db:
+        db.add_from(goproxy_tls.store)
+        result = go.project(requires=requires).tidy(env={"GOPROXY": goproxy_tls.url, **db.env})
+        result.assert_ok()
+    (zip_request,) = goproxy_tls.requests(kind="zip", module="example.test/big")
+    assert zip_request.protocol == "HTTP/2"
+    assert zip_request.bytes_sent > 256 * 1024
+
+
 def test_without_http2_on_the_fake_go_speaks_http1(
     go: GoRunner, goproxy_factory: Callable[..., FakeGoProxy]
 ) -> None:
