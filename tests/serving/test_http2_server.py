@@ -11,6 +11,8 @@ import hashlib
 import socket
 import ssl
 import threading
+import time
+import types
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -20,6 +22,7 @@ import h2.errors
 import h2.events
 import pytest
 
+from pytest_goproxy.serving import http2
 from pytest_goproxy.serving.http2 import (
     CONNECTION_REQUEST,
     HTTP2,
@@ -470,6 +473,38 @@ def test_an_idle_connection_is_ended_with_goaway(serve: Callable[..., WSGIServer
         assert client.terminated is not None
         assert client.terminated.error_code == h2.errors.ErrorCodes.NO_ERROR
         assert client.terminated.last_stream_id == second
+
+
+def test_the_idle_time_counts_from_the_last_answer(
+    serve: Callable[..., WSGIServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server's clock (only http2's) jumps far past ``idle_timeout`` while an answer is in
+    the making; once it is sent, the connection is not idle: the client's next request, after
+    one of the server's idle checks (each second at most), is answered, not sent GOAWAY."""
+    now = [1000.0]
+    monkeypatch.setattr(http2, "time", types.SimpleNamespace(monotonic=lambda: now[0]))
+    inside, release = threading.Event(), threading.Event()
+
+    def app(environ: dict[str, Any], start: StartResponse) -> Iterable[bytes]:
+        if environ["PATH_INFO"] == "/slow":
+            inside.set()
+            release.wait(WAIT)
+        start("200 OK", [("Content-Length", "2")])
+        return [b"ok"]
+
+    server = serve(app, idle_timeout=10.0)
+    with H2Client(server.tcp.address) as client:
+        # a first exchange: both sides' SETTINGS are acknowledged, and the server has read
+        # every frame of the client's before the clock jumps (one after would count as activity)
+        assert client.answer(client.request("GET", "/first"))[2] == b"ok"
+        slow = client.request("GET", "/slow")
+        assert inside.wait(WAIT)
+        now[0] += 3600.0  # an hour in the making, for the server
+        release.set()
+        assert client.answer(slow)[2] == b"ok"
+        time.sleep(1.5)  # lets an idle check pass (no measure: nothing is asserted of it)
+        assert client.answer(client.request("GET", "/next"))[2] == b"ok"
+        assert client.terminated is None
 
 
 def test_an_answer_waits_for_the_clients_window(serve: Callable[..., WSGIServer]) -> None:
