@@ -474,7 +474,7 @@ def _stream_action(kind: StreamActionKind, **fields: str | int) -> Player:
 
 _PLAYERS: dict[str, Player] = {
     "rst_stream": _stream_action(StreamActionKind.RESET, error="error", after_bytes="after_bytes"),
-    "goaway": _stream_action(StreamActionKind.GOAWAY),
+    "goaway": _stream_action(StreamActionKind.GOAWAY, after_bytes="after_bytes"),
     "goaway_graceful": _stream_action(StreamActionKind.GOAWAY_GRACEFUL),
     "refused_stream": _stream_action(StreamActionKind.RESET, error=ErrorCode.REFUSED_STREAM),
     "h2_protocol_error": _stream_action(StreamActionKind.DATA_BEFORE_HEADERS),

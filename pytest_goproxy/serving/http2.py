@@ -102,6 +102,7 @@ class StreamActionKind(str, enum.Enum):
     #: ``RST_STREAM`` with ``error`` after ``after_bytes`` of the body (0: before the headers)
     RESET = "reset"
     #: ``GOAWAY`` naming this stream as the last, then the connection closes before its answer
+    #: (or after ``after_bytes`` of its body)
     GOAWAY = "goaway"
     #: ``GOAWAY`` naming this stream as the last; it is answered, then the connection closes
     GOAWAY_GRACEFUL = "goaway_graceful"
@@ -463,7 +464,9 @@ class _Session:
                     return
             action = stream.action
             limit = None
-            if action is not None and action.kind in _CUT_SHORT:
+            if action is not None and (
+                action.kind in _CUT_SHORT or action.kind is StreamActionKind.GOAWAY
+            ):
                 limit = action.after_bytes
             try:
                 while stream.chunks and (limit is None or stream.sent < limit):
@@ -484,6 +487,9 @@ class _Session:
                     # ``after_bytes`` went out (or all of a shorter body, without its end)
                     if action is not None and action.kind is StreamActionKind.RESET:
                         self._reset(stream, action.error)
+                    elif action is not None and action.kind is StreamActionKind.GOAWAY:
+                        self._goaway(stream)
+                        self.ending = True  # closed in the middle of this stream's body
                     return  # a stall: nothing more, ever
                 if stream.finished and not stream.chunks:
                     short = stream.length is not None and stream.sent != stream.length
@@ -510,16 +516,14 @@ class _Session:
             self.out += frame.serialize()
             stream.closed = True
             return False
-        if kind in (StreamActionKind.GOAWAY, StreamActionKind.GOAWAY_GRACEFUL):
-            self.out += self.h2.data_to_send()
-            goaway = hyperframe.frame.GoAwayFrame(0)
-            goaway.last_stream_id = stream.id
-            goaway.error_code = ErrorCode.NO_ERROR
-            self.out += goaway.serialize()
-            if kind is StreamActionKind.GOAWAY:
-                self.ending = True  # closed with this stream in flight
-                stream.closed = True
-                return False
+        abrupt = action is not None and kind is StreamActionKind.GOAWAY
+        if abrupt and action is not None and action.after_bytes <= 0:
+            self._goaway(stream)
+            self.ending = True  # closed with this stream in flight, before its headers
+            stream.closed = True
+            return False
+        if kind is StreamActionKind.GOAWAY_GRACEFUL:
+            self._goaway(stream)
             self.last_stream = stream.id
         code, headers = stream.head
         names = {name for name, _ in headers}
@@ -531,12 +535,21 @@ class _Session:
         # an answer with no body (HEAD, 204, 304) ends with its headers, before or after its
         # application finishes: the empty DATA frame that would end it later is one a strict
         # client checks against Content-Length (h2 refuses a 204's)
-        bodiless = (done or stream.bodiless) and kind not in _CUT_SHORT
+        bodiless = (done or stream.bodiless) and kind not in _CUT_SHORT and not abrupt
         self.h2.send_headers(stream.id, fields, end_stream=bodiless)
         if bodiless:
             stream.closed = True
             return False
         return True
+
+    def _goaway(self, stream: _Stream) -> None:
+        """GOAWAY NO_ERROR naming ``stream`` as the last, written with hyperframe (h2 would stop
+        reading the connection once it sent one; the graceful case must go on serving)."""
+        self.out += self.h2.data_to_send()
+        goaway = hyperframe.frame.GoAwayFrame(0)
+        goaway.last_stream_id = stream.id
+        goaway.error_code = ErrorCode.NO_ERROR
+        self.out += goaway.serialize()
 
     def _reset(self, stream: _Stream, error: ErrorCode) -> None:
         with contextlib.suppress(h2.exceptions.StreamClosedError, h2.exceptions.ProtocolError):

@@ -106,6 +106,15 @@ def test_http2_false_offers_http1_alone(
             "http2: server sent GOAWAY and closed the connection; LastStreamID=5, "
             'ErrCode=NO_ERROR, debug=""',
         ),
+        # go: ...: read "https://...v1.0.0.zip": http2: server sent GOAWAY and closed the
+        #     connection; LastStreamID=5, ErrCode=NO_ERROR, debug=""  (real nginx's, mid-body)
+        (
+            "goaway",
+            {"after_bytes": 64},
+            Failure.TRUNCATED,
+            "NO_ERROR",
+            'read "https://',
+        ),
         # 2026/12/06 09:50:00 protocol error: received DATA before a HEADERS frame
         # go: ...: Get "https://...v1.0.0.zip": stream error: stream ID 5; PROTOCOL_ERROR
         (
