@@ -238,7 +238,9 @@ def retry(ctx: RunContext) -> Ran:
 
 def relay(ctx: RunContext) -> Ran:
     primary = ctx.endpoints.proxies["primary"]
-    nginx = NginxRelay(ctx.endpoints.url("primary"), nginx=ctx.nginx, workdir=ctx.workdir)
+    # over HTTPS (matrix --tls) the relay faces go over HTTPS too, and so speaks HTTP/2 to it
+    tls = ctx.endpoints.plans["primary"].tls
+    nginx = NginxRelay(ctx.endpoints.url("primary"), nginx=ctx.nginx, workdir=ctx.workdir, tls=tls)
     ctx.endpoints.add(nginx.stop)
     nginx.start()
     env = ctx.env(relay=nginx.url)

@@ -119,3 +119,20 @@ def test_the_same_path_without_goaway_succeeds(
         result.assert_ok()
         protocols = {protocol for protocol, _, _ in _log(relay)}
     assert protocols == ({"HTTP/1.1"} if godebug else {"HTTP/2.0"})
+
+
+def test_the_relay_configuration_over_tls_faces_go_over_https(toxiproxy: object) -> None:
+    """``matrix --tls --configs relay``: nginx faces go over HTTPS (HTTP/2) as the primary does,
+    and still serves a warmed cache past a refused primary."""
+    from pytest_goproxy import Toxiproxy, run_matrix
+
+    assert isinstance(toxiproxy, Toxiproxy)
+    cells = run_matrix(
+        None, ["none", "refused"], ["relay"], tls=True, timeout=30, private="", toxiproxy=toxiproxy
+    )
+    assert [(c.fault, c.verdict) for c in cells] == [
+        ("none", "recovered"),
+        ("refused", "recovered"),
+    ]
+    assert cells[0].details is not None
+    assert cells[0].details.env["GOPROXY"].startswith("https://127.0.0.1:")
