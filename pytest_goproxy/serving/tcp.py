@@ -33,12 +33,14 @@ import socket
 import ssl
 import threading
 from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 from pytest_goproxy.errors import FaultError
 
 __all__ = [
     "CHUNK",
     "Connection",
+    "LoopServer",
     "StuckListener",
     "TCPServer",
     "copy",
@@ -54,6 +56,7 @@ CHUNK = 64 * 1024
 _JOIN_TIMEOUT = 5.0
 
 _LOG = logging.getLogger("pytest_goproxy.serving")
+Self = TypeVar("Self", bound="LoopServer")
 
 
 class Connection:
@@ -262,7 +265,109 @@ def _daemon(target: Callable[[], None], name: str) -> threading.Thread:
 Handler = Callable[[Connection], None]
 
 
-class TCPServer:
+class LoopServer:
+    """What every server of this layer is, whatever it reads (connections, datagrams): one
+    loop thread waiting in a selector on its socket and a wake-up socket pair, so ``close()``
+    takes effect at once instead of at the next poll; the threads it started, each known until
+    it ends (a handler's exception logged at debug level, never lost nor fatal); and a
+    ``close()`` that wakes the loop and joins it and every thread. Subclasses say what one
+    ready socket means (:meth:`_ready`) and what else ``close()`` ends (:meth:`_closed`)."""
+
+    def __init__(self, sock: socket.socket, name: str) -> None:
+        sock.setblocking(False)
+        self._sock = sock
+        self.name = name
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._lock = threading.Lock()
+        self._threads: set[threading.Thread] = set()
+        self._closing = False
+        self._loop: threading.Thread | None = None
+
+    def start(self: Self) -> Self:
+        """Run the loop in a thread of its own (idempotent)."""
+        with self._lock:
+            if self._loop is None and not self._closing:
+                self._loop = threading.Thread(target=self._run, name=self.name, daemon=True)
+                self._loop.start()
+        return self
+
+    def close(self) -> None:
+        """Stop the loop, end what the subclass holds, join every thread (idempotent)."""
+        with self._lock:
+            if self._closing:
+                return
+            self._closing = True
+            loop = self._loop
+        with contextlib.suppress(OSError):
+            self._wake_w.send(b"x")
+        current = threading.current_thread()
+        if loop is not None and loop is not current:
+            loop.join(_JOIN_TIMEOUT)
+        self._closed()
+        with self._lock:
+            threads = list(self._threads)
+        for thread in threads:
+            if thread is not current and thread.ident is not None:
+                thread.join(_JOIN_TIMEOUT)
+        for sock in (self._sock, self._wake_r, self._wake_w):
+            with contextlib.suppress(OSError):
+                sock.close()
+
+    def __enter__(self: Self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def spawn(self, target: Callable[[], None], name: str) -> threading.Thread:
+        """Start a thread for a handler (a pipe's second direction) that ``close()`` joins."""
+        thread = self._thread(target, name)
+        with self._lock:
+            self._threads.add(thread)
+        thread.start()
+        return thread
+
+    def spawn_unless_closing(self, target: Callable[[], None], name: str) -> bool:
+        """:meth:`spawn`, unless ``close()`` has begun (then nothing starts: False)."""
+        thread = self._thread(target, name)
+        with self._lock:
+            if self._closing:
+                return False
+            self._threads.add(thread)
+        thread.start()
+        return True
+
+    def _thread(self, target: Callable[[], None], name: str) -> threading.Thread:
+        def run() -> None:
+            try:
+                target()
+            except Exception:  # a handler's bug must not pass silently, nor kill the server
+                _LOG.debug("%s: a handler raised", self.name, exc_info=True)
+            finally:
+                with self._lock:
+                    self._threads.discard(threading.current_thread())
+
+        return threading.Thread(target=run, name=f"{self.name}-{name}", daemon=True)
+
+    def _run(self) -> None:
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._sock, selectors.EVENT_READ)
+            selector.register(self._wake_r, selectors.EVENT_READ)
+            while not self._closing:
+                for key, _ in selector.select():
+                    if key.fileobj is self._wake_r or self._closing:
+                        return
+                    self._ready()
+
+    def _ready(self) -> None:
+        """The socket has something to read (a connection to accept, a datagram)."""
+        raise NotImplementedError
+
+    def _closed(self) -> None:
+        """What ``close()`` ends besides the loop, before it joins the threads."""
+
+
+class TCPServer(LoopServer):
     """A threaded TCP server on ``host`` (loopback), one thread per connection, every one of
     them known and joined on :meth:`close` (see the module docstring).
 
@@ -283,16 +388,10 @@ class TCPServer:
         self.handler = handler
         self.read_timeout = read_timeout
         self.max_connections = max_connections
-        self._listener = socket.create_server((host, port))
-        self._listener.setblocking(False)
-        self.address: tuple[str, int] = self._listener.getsockname()[:2]
-        self.name = f"{name}-{self.address[1]}"
-        self._wake_r, self._wake_w = socket.socketpair()
-        self._lock = threading.Lock()
+        listener = socket.create_server((host, port))
+        self.address: tuple[str, int] = listener.getsockname()[:2]
+        super().__init__(listener, f"{name}-{self.address[1]}")
         self._connections: set[Connection] = set()
-        self._threads: set[threading.Thread] = set()
-        self._closing = False
-        self._accepting: threading.Thread | None = None
 
     @property
     def port(self) -> int:
@@ -304,48 +403,14 @@ class TCPServer:
         with self._lock:
             return len(self._connections)
 
-    # -- lifetime ----------------------------------------------------------------------------
-
-    def start(self) -> TCPServer:
-        """Accept in a thread of its own (idempotent)."""
-        with self._lock:
-            if self._accepting is None and not self._closing:
-                self._accepting = threading.Thread(
-                    target=self._accept_loop, name=self.name, daemon=True
-                )
-                self._accepting.start()
-        return self
-
-    def close(self) -> None:
-        """Stop accepting, shut every connection down, join every thread (idempotent)."""
-        with self._lock:
-            if self._closing:
-                return
-            self._closing = True
-            accepting = self._accepting
+    def _closed(self) -> None:
+        """Stop accepting; shut every connection down (their threads then end)."""
         with contextlib.suppress(OSError):
-            self._wake_w.send(b"x")
-        if accepting is not None and accepting is not threading.current_thread():
-            accepting.join(_JOIN_TIMEOUT)
-        with contextlib.suppress(OSError):
-            self._listener.close()
-        for sock in (self._wake_r, self._wake_w):
-            with contextlib.suppress(OSError):
-                sock.close()
+            self._sock.close()
         with self._lock:
-            connections, threads = list(self._connections), list(self._threads)
+            connections = list(self._connections)
         for conn in connections:
             conn.shutdown()
-        current = threading.current_thread()
-        for thread in threads:
-            if thread is not current and thread.ident is not None:
-                thread.join(_JOIN_TIMEOUT)
-
-    def __enter__(self) -> TCPServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # -- what handlers use -------------------------------------------------------------------
 
@@ -365,54 +430,24 @@ class TCPServer:
                 self._connections.discard(conn)
             conn.close()
 
-    def spawn(self, target: Callable[[], None], name: str) -> threading.Thread:
-        """Start a thread for a handler (a pipe's second direction) that ``close()`` joins."""
-        thread = threading.Thread(target=self._tracked(target), name=f"{self.name}-{name}")
-        thread.daemon = True
-        with self._lock:
-            self._threads.add(thread)
-        thread.start()
-        return thread
-
     # -- accepting ---------------------------------------------------------------------------
 
-    def _tracked(self, target: Callable[[], None]) -> Callable[[], None]:
-        def run() -> None:
-            try:
-                target()
-            except Exception:  # a handler's bug must not pass silently, nor kill the server
-                _LOG.debug("%s: a handler raised", self.name, exc_info=True)
-            finally:
-                with self._lock:
-                    self._threads.discard(threading.current_thread())
-
-        return run
-
-    def _accept_loop(self) -> None:
-        with selectors.DefaultSelector() as selector:
-            selector.register(self._listener, selectors.EVENT_READ)
-            selector.register(self._wake_r, selectors.EVENT_READ)
-            while not self._closing:
-                for key, _ in selector.select():
-                    if key.fileobj is self._wake_r or self._closing:
-                        return
-                    try:
-                        sock, peer = self._listener.accept()
-                    except (BlockingIOError, InterruptedError):
-                        continue
-                    except OSError:  # out of descriptors, or closed: look again
-                        _LOG.debug("%s: accept failed", self.name, exc_info=True)
-                        continue
-                    self._serve(Connection(sock, peer))
+    def _ready(self) -> None:
+        try:
+            sock, peer = self._sock.accept()
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:  # out of descriptors, or closed: look again
+            _LOG.debug("%s: accept failed", self.name, exc_info=True)
+            return
+        self._serve(Connection(sock, peer))
 
     def _serve(self, conn: Connection) -> None:
         conn.sock.setblocking(True)
         conn.settimeout(self.read_timeout)
         with self._lock:
-            if self._closing or len(self._connections) >= self.max_connections:
-                over = True
-            else:
-                over = False
+            over = self._closing or len(self._connections) >= self.max_connections
+            if not over:
                 self._connections.add(conn)
         if over:
             conn.close()
@@ -426,11 +461,7 @@ class TCPServer:
                     self._connections.discard(conn)
                 conn.close()
 
-        thread = threading.Thread(target=self._tracked(handle), name=f"{self.name}-conn")
-        thread.daemon = True
-        with self._lock:
-            self._threads.add(thread)
-        thread.start()
+        self.spawn(handle, "conn")
 
 
 class StuckListener:

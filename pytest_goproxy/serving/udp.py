@@ -19,11 +19,11 @@ import errno
 import ipaddress
 import logging
 import random
-import selectors
 import socket
-import threading
 from collections.abc import Callable, Iterable
 from typing import TypeVar
+
+from pytest_goproxy.serving.tcp import LoopServer
 
 __all__ = ["RefusingAddress", "UDPServer", "is_loopback", "on_free_loopback"]
 
@@ -97,7 +97,7 @@ class RefusingAddress:
 Answer = Callable[[bytes, tuple[str, int]], bytes | None]
 
 
-class UDPServer:
+class UDPServer(LoopServer):
     """Datagrams on ``host:port`` (loopback only), each answered by ``answer(data, peer)`` in a
     thread of its own; None sends nothing back (a server that does not answer).
 
@@ -110,22 +110,16 @@ class UDPServer:
         if not is_loopback(host):
             raise ValueError(f"a UDP server here listens on loopback only, not {host!r}")
         self.answer = answer
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
             # no SO_REUSEADDR: with it, Linux lets two UDP sockets bind one address and port,
             # and two resolvers would share (and steal) each other's questions
-            self._sock.bind((host, port))
+            sock.bind((host, port))
         except BaseException:
-            self._sock.close()
+            sock.close()
             raise
-        self._sock.setblocking(False)
-        self.address: tuple[str, int] = self._sock.getsockname()[:2]
-        self.name = f"{name}-{self.address[0]}:{self.address[1]}"
-        self._wake_r, self._wake_w = socket.socketpair()
-        self._lock = threading.Lock()
-        self._threads: set[threading.Thread] = set()
-        self._closing = False
-        self._reading: threading.Thread | None = None
+        self.address: tuple[str, int] = sock.getsockname()[:2]
+        super().__init__(sock, f"{name}-{self.address[0]}:{self.address[1]}")
 
     @property
     def host(self) -> str:
@@ -135,76 +129,19 @@ class UDPServer:
     def port(self) -> int:
         return self.address[1]
 
-    def start(self) -> UDPServer:
-        """Read in a thread of its own (idempotent)."""
-        with self._lock:
-            if self._reading is None and not self._closing:
-                self._reading = threading.Thread(
-                    target=self._read_loop, name=self.name, daemon=True
-                )
-                self._reading.start()
-        return self
+    def _ready(self) -> None:
+        try:
+            data, peer = self._sock.recvfrom(_MAX_DATAGRAM)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            _LOG.debug("%s: recvfrom failed", self.name, exc_info=True)
+            return
 
-    def close(self) -> None:
-        """Stop reading, close the socket, join every thread (idempotent)."""
-        with self._lock:
-            if self._closing:
-                return
-            self._closing = True
-            reading = self._reading
-        with contextlib.suppress(OSError):
-            self._wake_w.send(b"x")
-        if reading is not None and reading is not threading.current_thread():
-            reading.join(_JOIN_TIMEOUT)
-        with self._lock:
-            threads = list(self._threads)
-        current = threading.current_thread()
-        for thread in threads:
-            if thread is not current:
-                thread.join(_JOIN_TIMEOUT)
-        for sock in (self._sock, self._wake_r, self._wake_w):
-            with contextlib.suppress(OSError):
-                sock.close()
-
-    def __enter__(self) -> UDPServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _read_loop(self) -> None:
-        with selectors.DefaultSelector() as selector:
-            selector.register(self._sock, selectors.EVENT_READ)
-            selector.register(self._wake_r, selectors.EVENT_READ)
-            while not self._closing:
-                for key, _ in selector.select():
-                    if key.fileobj is self._wake_r or self._closing:
-                        return
-                    try:
-                        data, peer = self._sock.recvfrom(_MAX_DATAGRAM)
-                    except (BlockingIOError, InterruptedError):
-                        continue
-                    except OSError:
-                        _LOG.debug("%s: recvfrom failed", self.name, exc_info=True)
-                        continue
-                    self._spawn(data, peer)
-
-    def _spawn(self, data: bytes, peer: tuple[str, int]) -> None:
         def handle() -> None:
-            try:
-                reply = self.answer(data, peer)
-                if reply is not None and not self._closing:
-                    with contextlib.suppress(OSError):
-                        self._sock.sendto(reply, peer)
-            except Exception:  # a handler's bug must not pass silently, nor kill the server
-                _LOG.debug("%s: a handler raised", self.name, exc_info=True)
-            finally:
-                with self._lock:
-                    self._threads.discard(threading.current_thread())
+            reply = self.answer(data, peer)
+            if reply is not None and not self._closing:
+                with contextlib.suppress(OSError):
+                    self._sock.sendto(reply, peer)
 
-        thread = threading.Thread(target=handle, name=f"{self.name}-answer", daemon=True)
-        with self._lock:
-            if self._closing:
-                return
-            self._threads.add(thread)
-        thread.start()
+        self.spawn_unless_closing(handle, "answer")
