@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 
 from pytest_goproxy.serving.tcp import Connection, TCPServer, dial, pipe
 
@@ -119,6 +120,11 @@ def test_a_shutdown_racing_close_never_reaches_a_reused_descriptor() -> None:
 
     with TCPServer(idle) as server:
         raw = socket.create_connection(server.address, timeout=WAIT)
+        # the server's accept of this connection opens a descriptor too: let it happen first,
+        # or it may take the number the close frees before the test's own socket does
+        deadline = time.monotonic() + WAIT
+        while server.open_connections < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
         conn = Connection(Closing(fileno=raw.detach()))
         closing = threading.Thread(target=conn.close)
         closing.start()
