@@ -9,9 +9,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pytest_goproxy.cli.docs import SECTIONS
+from pytest_goproxy.cli.docs import sections
+from pytest_goproxy.cli.main import _parser
 from pytest_goproxy.report.readme import render_readme
 
+#: The command line's own blocks (its reference), written from its parser.
+SECTIONS = sections(_parser())
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 DOCS = ROOT / "docs"

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from pytest_goproxy.cli.command import Subcommand
 
-__all__ = ["COMMAND", "DEFAULT_PAGES", "SECTIONS", "cli_reference", "pages"]
+__all__ = ["COMMAND", "DEFAULT_PAGES", "cli_reference", "pages", "sections"]
 
 #: What ``pytest-goproxy docs`` updates when no path is given: README and the docs site.
 DEFAULT_PAGES = ("README.md", "docs")
@@ -54,30 +55,33 @@ def _option_row(action: argparse.Action) -> tuple[str, str, str]:
     return f"`{name}`", shown, " ".join((action.help or "").split())
 
 
-def cli_reference(_base: Path | None = None) -> str:
-    """Every subcommand with its description and options, from the parser itself: the docs'
-    command-line reference cannot fall behind the code."""
-    from pytest_goproxy.cli.main import COMMANDS, _parser
+def cli_reference(parser: argparse.ArgumentParser) -> str:
+    """Every subcommand of ``parser`` (the command line's, which ``main`` hands over) with its
+    description and options, in the parser's order: the docs' command-line reference cannot
+    fall behind the code. Given, not imported, so that this module, one of the subcommands,
+    does not import the module that gathers them."""
     from pytest_goproxy.entries import markdown_table
 
-    parser = _parser()
     [commands] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
     out = []
-    for module in COMMANDS:
-        command = module.COMMAND
-        sub = commands.choices[command.name]
+    for name, sub in commands.choices.items():
         rows = [
             _option_row(action)
             for action in sub._actions
             if not isinstance(action, argparse._HelpAction)
         ]
-        out += [f"### `pytest-goproxy {command.name}`", "", command.description, ""]
+        out += [f"### `pytest-goproxy {name}`", "", sub.description or "", ""]
         out += [markdown_table(("option", "default", "what"), rows)] if rows else []
     return "\n".join(out)
 
 
-#: The blocks only the command line can write (it sits above the reports).
-SECTIONS = {"cli": cli_reference}
+def sections(parser: argparse.ArgumentParser) -> dict[str, Callable[[Path | None], str]]:
+    """The blocks only the command line can write (it sits above the reports)."""
+
+    def cli(_base: Path | None = None) -> str:
+        return cli_reference(parser)
+
+    return {"cli": cli}
 
 
 def _docs(args: argparse.Namespace) -> int:
@@ -86,7 +90,7 @@ def _docs(args: argparse.Namespace) -> int:
     given = list(args.paths) or [p for p in DEFAULT_PAGES if Path(p).exists()]
     stale = []
     for path in pages(given or list(DEFAULT_PAGES)):
-        if update_readme(path, check=args.check, sections=SECTIONS):
+        if update_readme(path, check=args.check, sections=sections(args.parser)):
             stale.append(path)
             if not args.check:
                 print(f"{path} updated", file=sys.stderr)

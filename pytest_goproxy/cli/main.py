@@ -60,7 +60,9 @@ def exit_status(exc: GoProxyError) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand; its exit status (see the module docstring)."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    args.parser = parser  # what read them (the docs subcommand writes its reference from it)
     try:
         with interrupt_on_signals():
             result: int = args.func(args)
