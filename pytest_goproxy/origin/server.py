@@ -84,7 +84,7 @@ from pytest_goproxy.origin.repos import (
 from pytest_goproxy.serving.answers import not_found, text_answer
 from pytest_goproxy.serving.httpserver import QuickStopHTTPServer
 from pytest_goproxy.serving.requestlog import LoggedBody, RequestLog
-from pytest_goproxy.serving.tls import LOOPBACK_NAMES, session_ca
+from pytest_goproxy.serving.tls import server_context
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack  # typing.Unpack from Python 3.11 (kwargs: 3.12)
@@ -275,13 +275,7 @@ class FakeOrigin(Starting):
             raise UsageError("this FakeOrigin is closed; make a new one")
         if self._server is not None:
             return
-        context: ssl.SSLContext | None
-        if isinstance(self._tls, ssl.SSLContext):
-            context = self._tls
-        elif self._tls:
-            context = session_ca().server_context(*self._hosts, *LOOPBACK_NAMES, http2=self._http2)
-        else:
-            context = None
+        context = server_context(self._tls, http2=self._http2, names=self._hosts)
         server = _OriginHTTPServer(self._handle, context)
         server.start()
         self._server = server

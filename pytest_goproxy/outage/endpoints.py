@@ -45,7 +45,7 @@ from pytest_goproxy.literal import SUM_GOLANG_ORG
 from pytest_goproxy.network import Endpoint, FaultHandle, Network, Toxiproxy
 from pytest_goproxy.outage.faults import BoundFault
 from pytest_goproxy.proxy import FakeGoProxy
-from pytest_goproxy.serving.tls import LOOPBACK_NAMES, corporate_bundle, session_ca
+from pytest_goproxy.serving.tls import corporate_bundle, named_context
 from pytest_goproxy.serving.udp import on_free_loopback
 from pytest_goproxy.sumdb import ChecksumDB
 
@@ -125,11 +125,6 @@ class PublicModules:
 
     def get(self, path: str, version: str) -> ModuleVersion | None:
         return None if self.is_private(path) else self.store.get(path, version)
-
-
-def _named_context(host: str) -> ssl.SSLContext:
-    """HTTPS under ``host`` (and the loopback names), HTTP/2 offered, from the session CA."""
-    return session_ca().server_context(host, *LOOPBACK_NAMES, http2=True)
 
 
 def needs_toxiproxy(plans: Iterable[EndpointPlan]) -> bool:
@@ -232,7 +227,8 @@ class Endpoints(Closers, Starting):
     def _start_proxy(self, plan: EndpointPlan) -> FakeGoProxy:
         """A proxy serving the public modules (410 Gone for the private ones); one whose name a
         fake resolver answers listens on port 443 of a loopback address of its own."""
-        tls = _named_context(plan.host) if plan.host else plan.tls
+        # a named endpoint speaks HTTPS under its name (and the loopback names)
+        tls = named_context(plan.host) if plan.host else plan.tls
 
         def start(address: str, port: int = 0) -> FakeGoProxy:
             proxy = FakeGoProxy(self.store, host=address, port=port, tls=tls)
@@ -285,9 +281,9 @@ class Endpoints(Closers, Starting):
         db_name = f"{name}.goproxy.test" if host is None else SUM_GOLANG_ORG
         context: bool | ssl.SSLContext = tls
         if host is not None:
-            context = _named_context(host)
+            context = named_context(host)
         elif self.origins:
-            context = session_ca().server_context(db_name, *LOOPBACK_NAMES)
+            context = named_context(db_name, http2=False)
         db = ChecksumDB(db_name, host=self.host, tls=context)
         db.start()
         self.add(db.stop)

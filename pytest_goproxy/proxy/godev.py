@@ -28,7 +28,7 @@ from pytest_goproxy.gomod.store import ModuleStore
 from pytest_goproxy.gomod.toolchain import TOOLCHAIN_MODULE
 from pytest_goproxy.proxy.server import FakeGoProxy
 from pytest_goproxy.serving.requestlog import ProxyRequest, RequestKind
-from pytest_goproxy.serving.tls import LOOPBACK_NAMES, session_ca
+from pytest_goproxy.serving.tls import named_context
 
 __all__ = ["DL_HOST", "META_HOST", "GoDevToolchains"]
 
@@ -47,7 +47,7 @@ class GoDevToolchains(FakeGoProxy):
     def __init__(
         self, store: ModuleStore | None = None, *, workdir: Path | None = None, http2: bool = True
     ) -> None:
-        context = session_ca().server_context(META_HOST, DL_HOST, *LOOPBACK_NAMES, http2=http2)
+        context = named_context(META_HOST, DL_HOST, http2=http2)
         super().__init__(
             store, workdir=workdir, tls=context, http2=http2, name=DL_HOST, prefix=_DL_PATH
         )

@@ -43,7 +43,7 @@ from pytest_goproxy.serving.answers import not_found, status_line, text_answer
 from pytest_goproxy.serving.http2 import CONNECTION_REQUEST
 from pytest_goproxy.serving.httpserver import QuickStopHTTPServer, tune_server
 from pytest_goproxy.serving.requestlog import LoggedBody, ProxyRequest, RequestKind, RequestLog
-from pytest_goproxy.serving.tls import LOOPBACK_NAMES, server_context, session_ca
+from pytest_goproxy.serving.tls import server_context
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack  # typing.Unpack from Python 3.11 (kwargs: 3.12)
@@ -126,19 +126,15 @@ class FakeGoProxy(QuickStopHTTPServer):
         #: the URL path the proxy answers under (go.dev serves toolchains under ``/dl/mod``);
         #: requests outside it are 404
         self.prefix = prefix
-        if name is not None:
-            if not name or "/" in name or ":" in name or tls is False:
-                raise UsageError(
-                    f"FakeGoProxy(name={name!r}): a proxy served under a host name speaks HTTPS "
-                    "(tls=True) and the name is a bare host such as proxy.golang.org"
-                )
-            if tls is True:
-                tls = session_ca().server_context(name, *LOOPBACK_NAMES, http2=http2)
+        if name is not None and (not name or "/" in name or ":" in name or tls is False):
+            raise UsageError(
+                f"FakeGoProxy(name={name!r}): a proxy served under a host name speaks HTTPS "
+                "(tls=True) and the name is a bare host such as proxy.golang.org"
+            )
         #: the host name go reaches this proxy by (through the network guard), or None
         self.name = name
-        super().__init__(
-            host=host, port=port, threaded=True, ssl_context=server_context(tls, http2=http2)
-        )
+        context = server_context(tls, http2=http2, names=() if name is None else (name,))
+        super().__init__(host=host, port=port, threaded=True, ssl_context=context)
         self._owns_store = store is None
         self.store: ModuleStore = store if store is not None else ModuleStore(workdir)
         #: every request, oldest first (``request_log.limit`` keeps only the last N; see

@@ -19,6 +19,7 @@ import datetime
 import functools
 import ssl
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import trustme
@@ -31,6 +32,7 @@ __all__ = [
     "SessionCA",
     "corporate_bundle",
     "foreign_ca",
+    "named_context",
     "server_context",
     "session_ca",
     "system_roots_file",
@@ -153,13 +155,23 @@ def _server_context(
     return ctx
 
 
-def server_context(tls: bool | ssl.SSLContext, *, http2: bool = True) -> ssl.SSLContext | None:
-    """What a fake server's ``tls=`` argument means: False plain HTTP, True the session CA's
-    loopback certificate (offering ``h2`` by ALPN unless ``http2`` is False), a context itself
-    (its own ALPN protocols decide: HTTP/2 is served when a client picks ``h2``)."""
+def server_context(
+    tls: bool | ssl.SSLContext, *, http2: bool = True, names: Sequence[str] = ()
+) -> ssl.SSLContext | None:
+    """What a fake server's ``tls=`` argument means: False plain HTTP, True a session-CA
+    certificate for ``names`` (the host names go reaches it by: ``goproxy.cn``, an origin's
+    hosts) and :data:`LOOPBACK_NAMES` (offering ``h2`` by ALPN unless ``http2`` is False), a
+    context itself (its own ALPN protocols decide: HTTP/2 is served when a client picks
+    ``h2``)."""
     if isinstance(tls, ssl.SSLContext):
         return tls
-    return session_ca().server_context(http2=http2) if tls else None
+    return named_context(*names, http2=http2) if tls else None
+
+
+def named_context(*names: str, http2: bool = True) -> ssl.SSLContext:
+    """A session-CA server context for ``names`` and :data:`LOOPBACK_NAMES`: what a fake
+    served under a host name presents (go reaches it by that name, a test by address)."""
+    return session_ca().server_context(*names, *LOOPBACK_NAMES, http2=http2)
 
 
 _cas: dict[str, SessionCA] = {}
