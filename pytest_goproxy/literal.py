@@ -40,7 +40,7 @@ __all__ = [
 
 #: The checksum database go trusts by default, and the alias go knows for it.
 SUM_GOLANG_ORG = "sum.golang.org"
-_SUMDB_ALIASES = {SUM_GOLANG_ORG: SUM_GOLANG_ORG, "sum.golang.google.cn": SUM_GOLANG_ORG}
+_SUMDB_HOSTS = (SUM_GOLANG_ORG, "sum.golang.google.cn")
 #: What a caption says when a literal line's checksum database is the fake sum.golang.org.
 SUMDB_NOTE = (
     "sum.golang.org is a fake database of that name: go gets GOSUMDB=sum.golang.org+<its key>, "
@@ -104,24 +104,25 @@ def literal_configuration(line: str) -> Configuration:
             continue
         endpoint = names[len(served)] if len(served) < len(names) else f"proxy{len(served) + 1}"
         served.append(Served(endpoint, host, "proxy"))
-    rendered = dict(env)
-    rendered["GOPROXY"] = goproxy
+    # the user's values are text in a template (their braces escaped); ours are placeholders
+    template = {key: _text(value) for key, value in env.items()}
+    template["GOPROXY"] = _text(goproxy)
     sumdb = env.get("GOSUMDB", SUM_GOLANG_ORG)
     if sumdb != "off":
-        if sumdb not in _SUMDB_ALIASES:
+        if sumdb not in _SUMDB_HOSTS:
             raise ConfigError(
                 f"--env {line!r}: GOSUMDB={sumdb} cannot be served under its name: only "
-                f"{', '.join(_SUMDB_ALIASES)} (go's default and its alias) or off"
+                f"{', '.join(_SUMDB_HOSTS)} (go's default and its alias) or off"
             )
         served.append(Served("sumdb", sumdb, "sumdb"))
         alias = "" if sumdb == SUM_GOLANG_ORG else f" https://{sumdb}"
-        rendered["GOSUMDB"] = "{sumdb_key}" + alias
+        template["GOSUMDB"] = "{sumdb_key}" + alias
     return Configuration(
         name=" ".join(f"{key}={value}" for key, value in env.items()),
         summary="Your line, literally: " + line.strip(),
         docs="Every https:// host of GOPROXY is a fake proxy served under that name, `direct` "
         "goes to the modules' origins" + ("" if sumdb == "off" else f"; {SUMDB_NOTE}") + ".",
-        env={key: _escaped(key, value) for key, value in rendered.items()},
+        env=template,
         served=tuple(served),
     )
 
@@ -131,13 +132,6 @@ def configuration(name: str) -> Configuration:
     configuration; :class:`ConfigError` naming what is valid."""
     __tracebackhide__ = True
     return literal_configuration(name) if "=" in name else get_config(name)
-
-
-def _escaped(key: str, value: str) -> str:
-    """A user's value as a template (its braces are text), our own placeholders kept."""
-    if key == "GOSUMDB" and value.startswith("{sumdb_key}"):
-        return value
-    return value.replace("{", "{{").replace("}", "}}")
 
 
 def split_target(fault: str) -> tuple[str, str | None]:
@@ -150,3 +144,8 @@ def split_target(fault: str) -> tuple[str, str | None]:
     if not name or not target:
         raise ConfigError(f"fault {fault!r}: write NAME@HOST, e.g. refused@goproxy.cn")
     return name, target
+
+
+def _text(value: str) -> str:
+    """``value`` as text in a configuration template: its braces escaped."""
+    return value.replace("{", "{{").replace("}", "}}")
