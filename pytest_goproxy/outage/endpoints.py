@@ -30,9 +30,9 @@ from __future__ import annotations
 import os
 import ssl
 import threading
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from pytest_goproxy.errors import FaultError
@@ -127,6 +127,9 @@ class PublicModules:
         return None if self.is_private(path) else self.store.get(path, version)
 
 
+_Server = TypeVar("_Server", FakeGoProxy, ChecksumDB)
+
+
 def needs_toxiproxy(plans: Iterable[EndpointPlan]) -> bool:
     """Whether any planned fault is a network fault."""
     return any(p.network_faults for p in plans)
@@ -187,7 +190,7 @@ class Endpoints(Closers, Starting):
                 self.origins[plan.name] = self._start_origin()
         for plan in self.plans.values():
             if plan.kind == "sumdb":
-                self.sumdbs[plan.name] = self._start_sumdb(plan.name, tls=plan.tls, host=plan.host)
+                self.sumdbs[plan.name] = self._start_sumdb(plan)
         fronted = [
             name for name, plan in self.plans.items() if plan.network_faults or name in self._front
         ]
@@ -224,24 +227,29 @@ class Endpoints(Closers, Starting):
         self.add(resolver.close)
         self.resolver = resolver
 
+    def _listening(self, plan: EndpointPlan, start: Callable[[str, int], _Server]) -> _Server:
+        """``start(address, port)``'s server for ``plan``: on port 443 of a loopback address of
+        its own when a fake resolver answers its name (go dials that name itself), else on
+        :attr:`host`, any port."""
+        if self.resolver is not None and plan.host is not None and plan.resolver_faults:
+            server = on_free_loopback(lambda address: start(address, 443))
+            self.resolver.add(plan.host, server.host)
+            return server
+        return start(self.host, 0)
+
     def _start_proxy(self, plan: EndpointPlan) -> FakeGoProxy:
-        """A proxy serving the public modules (410 Gone for the private ones); one whose name a
-        fake resolver answers listens on port 443 of a loopback address of its own."""
+        """A proxy serving the public modules (410 Gone for the private ones)."""
         # a named endpoint speaks HTTPS under its name (and the loopback names)
         tls = named_context(plan.host) if plan.host else plan.tls
 
-        def start(address: str, port: int = 0) -> FakeGoProxy:
+        def start(address: str, port: int) -> FakeGoProxy:
             proxy = FakeGoProxy(self.store, host=address, port=port, tls=tls)
             for module in self.public.withheld():
                 proxy.mark_gone(module)
             proxy.start()
             return proxy
 
-        if self.resolver is not None and plan.host is not None and plan.resolver_faults:
-            proxy = on_free_loopback(lambda address: start(address, 443))
-            self.resolver.add(plan.host, proxy.host)
-        else:
-            proxy = start(self.host)
+        proxy = self._listening(plan, start)
         self.add(proxy.close)
         return proxy
 
@@ -271,21 +279,24 @@ class Endpoints(Closers, Starting):
             named.update(name for name in missing if f"{name}:" in line)
         return sorted(named)
 
-    def _start_sumdb(self, name: str, *, tls: bool = False, host: str | None = None) -> ChecksumDB:
+    def _start_sumdb(self, plan: EndpointPlan) -> ChecksumDB:
         """A checksum database logging the public modules every proxy serves (and those added
         later), reached through every proxy; a snapshot's go.sum hashes are logged first. With
         an origin it speaks HTTPS under its own name (:meth:`routes` routes that name to it).
-        Served under ``host`` (a literal line's sum.golang.org or its alias
+        Served under ``plan.host`` (a literal line's sum.golang.org or its alias
         sum.golang.google.cn), it is named sum.golang.org."""
         # "sumdb" -> sumdb.goproxy.test, the default
-        db_name = f"{name}.goproxy.test" if host is None else SUM_GOLANG_ORG
-        context: bool | ssl.SSLContext = tls
-        if host is not None:
-            context = named_context(host)
+        db_name = f"{plan.name}.goproxy.test" if plan.host is None else SUM_GOLANG_ORG
+        context: bool | ssl.SSLContext = plan.tls
+        if plan.host is not None:
+            context = named_context(plan.host)
         elif self.origins:
             context = named_context(db_name, http2=False)
-        db = ChecksumDB(db_name, host=self.host, tls=context)
-        db.start()
+
+        def start(address: str, port: int) -> ChecksumDB:
+            return ChecksumDB(db_name, host=address, port=port, tls=context).start()
+
+        db = self._listening(plan, start)
         self.add(db.stop)
         if self.source is not None:
             for module, version, zip_hash, mod_hash in self.source.hash_records(self.store):
